@@ -1,0 +1,113 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Crypto comes from the system OpenSSL only: no swift-crypto, no BoringSSL (so no
+// swift-nio-ssl and therefore no AsyncHTTPClient in the product), no jwt-kit.
+let package = Package(
+    name: "HookGate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hookgate", targets: ["hookgate"]),
+        .library(name: "JOSE", targets: ["JOSE"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "JOSE", dependencies: ["COpenSSL"]),
+        .target(
+            name: "HookGateCore",
+            dependencies: [
+                "JOSE",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "HookGateStore",
+            dependencies: [
+                "HookGateCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HookGateServer",
+            dependencies: [
+                "HookGateCore",
+                "HookGateStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "HookGateDispatch",
+            dependencies: [
+                "HookGateCore",
+                "HookGateStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "hookgate",
+            dependencies: [
+                "JOSE",
+                "HookGateCore",
+                "HookGateStore",
+                "HookGateServer",
+                "HookGateDispatch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "VerifyBenchmark",
+            dependencies: ["JOSE"],
+            path: "Benchmarks/VerifyBenchmark"
+        ),
+        .testTarget(
+            name: "JOSETests",
+            dependencies: ["JOSE"],
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "HookGateTests",
+            dependencies: [
+                "JOSE",
+                "HookGateCore",
+                "HookGateStore",
+                "HookGateServer",
+                "HookGateDispatch",
+                "hookgate",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+    ]
+)

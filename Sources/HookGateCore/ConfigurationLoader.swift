@@ -1,0 +1,405 @@
+import Foundation
+import Yams
+
+/// Reads HookGate's YAML configuration (the format of ../shared/contract/hookgate.example.yaml).
+///
+/// `${NAME}` in any string value is replaced by the environment variable NAME; a
+/// missing variable is an error naming it and the key. Unknown keys are errors (a
+/// typo must not silently disable a check). All problems are reported at once.
+public struct ConfigurationLoader: Sendable {
+    /// The environment `${NAME}` is resolved against.
+    public let environment: [String: String]
+    /// The folder relative paths (`keys_file`) are resolved against: the config file's folder.
+    public let baseDirectory: String?
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, baseDirectory: String? = nil) {
+        self.environment = environment
+        self.baseDirectory = baseDirectory
+    }
+
+    /// Loads and validates a configuration file.
+    /// - Throws: ``ConfigurationError``.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GateConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(path: "", "cannot read configuration file \(path)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(path: "", "\(path) is not UTF-8")
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        return try ConfigurationLoader(environment: environment, baseDirectory: base.isEmpty ? nil : base).parse(yaml: text)
+    }
+
+    /// Parses and validates YAML text.
+    /// - Throws: ``ConfigurationError``.
+    public func parse(yaml: String) throws -> GateConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigurationError(path: "", "not valid YAML: \(error)")
+        }
+        var reader = Reader(environment: environment)
+        let configuration = reader.read(root)
+        if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
+        return configuration
+    }
+
+    /// Walks the YAML tree with the current key path, collecting problems.
+    struct Reader {
+        let environment: [String: String]
+        var problems: [ConfigurationError.Problem] = []
+
+        init(environment: [String: String]) {
+            self.environment = environment
+        }
+
+        mutating func problem(_ path: String, _ message: String) {
+            problems.append(.init(path: path, message: message))
+        }
+
+        mutating func mapping(_ node: Node?, _ path: String, allowed: [String]) -> [String: Node]? {
+            guard let node else { return nil }
+            guard case .mapping(let mapping) = node else {
+                problem(path, "must be a mapping of keys to values")
+                return nil
+            }
+            var result: [String: Node] = [:]
+            for (key, value) in mapping {
+                guard let name = key.string else {
+                    problem(path, "keys must be strings")
+                    continue
+                }
+                let child = path.isEmpty ? name : "\(path).\(name)"
+                if !allowed.contains(name) {
+                    problem(child, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+                    continue
+                }
+                if result[name] != nil { problem(child, "appears twice") }
+                result[name] = value
+            }
+            return result
+        }
+
+        mutating func string(_ node: Node?, _ path: String) -> String? {
+            guard let node else { return nil }
+            guard case .scalar(let scalar) = node else {
+                problem(path, "must be a single value")
+                return nil
+            }
+            if scalar.style == .plain, ["~", "null", "Null", "NULL", ""].contains(scalar.string) { return nil }
+            return interpolate(scalar.string, path)
+        }
+
+        mutating func interpolate(_ text: String, _ path: String) -> String? {
+            guard text.contains("${") else { return text }
+            var output = ""
+            var rest = Substring(text)
+            while let start = rest.range(of: "${") {
+                output += rest[..<start.lowerBound]
+                guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                    problem(path, "unterminated ${...}")
+                    return nil
+                }
+                let name = String(rest[start.upperBound..<end])
+                guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    problem(path, "invalid environment variable reference ${\(name)}")
+                    return nil
+                }
+                guard let value = environment[name] else {
+                    problem(path, "environment variable \(name) is not set")
+                    return nil
+                }
+                output += value
+                rest = rest[rest.index(after: end)...]
+            }
+            return output + rest
+        }
+
+        mutating func int(_ node: Node?, _ path: String, range: ClosedRange<Int>) -> Int? {
+            guard let text = string(node, path) else { return nil }
+            guard let value = Int(text) else {
+                problem(path, "must be a whole number, got \"\(text)\"")
+                return nil
+            }
+            guard range.contains(value) else {
+                problem(path, "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+                return nil
+            }
+            return value
+        }
+
+        mutating func seconds(_ node: Node?, _ path: String, range: ClosedRange<Double>) -> Double? {
+            guard let text = string(node, path) else { return nil }
+            guard let value = Double(text), value.isFinite else {
+                problem(path, "must be a number of seconds, got \"\(text)\"")
+                return nil
+            }
+            guard range.contains(value) else {
+                problem(path, "must be between \(range.lowerBound) and \(range.upperBound) seconds, got \(text)")
+                return nil
+            }
+            return value
+        }
+
+        mutating func stringList(_ node: Node?, _ path: String) -> [String]? {
+            guard let node else { return nil }
+            guard case .sequence(let sequence) = node else {
+                problem(path, "must be a list")
+                return nil
+            }
+            var values: [String] = []
+            for (index, item) in sequence.enumerated() {
+                if let value = string(item, "\(path)[\(index)]") { values.append(value) }
+            }
+            return values
+        }
+
+        mutating func cidrs(_ node: Node?, _ path: String) -> [CIDR]? {
+            guard let texts = stringList(node, path) else { return nil }
+            var ranges: [CIDR] = []
+            for (index, text) in texts.enumerated() {
+                if let range = CIDR(text) {
+                    ranges.append(range)
+                } else {
+                    problem("\(path)[\(index)]", "\"\(text)\" is not an IP address or CIDR range")
+                }
+            }
+            return ranges
+        }
+
+        mutating func host(_ node: Node?, _ path: String) -> String? {
+            guard let host = string(node, path) else { return nil }
+            if host.isEmpty || host.contains(" ") || host.contains("/") {
+                problem(path, "\"\(host)\" is not a host name or address")
+                return nil
+            }
+            return host
+        }
+
+        mutating func routePath(_ node: Node?, _ path: String) -> String? {
+            guard let route = string(node, path) else { return nil }
+            guard route.hasPrefix("/"), !route.contains(" "), !route.contains("?"), !route.contains("*"), !route.contains(":") else {
+                problem(path, "must be an absolute URL path like /webhooks/plaid, got \"\(route)\"")
+                return nil
+            }
+            return route
+        }
+
+        mutating func httpURL(_ node: Node?, _ path: String) -> String? {
+            guard let text = string(node, path) else { return nil }
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+                problem(path, "must be an http:// or https:// URL, got \"\(text)\"")
+                return nil
+            }
+            return text
+        }
+
+        mutating func read(_ root: Node?) -> GateConfiguration {
+            var configuration = GateConfiguration()
+            guard let root else {
+                problem("", "the configuration is empty")
+                return configuration
+            }
+            guard let top = mapping(root, "", allowed: ["server", "admin", "database", "providers", "handlers", "keys"]) else {
+                return configuration
+            }
+            if let server = mapping(top["server"], "server", allowed: ["host", "port", "max_body_bytes", "trusted_proxies", "read_timeout"]) {
+                if let host = host(server["host"], "server.host") { configuration.server.host = host }
+                if let port = int(server["port"], "server.port", range: 0...65535) { configuration.server.port = port }
+                if let max = int(server["max_body_bytes"], "server.max_body_bytes", range: 1...(64 << 20)) { configuration.server.maxBodyBytes = max }
+                if let proxies = cidrs(server["trusted_proxies"], "server.trusted_proxies") { configuration.server.trustedProxies = proxies }
+                if let timeout = int(server["read_timeout"], "server.read_timeout", range: 1...300) { configuration.server.readTimeout = timeout }
+            }
+            if let admin = mapping(top["admin"], "admin", allowed: ["host", "port"]) {
+                if let host = host(admin["host"], "admin.host") { configuration.admin.host = host }
+                if let port = int(admin["port"], "admin.port", range: 0...65535) { configuration.admin.port = port }
+            }
+            if configuration.admin.port != 0, configuration.admin.port == configuration.server.port, configuration.admin.host == configuration.server.host {
+                problem("admin.port", "the admin listener must not share the public listener's address")
+            }
+            if let database = mapping(top["database"], "database", allowed: ["path", "durability", "retention"]) {
+                if let path = string(database["path"], "database.path") {
+                    if path.isEmpty { problem("database.path", "must not be empty") } else { configuration.database.path = path }
+                }
+                if let text = string(database["durability"], "database.durability") {
+                    if let durability = GateConfiguration.Durability(rawValue: text) {
+                        configuration.database.durability = durability
+                    } else {
+                        problem("database.durability", "must be full or normal, got \"\(text)\"")
+                    }
+                }
+                if let retention = int(database["retention"], "database.retention", range: 1...Int(Int32.max)) {
+                    if retention <= 259_200 {
+                        problem("database.retention", "must exceed 3 days (259200 s): LedgerSync retries for 3 days and the dedup window must outlast it")
+                    } else {
+                        configuration.database.retention = retention
+                    }
+                }
+            }
+            if let keys = mapping(top["keys"], "keys", allowed: ["cooldown", "max_fetches_per_minute"]) {
+                if let cooldown = int(keys["cooldown"], "keys.cooldown", range: 1...86_400) { configuration.keyCooldown = cooldown }
+                if let rate = int(keys["max_fetches_per_minute"], "keys.max_fetches_per_minute", range: 1...6_000) {
+                    configuration.maxKeyFetchesPerMinute = rate
+                }
+            }
+            if let providers = mapping(top["providers"], "providers", allowed: Provider.allCases.map(\.rawValue)) {
+                for provider in Provider.allCases {
+                    guard let node = providers[provider.rawValue] else { continue }
+                    if let settings = readProvider(provider, node) { configuration.providers.append(settings) }
+                }
+                if providers.isEmpty { problem("providers", "at least one provider must be configured") }
+            } else if top["providers"] == nil {
+                problem("providers", "is required: name at least one of plaid, linkmoney, ledgersync")
+            }
+            var paths: [String: String] = [:]
+            for settings in configuration.providers {
+                if let other = paths[settings.path] {
+                    problem("providers.\(settings.provider.rawValue).path", "\(settings.path) is already the path of \(other)")
+                }
+                paths[settings.path] = settings.provider.rawValue
+            }
+            if let handlers = top["handlers"] {
+                configuration.handlers = readHandlers(handlers)
+            }
+            return configuration
+        }
+
+        mutating func readProvider(_ provider: Provider, _ node: Node) -> GateConfiguration.ProviderSettings? {
+            let base = "providers.\(provider.rawValue)"
+            var allowed = ["path", "max_age", "allowed_ips", "keys_file", "header", "key_timeout"]
+            switch provider {
+            case .plaid: allowed += ["key_url", "client_id", "secret"]
+            case .linkmoney: allowed += ["key_url", "client_id", "client_secret"]
+            case .ledgersync: allowed += ["verification", "token"]
+            }
+            guard let fields = mapping(node, base, allowed: allowed) else { return nil }
+            let path = routePath(fields["path"], "\(base).path") ?? provider.defaultPath
+            let maxAge = int(fields["max_age"], "\(base).max_age", range: 1...86_400) ?? 300
+            let header = string(fields["header"], "\(base).header") ?? provider.defaultVerificationHeader
+            if header.isEmpty || !header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                problem("\(base).header", "\"\(header)\" is not a valid HTTP header name")
+            }
+            let allowedIPs = cidrs(fields["allowed_ips"], "\(base).allowed_ips")
+            let keysFile = string(fields["keys_file"], "\(base).keys_file")
+            let keyTimeout = seconds(fields["key_timeout"], "\(base).key_timeout", range: 0.1...60) ?? 5
+
+            func jwtKeys() -> GateConfiguration.KeySourceSettings? {
+                if provider == .ledgersync {
+                    guard let keysFile else {
+                        problem("\(base).keys_file", "is required with verification: jwt (LedgerSync has no key endpoint)")
+                        return nil
+                    }
+                    return .pinnedFile(path: keysFile)
+                }
+                let url = httpURL(fields["key_url"], "\(base).key_url")
+                if let keysFile {
+                    if fields["key_url"] != nil { problem("\(base).keys_file", "give either key_url or keys_file, not both") }
+                    return .pinnedFile(path: keysFile)
+                }
+                guard let url else {
+                    if fields["key_url"] == nil { problem("\(base).key_url", "is required (or keys_file for pinned keys)") }
+                    return nil
+                }
+                let secretKey = provider == .plaid ? "secret" : "client_secret"
+                let clientID = string(fields["client_id"], "\(base).client_id")
+                let secret = string(fields[secretKey], "\(base).\(secretKey)")
+                if clientID == nil, fields["client_id"] == nil { problem("\(base).client_id", "is required with key_url") }
+                if secret == nil, fields[secretKey] == nil { problem("\(base).\(secretKey)", "is required with key_url") }
+                return .remote(url: url, credentials: [("client_id", clientID ?? ""), (secretKey, secret ?? "")], timeout: keyTimeout)
+            }
+
+            let verification: GateConfiguration.Verification
+            let scheme = provider == .ledgersync ? string(fields["verification"], "\(base).verification") : "jwt"
+            switch scheme {
+            case "jwt":
+                guard let keys = jwtKeys() else { return nil }
+                verification = .jwt(header: header, keys: keys, maxAge: maxAge)
+            case "token":
+                guard let secret = string(fields["token"], "\(base).token"), secret.utf8.count >= 16 else {
+                    problem("\(base).token", "verification: token needs a shared secret of at least 16 bytes (use ${ENV})")
+                    return nil
+                }
+                verification = .token(header: header, secret: secret)
+            case "none":
+                verification = .none
+            case nil:
+                problem("\(base).verification", "is required: jwt, token, or none (none must be chosen explicitly)")
+                return nil
+            case let other?:
+                problem("\(base).verification", "must be jwt, token or none, got \"\(other)\"")
+                return nil
+            }
+            return .init(provider: provider, path: path, verification: verification, allowedIPs: allowedIPs)
+        }
+
+        mutating func readHandlers(_ node: Node) -> [GateConfiguration.Handler] {
+            guard case .sequence(let sequence) = node else {
+                problem("handlers", "must be a list")
+                return []
+            }
+            var handlers: [GateConfiguration.Handler] = []
+            var names = Set<String>()
+            for (index, item) in sequence.enumerated() {
+                let base = "handlers[\(index)]"
+                guard let fields = mapping(item, base, allowed: ["name", "match", "http", "file", "exec", "order_key"]) else { continue }
+                guard let name = string(fields["name"], "\(base).name"), !name.isEmpty else {
+                    problem("\(base).name", "is required")
+                    continue
+                }
+                if !names.insert(name).inserted { problem("\(base).name", "\"\(name)\" is used by another handler") }
+                var patterns: [EventPattern] = []
+                for (position, text) in (stringList(fields["match"], "\(base).match") ?? []).enumerated() {
+                    if let pattern = EventPattern(text) {
+                        patterns.append(pattern)
+                    } else {
+                        problem("\(base).match[\(position)]", "\"\(text)\" is not provider:TYPE (with * wildcards) or *")
+                    }
+                }
+                if fields["match"] == nil { problem("\(base).match", "is required (use [\"*\"] for every event)") }
+                let kinds = ["http", "file", "exec"].filter { fields[$0] != nil }
+                guard kinds.count == 1 else {
+                    problem(base, "needs exactly one of http, file, exec (has \(kinds.isEmpty ? "none" : kinds.joined(separator: ", ")))")
+                    continue
+                }
+                let kindPath = "\(base).\(kinds[0])"
+                var kind: GateConfiguration.HandlerKind?
+                switch kinds[0] {
+                case "http":
+                    if let http = mapping(fields["http"], kindPath, allowed: ["url", "timeout", "secret"]) {
+                        let url = httpURL(http["url"], "\(kindPath).url")
+                        if http["url"] == nil { problem("\(kindPath).url", "is required") }
+                        let timeout = seconds(http["timeout"], "\(kindPath).timeout", range: 0.1...300) ?? 10
+                        let secret = string(http["secret"], "\(kindPath).secret")
+                        if let secret, !secret.hasPrefix("whsec_") || Data(base64Encoded: String(secret.dropFirst(6))) == nil {
+                            problem("\(kindPath).secret", "must be whsec_ followed by base64 key bytes")
+                        }
+                        if let url { kind = .http(url: url, timeout: timeout, secret: secret) }
+                    }
+                case "file":
+                    if let file = mapping(fields["file"], kindPath, allowed: ["path", "durability"]) {
+                        let path = string(file["path"], "\(kindPath).path")
+                        if path == nil { problem("\(kindPath).path", "is required") }
+                        var durability = GateConfiguration.Durability.full
+                        if let text = string(file["durability"], "\(kindPath).durability") {
+                            if let value = GateConfiguration.Durability(rawValue: text) { durability = value } else {
+                                problem("\(kindPath).durability", "must be full or normal, got \"\(text)\"")
+                            }
+                        }
+                        if let path { kind = .file(path: path, durability: durability) }
+                    }
+                default:
+                    if let exec = mapping(fields["exec"], kindPath, allowed: ["command", "timeout"]) {
+                        let command = stringList(exec["command"], "\(kindPath).command") ?? []
+                        if command.isEmpty { problem("\(kindPath).command", "is required: a list, program first (no shell)") }
+                        let timeout = seconds(exec["timeout"], "\(kindPath).timeout", range: 0.1...3600) ?? 30
+                        if !command.isEmpty { kind = .exec(command: command, timeout: timeout) }
+                    }
+                }
+                let orderKey = string(fields["order_key"], "\(base).order_key")
+                if let kind { handlers.append(.init(name: name, match: patterns, kind: kind, orderKey: orderKey)) }
+            }
+            return handlers
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// Everything `hookgate serve` needs, validated. Built by ``ConfigurationLoader`` from
+/// the YAML of ../shared/contract/hookgate.example.yaml, or ``embeddedDefaults``.
+public struct GateConfiguration: Sendable {
+    /// The public listener: webhook routes only.
+    public struct Server: Sendable {
+        public var host: String = "127.0.0.1"
+        public var port: Int = 8080
+        /// Larger bodies are refused with 413 `body_too_large`.
+        public var maxBodyBytes: Int = 1_048_576
+        /// Peers whose `X-Forwarded-For` is believed.
+        public var trustedProxies: [CIDR] = [CIDR("127.0.0.1/32")!, CIDR("::1/128")!]
+        /// Seconds a connection may take to deliver a whole request, and may sit idle.
+        public var readTimeout: Int = 10
+        public init() {}
+    }
+
+    /// The admin listener: health, stats, metrics.
+    public struct Admin: Sendable {
+        public var host: String = "127.0.0.1"
+        public var port: Int = 9091
+        public init() {}
+    }
+
+    /// How hard a commit is before the sender gets its 200.
+    public enum Durability: String, Sendable {
+        /// fsync before acknowledging: survives power loss.
+        case full
+        /// WAL without fsync on every commit: survives a process crash, not power loss.
+        case normal
+    }
+
+    /// The SQLite store.
+    public struct Database: Sendable {
+        public var path: String = "hookgate.sqlite"
+        public var durability: Durability = .full
+        /// Seconds events are kept; also the dedup window. Never below 3 days (LedgerSync retries for 3 days).
+        public var retention: Int = 604_800
+        public init() {}
+    }
+
+    /// Where a provider's verification keys come from.
+    public enum KeySourceSettings: Sendable {
+        /// Fetched on demand from the sender's key endpoint.
+        case remote(url: String, credentials: [(String, String)], timeout: Double)
+        /// A JWKS file, read at start.
+        case pinnedFile(path: String)
+        /// A JWKS given inline (the embedded development keys).
+        case pinnedJSON(name: String, json: String)
+    }
+
+    /// How a provider's webhooks are authenticated.
+    public enum Verification: Sendable {
+        /// An ES256 JWS in `header` (Plaid's scheme).
+        case jwt(header: String, keys: KeySourceSettings, maxAge: Int)
+        /// A shared secret compared in constant time with the value of `header`.
+        case token(header: String, secret: String)
+        /// No authentication: only when written explicitly.
+        case none
+    }
+
+    /// One sender's intake.
+    public struct ProviderSettings: Sendable {
+        public var provider: Provider
+        public var path: String
+        public var verification: Verification
+        /// When set, only these client addresses may post to this route (403 `forbidden_source`).
+        public var allowedIPs: [CIDR]?
+        public init(provider: Provider, path: String, verification: Verification, allowedIPs: [CIDR]? = nil) {
+            self.provider = provider
+            self.path = path
+            self.verification = verification
+            self.allowedIPs = allowedIPs
+        }
+    }
+
+    /// How a handler receives events.
+    public enum HandlerKind: Sendable {
+        case http(url: String, timeout: Double, secret: String?)
+        case file(path: String, durability: Durability)
+        case exec(command: [String], timeout: Double)
+    }
+
+    /// A local handler events are fanned out to.
+    public struct Handler: Sendable {
+        public var name: String
+        public var match: [EventPattern]
+        public var kind: HandlerKind
+        /// A body field whose value orders deliveries (same value: one at a time, in arrival order).
+        public var orderKey: String?
+        public init(name: String, match: [EventPattern], kind: HandlerKind, orderKey: String? = nil) {
+            self.name = name
+            self.match = match
+            self.kind = kind
+            self.orderKey = orderKey
+        }
+    }
+
+    public var server = Server()
+    public var admin = Admin()
+    public var database = Database()
+    /// The providers served, one route each.
+    public var providers: [ProviderSettings] = []
+    public var handlers: [Handler] = []
+    /// Key cache tuning: seconds an unknown `kid` stays negatively cached, and
+    /// the most key fetches per provider per minute.
+    public var keyCooldown: Int = 60
+    public var maxKeyFetchesPerMinute: Int = 30
+
+    public init() {}
+
+    /// The settings of `provider`, when it is served.
+    public func settings(for provider: Provider) -> ProviderSettings? {
+        providers.first { $0.provider == provider }
+    }
+
+    /// The configuration `hookgate serve` uses without `--config`: loopback listeners
+    /// on 8080/9091, `./hookgate.sqlite` with full durability, and all three providers
+    /// verified against the development keys compiled into the binary (no network).
+    public static var embeddedDefaults: GateConfiguration {
+        var configuration = GateConfiguration()
+        let keys = KeySourceSettings.pinnedJSON(name: "embedded development keys (Keys/dev.jwks.json)", json: DevelopmentKeys.jwksJSON)
+        configuration.providers = Provider.allCases.map {
+            ProviderSettings(provider: $0, path: $0.defaultPath, verification: .jwt(header: $0.defaultVerificationHeader, keys: keys, maxAge: 300))
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,34 @@
+/// A verified webhook, ready to be stored: the raw body exactly as received plus what
+/// is worth keeping about how it arrived.
+public struct IncomingEvent: Sendable {
+    public var provider: Provider
+    /// The dedup key (see ``EventClassifier``).
+    public var eventID: String
+    public var eventType: String
+    /// The body, byte for byte.
+    public var body: [UInt8]
+    /// Unix milliseconds.
+    public var receivedAt: Int64
+    /// Headers kept for export and replay (content type, the verification token).
+    /// Never holds a shared secret.
+    public var headers: [(String, String)]
+    public var clientIP: String?
+    public var requestID: String
+    /// The verified claims as compact JSON, when a token was verified.
+    public var claims: String?
+
+    public init(
+        provider: Provider, eventID: String, eventType: String, body: [UInt8], receivedAt: Int64, headers: [(String, String)],
+        clientIP: String?, requestID: String, claims: String?
+    ) {
+        self.provider = provider
+        self.eventID = eventID
+        self.eventType = eventType
+        self.body = body
+        self.receivedAt = receivedAt
+        self.headers = headers
+        self.clientIP = clientIP
+        self.requestID = requestID
+        self.claims = claims
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import JOSE
+import Logging
+
+/// The verification keys of one provider, keyed by `kid`.
+///
+/// A missing key is fetched from the ``KeySource``; concurrent requests for one
+/// `kid` share one fetch; a `kid` the source does not know is negatively cached for
+/// ``cooldown`` seconds; fetches are rate-limited by a token bucket, so a flood of
+/// random `kid`s causes a bounded number of outbound requests (the excess is answered
+/// `key_unavailable`, which the sender retries). On an unknown `kid`, the cached keys
+/// that are not expired are refreshed at most once per cooldown (Plaid's recipe), so
+/// a key whose `expired_at` becomes set is rejected from then on. Fetched keys are
+/// saved through ``KeyPersistence``.
+public actor KeyCache {
+    /// A key ready to verify with.
+    public struct Entry: Sendable {
+        public let jwk: JWK
+        public let publicKey: P256PublicKey
+    }
+
+    /// Counters since start.
+    public struct Statistics: Sendable, Codable, Equatable {
+        public var cached = 0
+        public var fetches = 0
+        public var fetchFailures = 0
+        public var negativeHits = 0
+        public var rateLimited = 0
+        public init() {}
+    }
+
+    public nonisolated let provider: Provider
+    public nonisolated let cooldown: Double
+    private let source: any KeySource
+    private let persistence: (any KeyPersistence)?
+    private let logger: Logger
+    private let clock: @Sendable () -> Double
+    private var keys: [String: Entry] = [:]
+    private var negative: [String: Double] = [:]
+    private var inflight: [String: Task<JWK?, any Error>] = [:]
+    private var bucket: TokenBucket
+    private var lastRefresh = -Double.infinity
+    private var statistics = Statistics()
+
+    /// Creates a cache.
+    /// - Parameters:
+    ///   - initialKeys: keys known at start (a pinned set, or keys saved by an earlier run).
+    ///   - maxFetchesPerMinute: the token bucket's size and refill per minute.
+    public init(
+        provider: Provider, source: any KeySource, initialKeys: [JWK] = [], persistence: (any KeyPersistence)? = nil,
+        cooldown: Double = 60, maxFetchesPerMinute: Int = 30, logger: Logger = Logger(label: "hookgate.keys"),
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
+        self.provider = provider
+        self.source = source
+        self.persistence = persistence
+        self.cooldown = cooldown
+        self.logger = logger
+        self.clock = clock
+        bucket = TokenBucket(capacity: Double(maxFetchesPerMinute), ratePerSecond: Double(maxFetchesPerMinute) / 60, now: clock())
+        var counts: [String: Int] = [:]
+        for key in initialKeys { counts[key.keyID ?? "", default: 0] += 1 }
+        for key in initialKeys {
+            guard let kid = key.keyID, !kid.isEmpty else { continue }
+            guard counts[kid] == 1 else {
+                logger.error("key set holds \(counts[kid]!) keys with one kid; refusing that kid", metadata: ["provider": "\(provider)", "kid": "\(kid)"])
+                continue
+            }
+            do {
+                keys[kid] = Entry(jwk: key, publicKey: try key.publicKey())
+            } catch {
+                logger.error("ignoring unusable key", metadata: ["provider": "\(provider)", "kid": "\(kid)", "reason": "\(error.reason)"])
+            }
+        }
+        statistics.cached = keys.count
+    }
+
+    /// Counters since start and the number of cached keys.
+    public func currentStatistics() -> Statistics { statistics }
+
+    /// The key for `keyID`, fetched if needed.
+    /// - Throws: ``HookGateError`` `unknown_key` (the source does not know it, or it is
+    ///   unusable), `expired_key` (its `expired_at` is set), or `key_unavailable` (the
+    ///   source cannot be asked now, or the fetch budget is spent).
+    public func key(for keyID: String) async throws(HookGateError) -> Entry {
+        if let entry = keys[keyID] { return try usable(entry) }
+        let now = clock()
+        if let until = negative[keyID] {
+            if until > now {
+                statistics.negativeHits += 1
+                throw HookGateError(.unknownKey, "kid \(keyID) is unknown to the \(provider) key source (cached answer)")
+            }
+            negative[keyID] = nil
+        }
+        guard source.isRemote else {
+            throw HookGateError(.unknownKey, "kid \(keyID) is not among the pinned \(provider) keys")
+        }
+        let task: Task<JWK?, any Error>
+        if let running = inflight[keyID] {
+            task = running
+        } else {
+            guard bucket.take(now: now) else {
+                statistics.rateLimited += 1
+                let wait = Int(bucket.secondsUntilNextToken(now: now).rounded(.up)) + 1
+                throw HookGateError(.keyUnavailable, "\(provider) key fetch budget spent; not fetching kid \(keyID) now", retryAfter: max(wait, 5))
+            }
+            statistics.fetches += 1
+            let source = self.source
+            task = Task { try await source.fetchKey(keyID: keyID) }
+            inflight[keyID] = task
+            refreshKnownKeysIfDue(now: now)
+        }
+        let result: Result<JWK?, HookGateError>
+        do {
+            result = .success(try await task.value)
+        } catch let error as HookGateError {
+            result = .failure(error)
+        } catch {
+            result = .failure(HookGateError(.keyUnavailable, "key fetch failed: \(error)", retryAfter: 30))
+        }
+        if inflight[keyID] == task { inflight[keyID] = nil }
+        if let entry = keys[keyID] { return try usable(entry) }  // another waiter stored it
+        switch result {
+        case .failure(let error):
+            if error.code == .keyUnavailable { statistics.fetchFailures += 1 }
+            logger.warning("key fetch failed", metadata: ["provider": "\(provider)", "kid": "\(keyID)", "reason": "\(error.reason)"])
+            throw error
+        case .success(nil):
+            negative[keyID] = clock() + cooldown
+            throw HookGateError(.unknownKey, "the \(provider) key source does not know kid \(keyID)")
+        case .success(let jwk?):
+            let entry: Entry
+            do {
+                entry = Entry(jwk: jwk, publicKey: try jwk.publicKey())
+            } catch {
+                negative[keyID] = clock() + cooldown
+                throw HookGateError(.unknownKey, "the \(provider) key source returned an unusable key for kid \(keyID): \(error.reason)")
+            }
+            store(entry, kid: keyID)
+            return try usable(entry)
+        }
+    }
+
+    private func usable(_ entry: Entry) throws(HookGateError) -> Entry {
+        if let expiredAt = entry.jwk.expiredAt {
+            throw HookGateError(.expiredKey, "kid \(entry.jwk.keyID ?? "?") expired at \(expiredAt)")
+        }
+        return entry
+    }
+
+    private func store(_ entry: Entry, kid: String) {
+        keys[kid] = entry
+        statistics.cached = keys.count
+        if let persistence {
+            let jwk = entry.jwk
+            let provider = self.provider
+            let logger = self.logger
+            Task {
+                do { try await persistence.saveKey(jwk, provider: provider) } catch {
+                    logger.error("could not save key", metadata: ["provider": "\(provider)", "kid": "\(kid)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Plaid's recipe: on an unknown kid, refetch every cached key whose `expired_at`
+    /// is still null, so rotations are learned. At most once per cooldown.
+    private func refreshKnownKeysIfDue(now: Double) {
+        guard now - lastRefresh >= cooldown else { return }
+        lastRefresh = now
+        let current = keys.filter { $0.value.jwk.expiredAt == nil }.map(\.key)
+        guard !current.isEmpty else { return }
+        let source = self.source
+        for kid in current {
+            statistics.fetches += 1
+            Task {
+                let refreshed = try? await source.fetchKey(keyID: kid)
+                await self.apply(refreshed: refreshed, kid: kid)
+            }
+        }
+    }
+
+    private func apply(refreshed: JWK?, kid: String) {
+        guard let refreshed, refreshed.keyID == kid, let publicKey = try? refreshed.publicKey() else { return }
+        if refreshed != keys[kid]?.jwk {
+            logger.info("key refreshed", metadata: ["provider": "\(provider)", "kid": "\(kid)", "expired_at": "\(refreshed.expiredAt.map(String.init) ?? "null")"])
+            store(Entry(jwk: refreshed, publicKey: publicKey), kid: kid)
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import HTTPTypes
+import HookGateCore
+import HookGateStore
+import Hummingbird
+import JOSE
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// A configured gate: the store, the key caches, the verifiers, and the two
+/// listeners, assembled into one `ServiceGroup`.
+///
+/// Startup order: the store opens and migrates, saved keys are loaded, then the
+/// listeners start. Graceful shutdown (SIGTERM/SIGINT or ``ServiceGroup/triggerGracefulShutdown()``):
+/// `/readyz` turns unready, the public listener stops accepting and finishes
+/// in-flight requests (each one commits before it is answered), then the admin
+/// listener and background services stop.
+public final class Gate: Sendable {
+    public let configuration: GateConfiguration
+    public let store: SQLiteEventStore
+    public let statistics = IntakeStatistics()
+    public let readiness = Readiness()
+    public let keyCaches: [Provider: KeyCache]
+    public let startedAt = Date()
+    let verifiers: [Provider: WebhookVerifier]
+    let logger: Logger
+
+    /// Opens the store and prepares verifiers.
+    /// - Throws: ``ConfigurationError`` for unreadable key files, or the store's error.
+    public init(configuration: GateConfiguration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        store = try SQLiteEventStore(path: configuration.database.path, durability: configuration.database.durability, logger: logger)
+        var caches: [Provider: KeyCache] = [:]
+        var verifiers: [Provider: WebhookVerifier] = [:]
+        for settings in configuration.providers {
+            let scheme: WebhookVerifier.Scheme
+            switch settings.verification {
+            case .none:
+                logger.warning("verification is OFF for this provider: anyone who can reach its route can post events",
+                               metadata: ["provider": "\(settings.provider)"])
+                scheme = .none
+            case .token(_, let secret):
+                scheme = .token(secret: Array(secret.utf8))
+            case .jwt(_, let keySettings, let maxAge):
+                let cache = try await Gate.makeKeyCache(settings.provider, keySettings, configuration: configuration, store: store, logger: logger)
+                caches[settings.provider] = cache
+                scheme = .jwt(keys: cache, maxAge: maxAge)
+            }
+            verifiers[settings.provider] = WebhookVerifier(provider: settings.provider, scheme: scheme)
+        }
+        keyCaches = caches
+        self.verifiers = verifiers
+    }
+
+    static func makeKeyCache(
+        _ provider: Provider, _ settings: GateConfiguration.KeySourceSettings, configuration: GateConfiguration, store: SQLiteEventStore,
+        logger: Logger
+    ) async throws -> KeyCache {
+        switch settings {
+        case .pinnedJSON(let name, let json):
+            let source = try PinnedKeySource(json: json, origin: name)
+            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, logger: logger)
+        case .pinnedFile(let path):
+            let source = try PinnedKeySource(path: path)
+            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, logger: logger)
+        case .remote(let url, let credentials, let timeout):
+            guard let endpoint = URL(string: url) else { throw ConfigurationError(path: "providers.\(provider).key_url", "not a URL") }
+            let source = HTTPKeySource(url: endpoint, credentials: credentials, timeout: timeout)
+            let saved = try await store.savedKeys(provider: provider)
+            return KeyCache(
+                provider: provider, source: source, initialKeys: saved, persistence: store, cooldown: Double(configuration.keyCooldown),
+                maxFetchesPerMinute: configuration.maxKeyFetchesPerMinute, logger: logger)
+        }
+    }
+
+    /// The public router: one `POST` route per provider (other methods get 405), nothing else.
+    func makePublicRouter() -> Router<GateRequestContext> {
+        let router = Router(context: GateRequestContext.self)
+        let resolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
+        for settings in configuration.providers {
+            guard let verifier = verifiers[settings.provider] else { continue }
+            let intake = WebhookIntake(
+                settings: settings, verifier: verifier, store: store, resolver: resolver, statistics: statistics,
+                maxBodyBytes: configuration.server.maxBodyBytes, readTimeout: Double(configuration.server.readTimeout),
+                logger: logger)
+            let path = RouterPath(settings.path)
+            router.post(path) { request, context in await intake.handle(request, context: context) }
+            for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
+                router.on(path, method: method) { _, _ -> Response in
+                    Response(status: .methodNotAllowed, headers: [.allow: "POST"])
+                }
+            }
+        }
+        return router
+    }
+
+    /// The admin router: health and readiness (the monitoring issue adds stats and metrics).
+    func makeAdminRouter() -> Router<GateRequestContext> {
+        let router = Router(context: GateRequestContext.self)
+        router.get("/healthz") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        router.get("/readyz") { [readiness, store] _, _ -> Response in
+            var problems = readiness.problems()
+            if !(await store.isWritable()) { problems.append("store not writable") }
+            let ready = problems.isEmpty
+            let body = ready ? #"{"status":"ready"}"# : "{\"status\":\"unready\",\"reasons\":[" + problems.map(JSONValue.quote).joined(separator: ",") + "]}"
+            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        return router
+    }
+
+    /// The service group running both listeners and the background services.
+    /// - Parameters:
+    ///   - gracefulShutdownSignals: signals that start a graceful shutdown (none in tests).
+    ///   - onListening: called with (public port, admin port) once both are bound.
+    public func makeServiceGroup(
+        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        onListening: @escaping @Sendable (_ publicPort: Int, _ adminPort: Int) async -> Void = { _, _ in }
+    ) -> ServiceGroup {
+        let ports = PortPair(onListening)
+        let readiness = self.readiness
+        let idle = TimeAmount.seconds(Int64(configuration.server.readTimeout))
+        let publicApp = Application(
+            router: makePublicRouter(),
+            server: .http1(configuration: .init(
+                idleTimeout: idle,
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))),
+            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil, backlog: 1024),
+            onServerRunning: { channel in
+                readiness.markPublicUp()
+                await ports.set(public: channel.localAddress?.port ?? -1)
+            },
+            logger: logger)
+        let adminApp = Application(
+            router: makeAdminRouter(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(address: .hostname(configuration.admin.host, port: configuration.admin.port), serverName: nil),
+            onServerRunning: { channel in
+                readiness.markAdminUp()
+                await ports.set(admin: channel.localAddress?.port ?? -1)
+            },
+            logger: logger)
+        let retention = RetentionService(store: store, retention: configuration.database.retention, interval: 300, logger: logger)
+        var group = ServiceGroupConfiguration(
+            services: [
+                .init(service: retention, serviceName: "retention"),
+                .init(service: adminApp, serviceName: "admin"),
+                .init(service: publicApp, serviceName: "public"),
+                .init(service: ShutdownWatcher(readiness: readiness), successTerminationBehavior: .ignore, serviceName: "readiness"),
+            ],
+            gracefulShutdownSignals: gracefulShutdownSignals,
+            logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(30)
+        group.maximumCancellationDuration = .seconds(10)
+        return ServiceGroup(configuration: group)
+    }
+}
+
+/// Collects the two bound ports and reports them once both are known.
+actor PortPair {
+    private var publicPort: Int?
+    private var adminPort: Int?
+    private let callback: @Sendable (Int, Int) async -> Void
+
+    init(_ callback: @escaping @Sendable (Int, Int) async -> Void) {
+        self.callback = callback
+    }
+
+    func set(public port: Int) async {
+        publicPort = port
+        await report()
+    }
+
+    func set(admin port: Int) async {
+        adminPort = port
+        await report()
+    }
+
+    private func report() async {
+        guard let publicPort, let adminPort else { return }
+        await callback(publicPort, adminPort)
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import HTTPTypes
+import HookGateCore
+import Hummingbird
+import JOSE
+import Logging
+import NIOCore
+
+/// One provider's intake route: raw bytes in, verified, durably stored, answered.
+///
+/// The sender gets `200` only after the event's transaction has committed; every
+/// failure is answered with the contract's code (the log line says why).
+struct WebhookIntake: Sendable {
+    let settings: GateConfiguration.ProviderSettings
+    let verifier: WebhookVerifier
+    let store: any EventStore
+    let resolver: ClientAddressResolver
+    let statistics: IntakeStatistics
+    let maxBodyBytes: Int
+    let readTimeout: Double
+    let logger: Logger
+    let credentialHeader: HTTPField.Name?
+
+    init(
+        settings: GateConfiguration.ProviderSettings, verifier: WebhookVerifier, store: any EventStore, resolver: ClientAddressResolver,
+        statistics: IntakeStatistics, maxBodyBytes: Int, readTimeout: Double, logger: Logger
+    ) {
+        self.settings = settings
+        self.verifier = verifier
+        self.store = store
+        self.resolver = resolver
+        self.statistics = statistics
+        self.maxBodyBytes = maxBodyBytes
+        self.readTimeout = readTimeout
+        self.logger = logger
+        switch settings.verification {
+        case .jwt(let header, _, _), .token(let header, _): credentialHeader = HTTPField.Name(header)
+        case .none: credentialHeader = nil
+        }
+    }
+
+    func handle(_ request: Request, context: GateRequestContext) async -> Response {
+        let started = ContinuousClock.now
+        let requestID = RequestID.from(request.headers[.requestID])
+        let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init)
+        let client = resolver.clientAddress(peer: peer, forwardedFor: request.headers[values: .forwardedFor])
+        var eventID: String?
+        let outcome: String
+        let response: Response
+        var reason: String?
+        do {
+            let (id, result) = try await process(request, context: context, requestID: requestID, client: client)
+            eventID = id
+            outcome = result.rawValue
+            response = Response(
+                status: .ok, headers: [.contentType: "application/json", .requestID: requestID],
+                body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"\(result.rawValue)\",\"event_id\":\(JSONValue.quote(id))}")))
+        } catch {
+            outcome = error.code.rawValue
+            reason = error.reason
+            response = error.response(requestID: requestID)
+            if error.code == .bodyTooLarge || error.code == .requestTimeout {
+                // Do not read (or wait for) the rest of an oversized or stalled body: close once answered.
+                let channel = context.channel
+                channel.eventLoop.scheduleTask(in: .milliseconds(200)) { channel.close(promise: nil) }
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        statistics.record(provider: settings.provider, outcome: outcome, milliseconds: milliseconds)
+        var metadata: Logger.Metadata = [
+            "request_id": "\(requestID)", "client_ip": "\(client?.description ?? "-")", "provider": "\(settings.provider.rawValue)",
+            "outcome": "\(outcome)", "status": "\(response.status.code)", "duration_ms": "\(String(format: "%.3f", milliseconds))",
+        ]
+        if let eventID { metadata["event_id"] = "\(eventID)" }
+        if let reason { metadata["reason"] = "\(reason)" }
+        logger.log(level: response.status.code >= 500 ? .warning : .info, "webhook", metadata: metadata)
+        return response
+    }
+
+    private func process(
+        _ request: Request, context: GateRequestContext, requestID: String, client: IPAddress?
+    ) async throws(HookGateError) -> (String, StoreOutcome) {
+        if let allowed = settings.allowedIPs {
+            guard let client, allowed.contains(where: { $0.contains(client) }) else {
+                throw HookGateError(.forbiddenSource, "client \(client?.description ?? "unknown") is not in allowed_ips")
+            }
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes {
+            throw HookGateError(.bodyTooLarge, "Content-Length \(declared) exceeds max_body_bytes \(maxBodyBytes)")
+        }
+        let body = try await readBody(request)
+        let credential = credentialHeader.flatMap { request.headers[$0] }
+        let now = Int64(Date().timeIntervalSince1970)
+        let token = try await verifier.verify(credential: credential, body: body, now: now)
+        let (eventID, eventType) = try EventClassifier.classify(provider: settings.provider, body: body)
+        var kept: [(String, String)] = []
+        if let contentType = request.headers[.contentType] { kept.append(("Content-Type", contentType)) }
+        if case .jwt(let header, _, _) = settings.verification, let credential { kept.append((header, credential)) }
+        let event = IncomingEvent(
+            provider: settings.provider, eventID: eventID, eventType: eventType, body: body,
+            receivedAt: Int64(Date().timeIntervalSince1970 * 1000), headers: kept, clientIP: client?.description, requestID: requestID,
+            claims: token.map { $0.claims.compactText })
+        return (eventID, try await store.store(event))
+    }
+
+    /// Reads the whole body, at most `maxBodyBytes`, within `readTimeout` seconds.
+    private func readBody(_ request: Request) async throws(HookGateError) -> [UInt8] {
+        let limit = maxBodyBytes
+        let body = request.body
+        do {
+            let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await body.collect(upTo: limit) }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(readTimeout))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+            guard let buffer else { throw HookGateError(.requestTimeout, "body not received within \(readTimeout) s") }
+            return Array(buffer.readableBytesView)
+        } catch let error as HookGateError {
+            throw error
+        } catch is NIOTooManyBytesError {
+            throw HookGateError(.bodyTooLarge, "body exceeds max_body_bytes \(limit)")
+        } catch {
+            throw HookGateError(.malformedBody, "body could not be read: \(error)")
+        }
+    }
+}
+
+/// Request ids: the caller's `X-Request-Id` when it is sane, else a fresh random one.
+enum RequestID {
+    static func from(_ header: String?) -> String {
+        if let header, !header.isEmpty, header.utf8.count <= 128, header.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) {
+            return header
+        }
+        var generator = SystemRandomNumberGenerator()
+        return Hex.encode((0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import GRDB
+import HookGateCore
+import JOSE
+import Logging
+import Synchronization
+
+/// The SQLite store (GRDB on the system libsqlite3, WAL): events deduplicated by
+/// (provider, event id), and the key cache's saved keys.
+///
+/// Writes go through one writer with **group commit**: concurrent ``store(_:)`` calls
+/// queue up while a transaction commits and are committed together in the next one,
+/// so throughput is not capped by the disk's fsync rate. Every call returns only
+/// after its transaction committed with the configured durability (`full`: fsync
+/// of the WAL on commit; `normal`: survives a process crash, not power loss).
+public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
+    /// The most events committed in one transaction.
+    public static let maxBatch = 512
+
+    let pool: DatabasePool
+    public let path: String
+    private let logger: Logger
+    private let queue = Mutex(WriteQueue())
+
+    struct WriteQueue {
+        var pending: [(IncomingEvent, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] = []
+        var writing = false
+    }
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// - Throws: when the file cannot be opened or migrated.
+    public init(path: String, durability: GateConfiguration.Durability, logger: Logger = Logger(label: "hookgate.store")) throws {
+        self.path = path
+        self.logger = logger
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "hookgate"
+        let existed = FileManager.default.fileExists(atPath: path)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        if !existed {
+            // Webhook bodies are financial data: owner-only. SQLite gives -wal/-shm the same mode.
+            chmod(path, 0o600)
+        }
+        // DatabasePool switches to WAL with synchronous=NORMAL after prepareDatabase runs,
+        // so the writer's durability is set here, afterwards.
+        let level = durability == .full ? "FULL" : "NORMAL"
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(level)") }
+        try StoreSchema.migrator.migrate(pool)
+    }
+
+    // MARK: Events
+
+    public func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome {
+        let result = await withCheckedContinuation { continuation in
+            let lead = queue.withLock { state -> Bool in
+                state.pending.append((event, continuation))
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            if lead { startWriter() }
+        }
+        return try result.get()
+    }
+
+    private func startWriter() {
+        Task.detached { [self] in
+            while true {
+                let batch = queue.withLock { state -> [(IncomingEvent, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] in
+                    let count = min(state.pending.count, SQLiteEventStore.maxBatch)
+                    let batch = Array(state.pending.prefix(count))
+                    state.pending.removeFirst(count)
+                    if batch.isEmpty { state.writing = false }
+                    return batch
+                }
+                if batch.isEmpty { return }
+                await commit(batch)
+            }
+        }
+    }
+
+    private func commit(_ batch: [(IncomingEvent, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)]) async {
+        let events = batch.map(\.0)
+        do {
+            let outcomes = try await pool.write { db -> [StoreOutcome] in
+                let statement = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING
+                        """)
+                var outcomes: [StoreOutcome] = []
+                outcomes.reserveCapacity(events.count)
+                for event in events {
+                    try statement.execute(arguments: [
+                        event.provider.rawValue, event.eventID, event.eventType, Data(event.body), SHA256.hexHash(event.body),
+                        SQLiteEventStore.encodeHeaders(event.headers), event.clientIP, event.requestID, event.receivedAt, event.claims,
+                    ])
+                    outcomes.append(db.changesCount == 1 ? .accepted : .duplicate)
+                }
+                return outcomes
+            }
+            for (index, item) in batch.enumerated() { item.1.resume(returning: .success(outcomes[index])) }
+        } catch {
+            logger.error("commit failed; \(batch.count) events not acknowledged", metadata: ["error": "\(error)"])
+            let failure = HookGateError(.storeUnavailable, "the store could not commit: \(error)", retryAfter: 5)
+            for item in batch { item.1.resume(returning: .failure(failure)) }
+        }
+    }
+
+    static func encodeHeaders(_ headers: [(String, String)]) -> String {
+        "[" + headers.map { "[\(JSONValue.quote($0.0)),\(JSONValue.quote($0.1))]" }.joined(separator: ",") + "]"
+    }
+
+    static func decodeHeaders(_ text: String) -> [(String, String)] {
+        guard case .array(let pairs)? = try? JSONParser.parse(Array(text.utf8)) else { return [] }
+        return pairs.compactMap { pair in
+            guard case .array(let items) = pair, items.count == 2, let name = items[0].stringValue, let value = items[1].stringValue else { return nil }
+            return (name, value)
+        }
+    }
+
+    /// The event with row id `id`.
+    public func event(id: Int64) async throws -> StoredEvent? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id]).map(SQLiteEventStore.decode) }
+    }
+
+    /// The event with this provider and event id.
+    public func event(provider: Provider, eventID: String) async throws -> StoredEvent? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM events WHERE provider = ? AND event_id = ?", arguments: [provider.rawValue, eventID])
+                .map(SQLiteEventStore.decode)
+        }
+    }
+
+    /// Events, newest first, optionally filtered.
+    public func events(provider: Provider? = nil, since: Int64? = nil, limit: Int = 100) async throws -> [StoredEvent] {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let provider {
+                clauses.append("provider = ?")
+                arguments += [provider.rawValue]
+            }
+            if let since {
+                clauses.append("received_at >= ?")
+                arguments += [since]
+            }
+            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM events \(filter) ORDER BY id DESC LIMIT ?", arguments: arguments).map(SQLiteEventStore.decode)
+        }
+    }
+
+    static func decode(_ row: Row) throws -> StoredEvent {
+        let body: Data = try row.decode(forColumn: "body")
+        return StoredEvent(
+            id: try row.decode(forColumn: "id"),
+            provider: Provider(rawValue: try row.decode(String.self, forColumn: "provider")) ?? .plaid,
+            eventID: try row.decode(forColumn: "event_id"),
+            eventType: try row.decode(forColumn: "event_type"),
+            body: Array(body),
+            bodySHA256: try row.decode(forColumn: "body_sha256"),
+            headers: decodeHeaders(try row.decode(forColumn: "headers")),
+            clientIP: try row.decode(String?.self, forColumn: "client_ip"),
+            requestID: try row.decode(forColumn: "request_id"),
+            receivedAt: try row.decode(forColumn: "received_at"),
+            claims: try row.decode(String?.self, forColumn: "claims")
+        )
+    }
+
+    /// The number of stored events and the database's size on disk (main file + WAL), in bytes.
+    public func size() async throws -> (events: Int, bytes: Int64) {
+        let count = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
+        var bytes: Int64 = 0
+        for suffix in ["", "-wal", "-shm"] {
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix), let size = attributes[.size] as? NSNumber {
+                bytes += size.int64Value
+            }
+        }
+        return (count, bytes)
+    }
+
+    /// Deletes events received before `cutoff` (Unix ms), in small transactions so
+    /// intake is never blocked for long. Returns how many were deleted.
+    @discardableResult
+    public func prune(receivedBefore cutoff: Int64, chunk: Int = 1000) async throws -> Int {
+        var total = 0
+        while true {
+            let deleted = try await pool.write { db -> Int in
+                try db.execute(
+                    sql: "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? ORDER BY received_at LIMIT ?)",
+                    arguments: [cutoff, chunk])
+                return db.changesCount
+            }
+            total += deleted
+            if deleted < chunk { return total }
+        }
+    }
+
+    /// `PRAGMA integrity_check`; `"ok"` when the file is sound.
+    public func integrityCheck() async throws -> String {
+        try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+
+    /// Whether a write transaction can be started and committed now (for `/readyz`).
+    public func isWritable() async -> Bool {
+        do {
+            try await pool.write { db in try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS readiness (x); DELETE FROM readiness") }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    // MARK: Keys
+
+    public func savedKeys(provider: Provider) async throws -> [JWK] {
+        let texts = try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT jwk FROM keys WHERE provider = ? ORDER BY saved_at", arguments: [provider.rawValue])
+        }
+        return texts.compactMap { try? JSONDecoder().decode(JWK.self, from: Data($0.utf8)) }
+    }
+
+    public func saveKey(_ key: JWK, provider: Provider) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(key), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO keys (provider, kid, jwk, saved_at) VALUES (?, ?, ?, ?) ON CONFLICT (provider, kid) DO UPDATE SET jwk = excluded.jwk, saved_at = excluded.saved_at",
+                arguments: [provider.rawValue, key.keyID ?? "", text, Int64(Date().timeIntervalSince1970)])
+        }
+    }
+}

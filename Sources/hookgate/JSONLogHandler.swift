@@ -1,0 +1,33 @@
+import Foundation
+import JOSE
+import Logging
+import Synchronization
+
+/// A swift-log handler writing one JSON object per line to standard error:
+/// `{"ts":"…","level":"info","label":"hookgate","msg":"webhook", …metadata}`.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    static let lock = Mutex(())
+
+    init(label: String) {
+        self.label = label
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var fields: [(String, String)] = [
+            ("ts", Date().formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day().dateSeparator(.dash))),
+            ("level", event.level.rawValue), ("label", label), ("msg", event.message.description),
+        ]
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        for key in merged.keys.sorted() { fields.append((key, "\(merged[key]!)")) }
+        let line = "{" + fields.map { "\(JSONValue.quote($0.0)):\(JSONValue.quote($0.1))" }.joined(separator: ",") + "}\n"
+        JSONLogHandler.lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+    }
+}

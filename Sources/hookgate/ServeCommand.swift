@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import HookGateCore
+import HookGateServer
+import Logging
+
+/// `hookgate serve`: runs the gate.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gate: public webhook listener and private admin listener.",
+        discussion: """
+            Without --config the gate runs on its embedded development defaults: 127.0.0.1:8080 (webhooks) and \
+            127.0.0.1:9091 (admin), ./hookgate.sqlite, and all three providers verified against the development key \
+            compiled in (Keys/dev.jwks.json). Never expose a gate on these defaults: the development key is public.
+            SIGTERM or SIGINT stops it gracefully: no new connections, in-flight requests finish and commit, exit 0.
+            """
+    )
+
+    @Option(help: "The YAML configuration (format: ../shared/contract/hookgate.example.yaml).")
+    var config: String?
+
+    @Flag(help: "Validate the configuration (and key files) and exit: 0 valid, 1 invalid.")
+    var check = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line).")
+    var logFormat: String = "text"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        let json = logFormat == "json"
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "hookgate")
+        logger.logLevel = level
+
+        let configuration: GateConfiguration
+        do {
+            configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? .embeddedDefaults
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("\(config ?? "embedded defaults"): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if check {
+            do {
+                try ConfigurationCheck.keyFiles(configuration)
+            } catch {
+                FileHandle.standardError.write(Data("\(config ?? "embedded defaults"): \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            print("\(config ?? "embedded defaults"): configuration is valid (\(configuration.providers.count) providers, \(configuration.handlers.count) handlers)")
+            return
+        }
+        if config == nil {
+            logger.warning("running on the embedded development defaults: the development key is public, never expose this gate")
+        }
+        let gate = try await Gate(configuration: configuration, logger: logger)
+        let startLogger = logger
+        let group = gate.makeServiceGroup { publicPort, adminPort in
+            startLogger.notice(
+                "hookgate listening",
+                metadata: [
+                    "public": "\(configuration.server.host):\(publicPort)", "admin": "\(configuration.admin.host):\(adminPort)",
+                    "database": "\(configuration.database.path)", "durability": "\(configuration.database.durability.rawValue)",
+                ])
+        }
+        try await group.run()
+        logger.notice("hookgate stopped")
+    }
+}
