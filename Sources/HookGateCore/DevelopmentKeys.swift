@@ -25,6 +25,7 @@ public enum DevelopmentKeys {
     }
   ]
 }
+
 """
 
     /// `Keys/dev-private.pem`, byte for byte (PKCS#8, unencrypted).
@@ -34,5 +35,6 @@ MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgMwqX07p1z1b3SZnm
 syPjefKqSRwq0+FV5fOTGQQ1/OWhRANCAATj1Kpc/tB15/34IdrVTXFFCqbUZmZs
 lzSYxXybvKc3q7wEbcOJgh5Hw8H1KMz1TFg8Cj8+k+0yjMq7wWipLQ06
 -----END PRIVATE KEY-----
+
 """
 }

@@ -167,9 +167,9 @@ public actor KeyCache {
     /// is still null, so rotations are learned. At most once per cooldown.
     private func refreshKnownKeysIfDue(now: Double) {
         guard now - lastRefresh >= cooldown else { return }
-        lastRefresh = now
         let current = keys.filter { $0.value.jwk.expiredAt == nil }.map(\.key)
         guard !current.isEmpty else { return }
+        lastRefresh = now
         let source = self.source
         for kid in current {
             statistics.fetches += 1

@@ -123,7 +123,8 @@ public final class Gate: Sendable {
     ) -> ServiceGroup {
         let ports = PortPair(onListening)
         let readiness = self.readiness
-        let idle = TimeAmount.seconds(Int64(configuration.server.readTimeout))
+        // The body deadline (readTimeout, answered 408) fires before the connection idle timeout closes silently.
+        let idle = TimeAmount.seconds(Int64(configuration.server.readTimeout) + 2)
         let publicApp = Application(
             router: makePublicRouter(),
             server: .http1(configuration: .init(

@@ -1,0 +1,174 @@
+import Foundation
+import HookGateCore
+import HookGateServer
+import JOSE
+import Testing
+
+/// The key cache against a real loopback key endpoint.
+@Suite(.serialized) struct KeyFetchTests {
+    static func yaml(_ stub: KeyEndpointStub, cooldown: Int = 60, rate: Int = 30, keyURL: String? = nil) -> String {
+        """
+        server:
+          host: 127.0.0.1
+          port: 0
+        admin:
+          host: 127.0.0.1
+          port: 0
+        keys:
+          cooldown: \(cooldown)
+          max_fetches_per_minute: \(rate)
+        providers:
+          plaid:
+            key_url: \(keyURL ?? stub.url)
+            client_id: ${PLAID_CLIENT_ID}
+            secret: ${PLAID_SECRET}
+            key_timeout: 2
+          linkmoney:
+            key_url: \(keyURL ?? stub.url)
+            client_id: lm-client
+            client_secret: lm-secret
+        """
+    }
+
+    static let environment = ["PLAID_CLIENT_ID": "client-1", "PLAID_SECRET": "secret-1"]
+
+    static func send(_ harness: GateHarness, key: P256PrivateKey, kid: String, path: String = "/webhooks/plaid") async throws -> RawHTTP.Response {
+        let body = Signer.plaidBody()
+        let header = path.hasSuffix("plaid") ? "Plaid-Verification" : "Webhook-Verification"
+        return try await harness.post(path, body: body, headers: [(header, try Signer.token(body: body, key: key, kid: kid))])
+    }
+
+    @Test func unknownKidIsFetchedOnceWithCredentialsAndShared() async throws {
+        let stub = try await KeyEndpointStub()
+        let key = try P256PrivateKey.generate()
+        stub.publish(key.publicJWK(keyID: "kid-a"))
+        let harness = try await GateHarness(yaml: Self.yaml(stub), environment: Self.environment)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 { group.addTask { try await Self.send(harness, key: key, kid: "kid-a").status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.allSatisfy { $0 == 200 })
+        #expect(stub.requests(for: "kid-a") == 1)
+        let body = try #require(stub.state.withLock { $0.bodies.first })
+        let json = try JSONParser.parse(Array(body.utf8))
+        #expect(json["client_id"]?.stringValue == "client-1")
+        #expect(json["secret"]?.stringValue == "secret-1")
+        #expect(json["key_id"]?.stringValue == "kid-a")
+        // LinkMoney's endpoint gets client_secret.
+        #expect(try await Self.send(harness, key: key, kid: "kid-a", path: "/webhooks/linkmoney").status == 200)
+        let linkBody = try #require(stub.state.withLock { $0.bodies.last })
+        #expect(try JSONParser.parse(Array(linkBody.utf8))["client_secret"]?.stringValue == "lm-secret")
+        let stats = await harness.gate.keyCaches[.plaid]!.currentStatistics()
+        #expect(stats.fetches == 1 && stats.cached == 1)
+        try await harness.stop()
+        await stub.stop()
+    }
+
+    @Test func endpointDownAnswers503ThenRecovers() async throws {
+        let stub = try await KeyEndpointStub()
+        let key = try P256PrivateKey.generate()
+        stub.publish(key.publicJWK(keyID: "kid-b"))
+        stub.setDown(true)
+        let harness = try await GateHarness(yaml: Self.yaml(stub), environment: Self.environment)
+        let down = try await Self.send(harness, key: key, kid: "kid-b")
+        #expect(down.status == 503)
+        #expect(down.text == #"{"error":"key_unavailable"}"#)
+        #expect(Int(down.header("Retry-After") ?? "") != nil)
+        stub.setDown(false)
+        #expect(try await Self.send(harness, key: key, kid: "kid-b").status == 200)
+        #expect(await harness.gate.keyCaches[.plaid]!.currentStatistics().fetchFailures == 1)
+        try await harness.stop()
+        await stub.stop()
+    }
+
+    @Test func unreachableEndpointAnswers503() async throws {
+        let stub = try await KeyEndpointStub()
+        let deadURL = stub.url
+        await stub.stop()  // nothing listens on that port any more
+        let harness = try await GateHarness(yaml: Self.yaml(stub, keyURL: deadURL), environment: Self.environment)
+        let response = try await Self.send(harness, key: try P256PrivateKey.generate(), kid: "kid-x")
+        #expect(response.status == 503)
+        #expect(response.text == #"{"error":"key_unavailable"}"#)
+        try await harness.stop()
+    }
+
+    @Test func unknownKidIsRejectedAndNegativelyCached() async throws {
+        let stub = try await KeyEndpointStub()
+        let harness = try await GateHarness(yaml: Self.yaml(stub), environment: Self.environment)
+        let key = try P256PrivateKey.generate()
+        for _ in 0..<5 {
+            let response = try await Self.send(harness, key: key, kid: "nobody")
+            #expect(response.text == #"{"error":"unknown_key"}"#)
+        }
+        #expect(stub.requests(for: "nobody") == 1)
+        #expect(await harness.gate.keyCaches[.plaid]!.currentStatistics().negativeHits == 4)
+        try await harness.stop()
+        await stub.stop()
+    }
+
+    @Test func randomKidFloodCausesBoundedFetches() async throws {
+        let stub = try await KeyEndpointStub()
+        let harness = try await GateHarness(yaml: Self.yaml(stub, rate: 10), environment: Self.environment)
+        let key = try P256PrivateKey.generate()
+        var codes: [String: Int] = [:]
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for n in 0..<300 {
+                group.addTask {
+                    let response = try await Self.send(harness, key: key, kid: "random-\(n)-\(UUID().uuidString)")
+                    return (try? JSONParser.parse(response.body))?["error"]?.stringValue ?? "status \(response.status)"
+                }
+                if n % 50 == 49 { for try await code in group { codes[code, default: 0] += 1 } }
+            }
+            for try await code in group { codes[code, default: 0] += 1 }
+        }
+        // A bucket of 10 (refilling 10/min) bounds the fetches; the rest are refused without one.
+        #expect(stub.requestCount <= 11)
+        #expect(codes["unknown_key", default: 0] == stub.requestCount)
+        #expect(codes["key_unavailable", default: 0] == 300 - stub.requestCount)
+        try await harness.stop()
+        await stub.stop()
+    }
+
+    @Test func rotationLearnsNewKidAndExpiryOfTheOld() async throws {
+        let stub = try await KeyEndpointStub()
+        let old = try P256PrivateKey.generate()
+        let new = try P256PrivateKey.generate()
+        stub.publish(old.publicJWK(keyID: "old"))
+        let harness = try await GateHarness(yaml: Self.yaml(stub, cooldown: 1), environment: Self.environment)
+        #expect(try await Self.send(harness, key: old, kid: "old").status == 200)
+        // The sender rotates: a new key, and the old one gets expired_at.
+        var expired = old.publicJWK(keyID: "old")
+        expired.expiredAt = Int64(Date().timeIntervalSince1970)
+        stub.publish(expired)
+        stub.publish(new.publicJWK(keyID: "new"))
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await Self.send(harness, key: new, kid: "new").status == 200)
+        var answer = ""
+        for _ in 0..<50 {
+            answer = try await Self.send(harness, key: old, kid: "old").text
+            if answer.contains("expired_key") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(answer == #"{"error":"expired_key"}"#)
+        #expect(stub.requests(for: "old") == 2)
+        try await harness.stop()
+        await stub.stop()
+    }
+
+    @Test func restartKeepsFetchedKeys() async throws {
+        let stub = try await KeyEndpointStub()
+        let key = try P256PrivateKey.generate()
+        stub.publish(key.publicJWK(keyID: "kid-p"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-test-\(UUID().uuidString)")
+        let first = try await GateHarness(yaml: Self.yaml(stub), directory: dir, environment: Self.environment)
+        #expect(try await Self.send(first, key: key, kid: "kid-p").status == 200)
+        try await Task.sleep(for: .milliseconds(200))  // the key is saved in the background
+        try await first.stop()
+        stub.setDown(true)  // a restarted gate must not need the endpoint for a key it already has
+        let second = try await GateHarness(yaml: Self.yaml(stub), directory: dir, environment: Self.environment)
+        #expect(try await Self.send(second, key: key, kid: "kid-p").status == 200)
+        #expect(stub.requests(for: "kid-p") == 1)
+        try await second.stop()
+        await stub.stop()
+    }
+}
