@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "HookGateCore",
                 "HookGateStore",
+                "HookGateDispatch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -201,7 +201,7 @@ public struct ConfigurationLoader: Sendable {
                 problem("", "the configuration is empty")
                 return configuration
             }
-            guard let top = mapping(root, "", allowed: ["server", "admin", "database", "providers", "handlers", "keys"]) else {
+            guard let top = mapping(root, "", allowed: ["server", "admin", "database", "providers", "handlers", "keys", "delivery"]) else {
                 return configuration
             }
             if let server = mapping(top["server"], "server", allowed: ["host", "port", "max_body_bytes", "trusted_proxies", "read_timeout"]) {
@@ -241,6 +241,15 @@ public struct ConfigurationLoader: Sendable {
                 if let cooldown = int(keys["cooldown"], "keys.cooldown", range: 1...86_400) { configuration.keyCooldown = cooldown }
                 if let rate = int(keys["max_fetches_per_minute"], "keys.max_fetches_per_minute", range: 1...6_000) {
                     configuration.maxKeyFetchesPerMinute = rate
+                }
+            }
+            if let delivery = mapping(top["delivery"], "delivery", allowed: ["initial_backoff", "max_backoff", "give_up_after", "concurrency"]) {
+                if let value = seconds(delivery["initial_backoff"], "delivery.initial_backoff", range: 0.01...86_400) { configuration.delivery.initialBackoff = value }
+                if let value = seconds(delivery["max_backoff"], "delivery.max_backoff", range: 0.01...604_800) { configuration.delivery.maxBackoff = value }
+                if let value = seconds(delivery["give_up_after"], "delivery.give_up_after", range: 0.01...31_536_000) { configuration.delivery.giveUpAfter = value }
+                if let value = int(delivery["concurrency"], "delivery.concurrency", range: 1...4096) { configuration.delivery.concurrency = value }
+                if configuration.delivery.maxBackoff < configuration.delivery.initialBackoff {
+                    problem("delivery.max_backoff", "must not be shorter than initial_backoff")
                 }
             }
             if let providers = mapping(top["providers"], "providers", allowed: Provider.allCases.map(\.rawValue)) {
@@ -342,7 +351,7 @@ public struct ConfigurationLoader: Sendable {
             var names = Set<String>()
             for (index, item) in sequence.enumerated() {
                 let base = "handlers[\(index)]"
-                guard let fields = mapping(item, base, allowed: ["name", "match", "http", "file", "exec", "order_key"]) else { continue }
+                guard let fields = mapping(item, base, allowed: ["name", "match", "http", "file", "exec", "order_key", "concurrency"]) else { continue }
                 guard let name = string(fields["name"], "\(base).name"), !name.isEmpty else {
                     problem("\(base).name", "is required")
                     continue
@@ -397,7 +406,8 @@ public struct ConfigurationLoader: Sendable {
                     }
                 }
                 let orderKey = string(fields["order_key"], "\(base).order_key")
-                if let kind { handlers.append(.init(name: name, match: patterns, kind: kind, orderKey: orderKey)) }
+                let concurrency = int(fields["concurrency"], "\(base).concurrency", range: 1...1024) ?? 16
+                if let kind { handlers.append(.init(name: name, match: patterns, kind: kind, orderKey: orderKey, concurrency: concurrency)) }
             }
             return handlers
         }

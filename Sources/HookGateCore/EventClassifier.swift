@@ -14,6 +14,12 @@ public enum EventClassifier {
 
     /// The identity and type of a body.
     public static func classify(provider: Provider, body: [UInt8]) throws(HookGateError) -> (id: String, type: String) {
+        let classified = try classifyParsed(provider: provider, body: body)
+        return (classified.id, classified.type)
+    }
+
+    /// The identity, type and parsed body (for handler order keys).
+    public static func classifyParsed(provider: Provider, body: [UInt8]) throws(HookGateError) -> (id: String, type: String, json: JSONValue) {
         switch provider {
         case .plaid, .linkmoney:
             let json: JSONValue
@@ -25,7 +31,7 @@ public enum EventClassifier {
             guard json.objectMembers != nil else { throw HookGateError(.malformedBody, "body is not a JSON object") }
             let type = json["webhook_type"]?.stringValue ?? "UNKNOWN"
             let code = json["webhook_code"]?.stringValue ?? "UNKNOWN"
-            return ("sha256:" + SHA256.hexHash(body), "\(type).\(code)")
+            return ("sha256:" + SHA256.hexHash(body), "\(type).\(code)", json)
         case .ledgersync:
             let json: JSONValue
             do {
@@ -40,7 +46,7 @@ public enum EventClassifier {
             guard id.utf8.count <= maxEventIDLength, !id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
                 throw HookGateError(.missingEventID, "eventId is longer than \(maxEventIDLength) bytes or has control characters")
             }
-            return (id, json["eventType"]?.stringValue ?? "unknown")
+            return (id, json["eventType"]?.stringValue ?? "unknown", json)
         }
     }
 }

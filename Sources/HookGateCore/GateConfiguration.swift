@@ -85,14 +85,30 @@ public struct GateConfiguration: Sendable {
         public var name: String
         public var match: [EventPattern]
         public var kind: HandlerKind
-        /// A body field whose value orders deliveries (same value: one at a time, in arrival order).
+        /// A body field (dotted path) whose value orders deliveries: same value, one at a time, in arrival order.
         public var orderKey: String?
-        public init(name: String, match: [EventPattern], kind: HandlerKind, orderKey: String? = nil) {
+        /// The most attempts in flight to this handler at once.
+        public var concurrency: Int
+        public init(name: String, match: [EventPattern], kind: HandlerKind, orderKey: String? = nil, concurrency: Int = 16) {
             self.name = name
             self.match = match
             self.kind = kind
             self.orderKey = orderKey
+            self.concurrency = concurrency
         }
+    }
+
+    /// The retry schedule and overall concurrency of the fan-out.
+    public struct Delivery: Sendable {
+        /// Seconds before the first retry; each retry doubles it (with jitter) up to ``maxBackoff``.
+        public var initialBackoff: Double = 5
+        /// The longest wait between two attempts, in seconds.
+        public var maxBackoff: Double = 3600
+        /// Seconds after which a delivery that never succeeded is dead (kept, counted, redeliverable).
+        public var giveUpAfter: Double = 259_200
+        /// The most attempts in flight across all handlers.
+        public var concurrency: Int = 128
+        public init() {}
     }
 
     public var server = Server()
@@ -101,6 +117,7 @@ public struct GateConfiguration: Sendable {
     /// The providers served, one route each.
     public var providers: [ProviderSettings] = []
     public var handlers: [Handler] = []
+    public var delivery = Delivery()
     /// Key cache tuning: seconds an unknown `kid` stays negatively cached, and
     /// the most key fetches per provider per minute.
     public var keyCooldown: Int = 60

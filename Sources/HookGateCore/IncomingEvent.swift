@@ -16,11 +16,14 @@ public struct IncomingEvent: Sendable {
     public var requestID: String
     /// The verified claims as compact JSON, when a token was verified.
     public var claims: String?
+    /// The outbox rows to write in the same transaction if the event is new.
+    public var deliveries: [PlannedDelivery]
 
     public init(
         provider: Provider, eventID: String, eventType: String, body: [UInt8], receivedAt: Int64, headers: [(String, String)],
-        clientIP: String?, requestID: String, claims: String?
+        clientIP: String?, requestID: String, claims: String?, deliveries: [PlannedDelivery] = []
     ) {
+        self.deliveries = deliveries
         self.provider = provider
         self.eventID = eventID
         self.eventType = eventType

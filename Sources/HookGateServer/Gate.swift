@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HookGateCore
+import HookGateDispatch
 import HookGateStore
 import Hummingbird
 import JOSE
@@ -24,6 +25,7 @@ public final class Gate: Sendable {
     public let readiness = Readiness()
     public let keyCaches: [Provider: KeyCache]
     public let startedAt = Date()
+    public let dispatcher: Dispatcher
     let verifiers: [Provider: WebhookVerifier]
     let logger: Logger
 
@@ -53,6 +55,9 @@ public final class Gate: Sendable {
         }
         keyCaches = caches
         self.verifiers = verifiers
+        let dispatcher = Dispatcher(configuration: configuration, store: store, logger: logger)
+        self.dispatcher = dispatcher
+        store.onOutboxWrite { dispatcher.notify() }
     }
 
     static func makeKeyCache(
@@ -85,7 +90,7 @@ public final class Gate: Sendable {
             let intake = WebhookIntake(
                 settings: settings, verifier: verifier, store: store, resolver: resolver, statistics: statistics,
                 maxBodyBytes: configuration.server.maxBodyBytes, readTimeout: Double(configuration.server.readTimeout),
-                logger: logger)
+                matcher: HandlerMatcher(handlers: configuration.handlers), logger: logger)
             let path = RouterPath(settings.path)
             router.post(path) { request, context in await intake.handle(request, context: context) }
             for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
@@ -110,6 +115,7 @@ public final class Gate: Sendable {
             let body = ready ? #"{"status":"ready"}"# : "{\"status\":\"unready\",\"reasons\":[" + problems.map(JSONValue.quote).joined(separator: ",") + "]}"
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        AdminEventRoutes(store: store, dispatcher: dispatcher).add(to: router)
         return router
     }
 
@@ -149,6 +155,7 @@ public final class Gate: Sendable {
         var group = ServiceGroupConfiguration(
             services: [
                 .init(service: retention, serviceName: "retention"),
+                .init(service: dispatcher, serviceName: "dispatcher"),
                 .init(service: adminApp, serviceName: "admin"),
                 .init(service: publicApp, serviceName: "public"),
                 .init(service: ShutdownWatcher(readiness: readiness), successTerminationBehavior: .ignore, serviceName: "readiness"),

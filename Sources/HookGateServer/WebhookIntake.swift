@@ -20,11 +20,13 @@ struct WebhookIntake: Sendable {
     let readTimeout: Double
     let logger: Logger
     let credentialHeader: HTTPField.Name?
+    let matcher: HandlerMatcher
 
     init(
         settings: GateConfiguration.ProviderSettings, verifier: WebhookVerifier, store: any EventStore, resolver: ClientAddressResolver,
-        statistics: IntakeStatistics, maxBodyBytes: Int, readTimeout: Double, logger: Logger
+        statistics: IntakeStatistics, maxBodyBytes: Int, readTimeout: Double, matcher: HandlerMatcher, logger: Logger
     ) {
+        self.matcher = matcher
         self.settings = settings
         self.verifier = verifier
         self.store = store
@@ -93,14 +95,15 @@ struct WebhookIntake: Sendable {
         let credential = credentialHeader.flatMap { request.headers[$0] }
         let now = Int64(Date().timeIntervalSince1970)
         let token = try await verifier.verify(credential: credential, body: body, now: now)
-        let (eventID, eventType) = try EventClassifier.classify(provider: settings.provider, body: body)
+        let (eventID, eventType, json) = try EventClassifier.classifyParsed(provider: settings.provider, body: body)
         var kept: [(String, String)] = []
         if let contentType = request.headers[.contentType] { kept.append(("Content-Type", contentType)) }
         if case .jwt(let header, _, _) = settings.verification, let credential { kept.append((header, credential)) }
         let event = IncomingEvent(
             provider: settings.provider, eventID: eventID, eventType: eventType, body: body,
             receivedAt: Int64(Date().timeIntervalSince1970 * 1000), headers: kept, clientIP: client?.description, requestID: requestID,
-            claims: token.map { $0.claims.compactText })
+            claims: token.map { $0.claims.compactText },
+            deliveries: matcher.deliveries(provider: settings.provider, type: eventType, json: json))
         return (eventID, try await store.store(event))
     }
 

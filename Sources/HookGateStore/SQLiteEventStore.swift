@@ -21,6 +21,16 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
     public let path: String
     private let logger: Logger
     private let queue = Mutex(WriteQueue())
+    private let outboxListener = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Calls `listener` after every commit that wrote outbox rows (the dispatcher's wake-up).
+    public func onOutboxWrite(_ listener: @escaping @Sendable () -> Void) {
+        outboxListener.withLock { $0 = listener }
+    }
+
+    private func onOutboxWrite() {
+        outboxListener.withLock { $0 }?()
+    }
 
     struct WriteQueue {
         var pending: [(IncomingEvent, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] = []
@@ -88,6 +98,11 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
                         INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING
                         """)
+                let outbox = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at)
+                        VALUES (?, ?, 'pending', 0, ?, ?, ?, ?)
+                        """)
                 var outcomes: [StoreOutcome] = []
                 outcomes.reserveCapacity(events.count)
                 for event in events {
@@ -95,7 +110,13 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
                         event.provider.rawValue, event.eventID, event.eventType, Data(event.body), SHA256.hexHash(event.body),
                         SQLiteEventStore.encodeHeaders(event.headers), event.clientIP, event.requestID, event.receivedAt, event.claims,
                     ])
-                    outcomes.append(db.changesCount == 1 ? .accepted : .duplicate)
+                    let accepted = db.changesCount == 1
+                    outcomes.append(accepted ? .accepted : .duplicate)
+                    guard accepted else { continue }
+                    let row = db.lastInsertedRowID
+                    for delivery in event.deliveries {
+                        try outbox.execute(arguments: [row, delivery.handler, event.receivedAt, delivery.orderKey, event.receivedAt, event.receivedAt])
+                    }
                 }
                 return outcomes
             }
@@ -104,7 +125,9 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
             logger.error("commit failed; \(batch.count) events not acknowledged", metadata: ["error": "\(error)"])
             let failure = HookGateError(.storeUnavailable, "the store could not commit: \(error)", retryAfter: 5)
             for item in batch { item.1.resume(returning: .failure(failure)) }
+            return
         }
+        if events.contains(where: { !$0.deliveries.isEmpty }) { onOutboxWrite() }
     }
 
     static func encodeHeaders(_ headers: [(String, String)]) -> String {

@@ -32,6 +32,37 @@ enum StoreSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v2-outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE deliveries (
+                        id INTEGER PRIMARY KEY,
+                        event_row INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+                        handler TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('pending', 'retrying', 'in_flight', 'delivered', 'dead')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        order_key TEXT,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        last_error TEXT
+                    );
+                    CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+                    CREATE INDEX deliveries_event ON deliveries (event_row);
+                    CREATE INDEX deliveries_order ON deliveries (handler, order_key, id) WHERE order_key IS NOT NULL;
+                    CREATE TABLE attempts (
+                        id INTEGER PRIMARY KEY,
+                        delivery_id INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+                        number INTEGER NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        duration_ms REAL NOT NULL,
+                        succeeded INTEGER NOT NULL,
+                        status_code INTEGER,
+                        excerpt TEXT
+                    );
+                    CREATE INDEX attempts_delivery ON attempts (delivery_id);
+                    """)
+        }
         return migrator
     }
 }

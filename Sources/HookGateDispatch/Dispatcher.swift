@@ -1,0 +1,233 @@
+import Foundation
+import HookGateCore
+import HookGateStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The fan-out service: takes due deliveries from the outbox, runs attempts within
+/// per-handler and overall concurrency limits, records every attempt, and schedules
+/// retries (``RetrySchedule``) until a delivery succeeds or is dead.
+///
+/// It resumes, on start, whatever a stopped process left in flight (at-least-once).
+/// It wakes when the store commits outbox rows, when an attempt finishes, and when
+/// the next retry is due. Graceful shutdown stops claiming and lets attempts in
+/// flight finish (each is bounded by its handler's timeout); anything cut off stays
+/// `in_flight` in the store and is retried at the next start.
+public final class Dispatcher: Service, Sendable {
+    struct Runtime: Sendable {
+        let name: String
+        let deliverer: any Deliverer
+        let concurrency: Int
+    }
+
+    struct Slots {
+        var perHandler: [String: Int] = [:]
+        var total = 0
+    }
+
+    let store: SQLiteEventStore
+    let runtimes: [Runtime]
+    let schedule: RetrySchedule
+    let globalLimit: Int
+    let logger: Logger
+    let pool: HTTPConnectionPool
+    private let wakeup = WakeupSignal()
+    private let slots = Mutex(Slots())
+    private let completions: CompletionBatcher
+
+    /// Builds the deliverers of `configuration.handlers`.
+    public init(configuration: GateConfiguration, store: SQLiteEventStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+        let pool = HTTPConnectionPool()
+        self.pool = pool
+        schedule = RetrySchedule(configuration.delivery)
+        globalLimit = configuration.delivery.concurrency
+        runtimes = configuration.handlers.map { handler in
+            let deliverer: any Deliverer
+            switch handler.kind {
+            case .http(let url, let timeout, let secret):
+                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, pool: pool)
+            case .exec(let command, let timeout):
+                deliverer = ExecDeliverer(command: command, timeout: timeout)
+            case .file(let path, let durability):
+                deliverer = FileDeliverer(path: path, durability: durability)
+            }
+            return Runtime(name: handler.name, deliverer: deliverer, concurrency: handler.concurrency)
+        }
+        completions = CompletionBatcher(store: store, logger: logger)
+    }
+
+    /// Wakes the dispatcher (new outbox rows, or a redelivery).
+    public func notify() {
+        wakeup.signal()
+    }
+
+    public func run() async throws {
+        guard !runtimes.isEmpty else {
+            try? await gracefulShutdown()
+            return
+        }
+        let resumed = try await store.resumeInFlight(now: Dispatcher.nowMilliseconds())
+        if resumed > 0 { logger.notice("resuming deliveries left in flight", metadata: ["count": "\(resumed)"]) }
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                var claimed = 0
+                for runtime in runtimes {
+                    let free = reserveSlots(runtime)
+                    guard free > 0 else { continue }
+                    let jobs: [DeliveryJob]
+                    do {
+                        jobs = try await store.claimDue(handler: runtime.name, now: Dispatcher.nowMilliseconds(), limit: free)
+                    } catch {
+                        logger.error("cannot claim deliveries", metadata: ["handler": "\(runtime.name)", "error": "\(error)"])
+                        jobs = []
+                    }
+                    releaseSlots(runtime.name, count: free - jobs.count)
+                    claimed += jobs.count
+                    for job in jobs {
+                        group.addTask { await self.attempt(job, runtime) }
+                    }
+                }
+                if claimed == 0 || atCapacity() {
+                    let timeout = await nextWait()
+                    await withGracefulShutdownHandler {
+                        await wakeup.wait(timeout: timeout)
+                    } onGracefulShutdown: { [wakeup] in
+                        wakeup.signal()
+                    }
+                }
+            }
+        }
+        await completions.flush()
+        pool.shutdown()
+    }
+
+    private func nextWait() async -> Duration {
+        guard let due = try? await store.nextDueTime() else { return .seconds(1) }
+        let wait = due - Dispatcher.nowMilliseconds()
+        return .milliseconds(min(max(wait, 5), 1000))
+    }
+
+    /// Takes as many slots as the handler and the overall limit allow; returns the count.
+    private func reserveSlots(_ runtime: Runtime) -> Int {
+        slots.withLock { slots in
+            let used = slots.perHandler[runtime.name, default: 0]
+            let free = max(0, min(runtime.concurrency - used, globalLimit - slots.total))
+            slots.perHandler[runtime.name] = used + free
+            slots.total += free
+            return free
+        }
+    }
+
+    private func releaseSlots(_ name: String, count: Int) {
+        guard count > 0 else { return }
+        slots.withLock { slots in
+            slots.perHandler[name, default: 0] -= count
+            slots.total -= count
+        }
+    }
+
+    private func atCapacity() -> Bool {
+        slots.withLock { $0.total >= globalLimit }
+            || runtimes.allSatisfy { runtime in slots.withLock { $0.perHandler[runtime.name, default: 0] >= runtime.concurrency } }
+    }
+
+    private func attempt(_ job: DeliveryJob, _ runtime: Runtime) async {
+        let started = Dispatcher.nowMilliseconds()
+        let clock = ContinuousClock.now
+        let outcome = await runtime.deliverer.deliver(job)
+        let elapsed = ContinuousClock.now - clock
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let next: AttemptResult.Next
+        if outcome.succeeded {
+            next = .delivered
+        } else {
+            switch schedule.next(afterAttempt: job.attempt, createdAt: job.createdAt, now: Dispatcher.nowMilliseconds(), retryAfter: outcome.retryAfter) {
+            case .retry(let at): next = .retry(at: at)
+            case .dead: next = .dead
+            }
+        }
+        let result = AttemptResult(
+            deliveryID: job.deliveryID, attempt: job.attempt, startedAt: started, durationMilliseconds: milliseconds, succeeded: outcome.succeeded,
+            statusCode: outcome.statusCode, excerpt: outcome.excerpt, next: next)
+        await completions.submit(result)
+        let metadata: Logger.Metadata = [
+            "handler": "\(runtime.name)", "delivery_id": "\(job.deliveryID)", "event_id": "\(job.eventID)", "attempt": "\(job.attempt)",
+            "duration_ms": "\(String(format: "%.1f", milliseconds))", "outcome": "\(outcome.succeeded ? "delivered" : next == .dead ? "dead" : "retry")",
+        ]
+        if next == .dead {
+            logger.warning("delivery is dead: giving up after the retry schedule", metadata: metadata.merging(["error": "\(outcome.excerpt)"]) { $1 })
+        } else if !outcome.succeeded {
+            logger.info("delivery attempt failed", metadata: metadata.merging(["error": "\(outcome.excerpt)"]) { $1 })
+        } else {
+            logger.debug("delivered", metadata: metadata)
+        }
+        releaseSlots(runtime.name, count: 1)
+        wakeup.signal()
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1000)
+    }
+}
+
+/// Commits attempt results in batches (one transaction for all that finished while
+/// the previous batch committed).
+final class CompletionBatcher: Sendable {
+    struct State {
+        var pending: [(AttemptResult, CheckedContinuation<Void, Never>)] = []
+        var writing = false
+    }
+
+    let store: SQLiteEventStore
+    let logger: Logger
+    private let state = Mutex(State())
+
+    init(store: SQLiteEventStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Returns once `result` is committed (or its commit failed and was logged; the
+    /// delivery then stays in flight and is retried after a restart).
+    func submit(_ result: AttemptResult) async {
+        await withCheckedContinuation { continuation in
+            let lead = state.withLock { state -> Bool in
+                state.pending.append((result, continuation))
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            if lead {
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [(AttemptResult, CheckedContinuation<Void, Never>)] in
+                let batch = Array(state.pending.prefix(512))
+                state.pending.removeFirst(batch.count)
+                if batch.isEmpty { state.writing = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                try await store.complete(batch.map(\.0))
+            } catch {
+                logger.error("cannot record \(batch.count) attempts", metadata: ["error": "\(error)"])
+            }
+            for item in batch { item.1.resume() }
+        }
+    }
+
+    /// Waits until nothing is queued.
+    func flush() async {
+        while state.withLock({ $0.writing || !$0.pending.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import HookGateCore
+import HookGateStore
+import JOSE
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Delivers by appending one JSON line per event to a file: event id, provider,
+/// type, received time, and the body (as a string when it is UTF-8, else base64).
+///
+/// Each line is written with one `write` on an `O_APPEND` descriptor under a lock,
+/// so concurrent deliveries never interleave; with `durability: full` the file is
+/// `fdatasync`ed before the delivery counts as done.
+public final class FileDeliverer: Deliverer {
+    let path: String
+    let durability: GateConfiguration.Durability
+    private let descriptor = Mutex<Int32>(-1)
+
+    init(path: String, durability: GateConfiguration.Durability) {
+        self.path = path
+        self.durability = durability
+    }
+
+    deinit {
+        descriptor.withLock { fd in if fd >= 0 { close(fd) } }
+    }
+
+    /// The line written for a job (without the trailing newline).
+    static func line(for job: DeliveryJob) -> String {
+        let received = Date(timeIntervalSince1970: Double(job.receivedAt) / 1000).formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day().dateSeparator(.dash))
+        var fields: [(String, String)] = [
+            ("event_id", JSONValue.quote(job.eventID)), ("provider", JSONValue.quote(job.provider.rawValue)),
+            ("type", JSONValue.quote(job.eventType)), ("received_at", JSONValue.quote(received)),
+            ("delivery_id", String(job.deliveryID)),
+        ]
+        if let text = String(validating: job.body, as: UTF8.self) {
+            fields.append(("body", JSONValue.quote(text)))
+        } else {
+            fields.append(("body_base64", JSONValue.quote(Data(job.body).base64EncodedString())))
+        }
+        return "{" + fields.map { "\(JSONValue.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    public func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
+        let line = Array((FileDeliverer.line(for: job) + "\n").utf8)
+        let path = self.path
+        let sync = durability == .full
+        return descriptor.withLock { fd -> DeliveryOutcome in
+            if fd < 0 {
+                fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+                if fd < 0 { return DeliveryOutcome(succeeded: false, excerpt: "cannot open \(path): \(String(cString: strerror(errno)))") }
+            }
+            let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written == line.count else {
+                let reason = written < 0 ? String(cString: strerror(errno)) : "short write (\(written) of \(line.count) bytes)"
+                close(fd)
+                fd = -1
+                return DeliveryOutcome(succeeded: false, excerpt: "cannot append to \(path): \(reason)")
+            }
+            if sync && fdatasync(fd) != 0 {
+                return DeliveryOutcome(succeeded: false, excerpt: "fdatasync \(path) failed: \(String(cString: strerror(errno)))")
+            }
+            return DeliveryOutcome(succeeded: true, excerpt: "appended \(line.count) bytes")
+        }
+    }
+}

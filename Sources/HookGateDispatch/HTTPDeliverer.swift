@@ -1,0 +1,121 @@
+import Foundation
+import HookGateCore
+import HookGateStore
+import JOSE
+import NIOCore
+import NIOHTTP1
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Delivers by `POST` to an HTTP handler: the body byte for byte with the sender's
+/// `Content-Type`, the contract's `Hookgate-*` headers, and, when the handler has a
+/// `secret`, Standard Webhooks signature headers. A 2xx within `timeout` is success;
+/// anything else (including 3xx: redirects are not followed) is retried, honouring
+/// the handler's `Retry-After`.
+public struct HTTPDeliverer: Deliverer {
+    let url: URL
+    let timeout: Double
+    let secretKey: [UInt8]?
+    let pool: HTTPConnectionPool
+    private let host: String
+    private let port: Int
+    private let path: String
+    private let secure: Bool
+
+    /// - Parameter secret: `whsec_` + base64 key bytes, or `nil` for no signature.
+    init(url: URL, timeout: Double, secret: String?, pool: HTTPConnectionPool) {
+        self.url = url
+        self.timeout = timeout
+        self.pool = pool
+        secretKey = secret.flatMap { Data(base64Encoded: String($0.dropFirst("whsec_".count))) }.map { Array($0) }
+        host = url.host ?? "127.0.0.1"
+        secure = url.scheme?.lowercased() == "https"
+        port = url.port ?? (secure ? 443 : 80)
+        var target = url.path.isEmpty ? "/" : url.path
+        if let query = url.query { target += "?" + query }
+        path = target
+    }
+
+    /// The headers of one attempt (contract README, "What an HTTP handler receives").
+    func headers(for job: DeliveryJob, now: Int64) -> [(String, String)] {
+        var headers: [(String, String)] = [
+            ("Content-Type", job.contentType ?? "application/json"),
+            ("Hookgate-Event-Id", job.eventID),
+            ("Hookgate-Provider", job.provider.rawValue),
+            ("Hookgate-Event-Type", job.eventType),
+            ("Hookgate-Delivery-Id", String(job.deliveryID)),
+            ("Hookgate-Attempt", String(job.attempt)),
+            ("User-Agent", "HookGate"),
+        ]
+        if let secretKey {
+            let id = String(job.deliveryID)
+            let timestamp = String(now)
+            let signed = Array("\(id).\(timestamp).".utf8) + job.body
+            let mac = HMACSHA256.authenticationCode(for: signed, key: secretKey)
+            headers += [("webhook-id", id), ("webhook-timestamp", timestamp), ("webhook-signature", "v1," + Data(mac).base64EncodedString())]
+        }
+        return headers
+    }
+
+    public func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
+        let headers = headers(for: job, now: Int64(Date().timeIntervalSince1970))
+        let status: Int
+        let responseHeaders: [(String, String)]
+        let excerpt: [UInt8]
+        do {
+            if secure {
+                (status, responseHeaders, excerpt) = try await viaURLSession(headers: headers, body: job.body)
+            } else {
+                let response = try await pool.execute(
+                    host: host, port: port, method: .POST, path: path, headers: headers, body: job.body,
+                    timeout: .milliseconds(Int64(timeout * 1000)))
+                (status, responseHeaders, excerpt) = (response.status, response.headers, response.bodyExcerpt)
+            }
+        } catch {
+            return DeliveryOutcome(succeeded: false, excerpt: "\(error)")
+        }
+        let text = String(decoding: excerpt, as: UTF8.self)
+        if (200..<300).contains(status) { return DeliveryOutcome(succeeded: true, statusCode: status, excerpt: text) }
+        let retryAfter = responseHeaders.first { $0.0.lowercased() == "retry-after" }.flatMap { HTTPDeliverer.parseRetryAfter($0.1) }
+        return DeliveryOutcome(succeeded: false, statusCode: status, excerpt: "HTTP \(status): \(text)", retryAfter: retryAfter)
+    }
+
+    /// `Retry-After` as seconds: delta-seconds or an HTTP date.
+    static func parseRetryAfter(_ value: String) -> Double? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(trimmed), seconds >= 0 { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        return max(0, date.timeIntervalSinceNow)
+    }
+
+    private func viaURLSession(headers: [(String, String)], body: [UInt8]) async throws -> (Int, [(String, String)], [UInt8]) {
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        request.httpBody = Data(body)
+        let (data, response) = try await HTTPDeliverer.session.data(for: request, delegate: NoRedirects())
+        guard let http = response as? HTTPURLResponse else { throw HTTPConnectionPool.Failure(description: "no HTTP response") }
+        let fields = http.allHeaderFields.compactMap { key, value -> (String, String)? in
+            guard let name = key as? String else { return nil }
+            return (name, "\(value)")
+        }
+        return (http.statusCode, fields, Array(data.prefix(HTTPConnectionPool.excerptBytes)))
+    }
+
+    static let session = URLSession(configuration: .ephemeral)
+}
+
+/// Refuses every redirect: a handler that redirects has not accepted the event.
+final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import GRDB
+import HookGateCore
+
+/// The outbox: deliveries claimed by the dispatcher, attempts recorded, redelivery.
+extension SQLiteEventStore {
+    /// Puts deliveries a stopped process left `in_flight` back to be retried now
+    /// (at-least-once: the handler may see that attempt again). Returns how many.
+    @discardableResult
+    public func resumeInFlight(now: Int64) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, next_attempt_at = ?, updated_at = ? WHERE status = 'in_flight'",
+                arguments: [now, now])
+            return db.changesCount
+        }
+    }
+
+    /// Claims up to `limit` due deliveries of `handler` (marks them `in_flight`) and
+    /// returns them with their events. A delivery with an order key is due only when
+    /// no earlier delivery of the same handler and key is still pending, retrying or
+    /// in flight.
+    public func claimDue(handler: String, now: Int64, limit: Int) async throws -> [DeliveryJob] {
+        guard limit > 0 else { return [] }
+        return try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id, d.attempts, d.created_at, d.event_row, e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
+                    FROM deliveries d JOIN events e ON e.id = d.event_row
+                    WHERE d.handler = ? AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?
+                      AND (d.order_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
+                          AND p.status IN ('pending', 'retrying', 'in_flight')))
+                    ORDER BY d.next_attempt_at, d.id LIMIT ?
+                    """,
+                arguments: [handler, now, limit])
+            var jobs: [DeliveryJob] = []
+            let claim = try db.cachedStatement(sql: "UPDATE deliveries SET status = 'in_flight', updated_at = ? WHERE id = ?")
+            for row in rows {
+                let id: Int64 = try row.decode(forColumn: "id")
+                try claim.execute(arguments: [now, id])
+                let headers = SQLiteEventStore.decodeHeaders(try row.decode(forColumn: "headers"))
+                let body: Data = try row.decode(forColumn: "body")
+                jobs.append(DeliveryJob(
+                    deliveryID: id, handler: handler, attempt: try row.decode(Int.self, forColumn: "attempts") + 1,
+                    createdAt: try row.decode(forColumn: "created_at"), eventRow: try row.decode(forColumn: "event_row"),
+                    provider: Provider(rawValue: try row.decode(String.self, forColumn: "provider")) ?? .plaid,
+                    eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"), body: Array(body),
+                    contentType: headers.first { $0.0.lowercased() == "content-type" }?.1, receivedAt: try row.decode(forColumn: "received_at")))
+            }
+            return jobs
+        }
+    }
+
+    /// Records attempts and moves their deliveries on, all in one transaction.
+    public func complete(_ results: [AttemptResult]) async throws {
+        guard !results.isEmpty else { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try await pool.write { db in
+            let attempt = try db.cachedStatement(
+                sql: "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, succeeded, status_code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let update = try db.cachedStatement(
+                sql: "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_error = ? WHERE id = ? AND status = 'in_flight'")
+            for result in results {
+                try attempt.execute(arguments: [
+                    result.deliveryID, result.attempt, result.startedAt, result.durationMilliseconds, result.succeeded, result.statusCode, result.excerpt,
+                ])
+                let (status, next): (String, Int64) = switch result.next {
+                case .delivered: ("delivered", now)
+                case .retry(let at): ("retrying", at)
+                case .dead: ("dead", now)
+                }
+                try update.execute(arguments: [status, result.attempt, next, now, result.succeeded ? nil : result.excerpt, result.deliveryID])
+            }
+        }
+    }
+
+    /// The earliest `next_attempt_at` of a waiting delivery (Unix ms), if any.
+    public func nextDueTime() async throws -> Int64? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')")
+        }
+    }
+
+    /// Deliveries, newest first, filtered by status, provider and handler.
+    public func deliveries(status: String? = nil, provider: Provider? = nil, handler: String? = nil, eventRow: Int64? = nil, limit: Int = 100) async throws -> [DeliveryRecord] {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let status {
+                clauses.append("d.status = ?")
+                arguments += [status]
+            }
+            if let provider {
+                clauses.append("e.provider = ?")
+                arguments += [provider.rawValue]
+            }
+            if let handler {
+                clauses.append("d.handler = ?")
+                arguments += [handler]
+            }
+            if let eventRow {
+                clauses.append("d.event_row = ?")
+                arguments += [eventRow]
+            }
+            arguments += [limit]
+            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.*, e.provider, e.event_id, e.event_type FROM deliveries d JOIN events e ON e.id = d.event_row
+                    \(filter) ORDER BY d.id DESC LIMIT ?
+                    """,
+                arguments: arguments
+            ).map { row in
+                DeliveryRecord(
+                    id: try row.decode(forColumn: "id"), eventRow: try row.decode(forColumn: "event_row"), provider: try row.decode(forColumn: "provider"),
+                    eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"), handler: try row.decode(forColumn: "handler"),
+                    status: try row.decode(forColumn: "status"), attempts: try row.decode(forColumn: "attempts"),
+                    nextAttemptAt: try row.decode(forColumn: "next_attempt_at"), orderKey: try row.decode(String?.self, forColumn: "order_key"),
+                    lastError: try row.decode(String?.self, forColumn: "last_error"))
+            }
+        }
+    }
+
+    /// Every attempt of a delivery, in order.
+    public func attempts(deliveryID: Int64) async throws -> [AttemptRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number, id", arguments: [deliveryID]).map { row in
+                AttemptRecord(
+                    deliveryID: deliveryID, number: try row.decode(forColumn: "number"), startedAt: try row.decode(forColumn: "started_at"),
+                    durationMilliseconds: try row.decode(forColumn: "duration_ms"), succeeded: try row.decode(forColumn: "succeeded"),
+                    statusCode: try row.decode(Int?.self, forColumn: "status_code"), excerpt: try row.decode(String?.self, forColumn: "excerpt"))
+            }
+        }
+    }
+
+    /// Makes the deliveries of event row `eventRow` due now (all of them, or only
+    /// `handler`'s), whatever their state except in flight. Returns how many.
+    @discardableResult
+    public func redeliver(eventRow: Int64, handler: String? = nil) async throws -> Int {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, updated_at = ?
+                    WHERE event_row = ? AND status != 'in_flight' AND (? IS NULL OR handler = ?)
+                    """,
+                arguments: [now, now, eventRow, handler, handler])
+            return db.changesCount
+        }
+    }
+
+    /// Makes every dead delivery (of `handler`, if given) due now. Returns how many.
+    @discardableResult
+    public func redeliverDead(handler: String? = nil) async throws -> Int {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, updated_at = ? WHERE status = 'dead' AND (? IS NULL OR handler = ?)",
+                arguments: [now, now, handler, handler])
+            return db.changesCount
+        }
+    }
+
+    /// Deliveries by state and the age of the oldest waiting one.
+    public func deliveryCounts(now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws -> DeliveryCounts {
+        try await pool.read { db in
+            var counts = DeliveryCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM deliveries GROUP BY status") {
+                let n: Int = try row.decode(forColumn: "n")
+                switch try row.decode(String.self, forColumn: "status") {
+                case "pending": counts.pending = n
+                case "retrying": counts.retrying = n
+                case "in_flight": counts.inFlight = n
+                case "delivered": counts.delivered = n
+                case "dead": counts.dead = n
+                default: break
+                }
+            }
+            if let oldest = try Int64.fetchOne(db, sql: "SELECT min(created_at) FROM deliveries WHERE status IN ('pending', 'retrying', 'in_flight')") {
+                counts.oldestPendingSeconds = max(0, Double(now - oldest) / 1000)
+            }
+            return counts
+        }
+    }
+}

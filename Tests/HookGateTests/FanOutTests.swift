@@ -1,0 +1,353 @@
+import Foundation
+import HookGateCore
+import HookGateServer
+import HookGateStore
+import JOSE
+import Testing
+
+/// The fan-out against real loopback handlers, commands and files.
+@Suite(.serialized) struct FanOutTests {
+    static let secretKey = Array("0123456789abcdef0123456789abcdef".utf8)
+    static let secret = "whsec_" + Data(secretKey).base64EncodedString()
+
+    /// A gate with pinned dev keys and the given `handlers:` YAML (and a fast retry schedule).
+    static func yaml(handlers: String, delivery: String = "initial_backoff: 0.05\n  max_backoff: 0.2\n  give_up_after: 60") -> String {
+        TestConfig.pinned() + "\ndelivery:\n  \(delivery)\nhandlers:\n" + handlers
+    }
+
+    static func send(_ harness: GateHarness, _ body: [UInt8], provider: String = "plaid") async throws -> RawHTTP.Response {
+        let header = provider == "plaid" ? "Plaid-Verification" : "Webhook-Verification"
+        return try await harness.post("/webhooks/\(provider)", body: body, headers: [(header, try Signer.token(body: body)), ("Content-Type", "application/json; charset=utf-8")])
+    }
+
+    /// HMAC-SHA256 written from RFC 2104 on top of SHA-256 alone, independent of OpenSSL's HMAC.
+    static func referenceHMAC(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var block = key.count > 64 ? SHA256.hash(key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        let inner = SHA256.hash(block.map { $0 ^ 0x36 } + message)
+        return SHA256.hash(block.map { $0 ^ 0x5c } + inner)
+    }
+
+    @Test func matchingHandlersReceiveByteExactWithContractHeadersAndSignature() async throws {
+        let sink = try await HTTPSink()
+        let other = try await HTTPSink()
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: backend
+                match: ["plaid:TRANSACTIONS.*", "ledgersync:accountAdded"]
+                http:
+                  url: \(sink.url)
+                  timeout: 5
+                  secret: \(Self.secret)
+              - name: items
+                match: ["plaid:ITEM.*"]
+                http:
+                  url: \(other.url)
+            """))
+        let transactions = Signer.plaidBody(11)
+        let item = try Signer.fixture("plaid/ITEM.ERROR.json")
+        let ledger = try Signer.fixture("ledgersync/accountAdded.json")
+        #expect(try await Self.send(harness, transactions).status == 200)
+        #expect(try await Self.send(harness, item).status == 200)
+        #expect(try await Self.send(harness, ledger, provider: "ledgersync").status == 200)
+        #expect(try await Self.send(harness, transactions).text.contains("duplicate"))
+        #expect(await eventually { sink.received.count == 2 && other.received.count == 1 })
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(sink.received.count == 2)  // the duplicate was not fanned out again
+        #expect(other.received.count == 1)
+
+        let first = try #require(sink.received.first { $0.header("hookgate-provider") == "plaid" })
+        #expect(first.body == transactions)
+        #expect(first.header("content-type") == "application/json; charset=utf-8")
+        #expect(first.header("hookgate-event-id") == "sha256:" + SHA256.hexHash(transactions))
+        #expect(first.header("hookgate-event-type") == "TRANSACTIONS.DEFAULT_UPDATE")
+        #expect(first.header("hookgate-attempt") == "1")
+        let deliveryID = try #require(first.header("hookgate-delivery-id"))
+        #expect(first.header("webhook-id") == deliveryID)
+        let timestamp = try #require(first.header("webhook-timestamp"))
+        #expect(abs((Int64(timestamp) ?? 0) - Int64(Date().timeIntervalSince1970)) < 30)
+        let expected = "v1," + Data(Self.referenceHMAC(key: Self.secretKey, message: Array("\(deliveryID).\(timestamp).".utf8) + transactions)).base64EncodedString()
+        #expect(first.header("webhook-signature") == expected)
+
+        let ledgerDelivery = try #require(sink.received.first { $0.header("hookgate-provider") == "ledgersync" })
+        #expect(ledgerDelivery.body == ledger)
+        #expect(ledgerDelivery.header("hookgate-event-id") == "b52e0e1c-611f-43fb-89c4-401a34eb91ba")
+        #expect(ledgerDelivery.header("hookgate-event-type") == "accountAdded")
+        #expect(other.received[0].body == item)
+        #expect(other.received[0].header("webhook-signature") == nil)  // no secret, no signature
+        try await harness.stop()
+        await sink.stop()
+        await other.stop()
+    }
+
+    @Test func sinkDownForAWhileThenUpLosesNothing() async throws {
+        let sink = try await HTTPSink()
+        let port = sink.port
+        await sink.stop()
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: backend
+                match: ["*"]
+                http:
+                  url: http://127.0.0.1:\(port)/hooks
+                  timeout: 2
+            """))
+        let bodies = (0..<30).map { Signer.plaidBody(1000 + $0) }
+        for body in bodies { #expect(try await Self.send(harness, body).status == 200) }
+        try await Task.sleep(for: .milliseconds(400))  // several failed attempts each
+        try await sink.start(port: port)
+        #expect(await eventually { Set(sink.received.map(\.body)).count == 30 })
+        #expect(Set(sink.received.map(\.body)) == Set(bodies))
+        #expect(await eventually { (try? await harness.gate.store.deliveryCounts().delivered) == 30 })
+        let deliveries = try await harness.gate.store.deliveries(status: "delivered", limit: 100)
+        #expect(deliveries.allSatisfy { $0.attempts >= 2 })  // every one failed at least once while the sink was down
+        let attempts = try await harness.gate.store.attempts(deliveryID: deliveries[0].id)
+        #expect(attempts.count == deliveries[0].attempts)
+        #expect(attempts.last?.succeeded == true && attempts.first?.succeeded == false)
+        #expect(attempts.first?.excerpt?.contains("connect") == true)
+        try await harness.stop()
+        await sink.stop()
+    }
+
+    @Test func failingForeverGoesDeadThenRedeliverDelivers() async throws {
+        let sink = try await HTTPSink()
+        sink.setStatus(500)
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: backend
+                match: ["*"]
+                http:
+                  url: \(sink.url)
+            """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 0.3"))
+        let body = Signer.plaidBody(77)
+        #expect(try await Self.send(harness, body).status == 200)
+        #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 1 })
+        let dead = try #require(try await harness.gate.store.deliveries(status: "dead").first)
+        #expect(dead.attempts >= 3)
+        #expect(dead.lastError?.contains("HTTP 500") == true)
+        let count = sink.received.count
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(sink.received.count == count)  // dead means no more attempts
+
+        sink.setStatus(200)
+        let admin = try await RawHTTP.request(port: harness.adminPort, method: "POST", path: "/deliveries/redeliver-dead")
+        #expect(admin.text == #"{"redelivering":1}"#)
+        #expect(await eventually { (try? await harness.gate.store.deliveryCounts().delivered) == 1 })
+        let attempts = try await harness.gate.store.attempts(deliveryID: dead.id)
+        #expect(attempts.last?.succeeded == true && attempts.last?.statusCode == 200)
+        #expect(sink.received.last?.header("hookgate-attempt") == String(attempts.count))
+
+        // The admin listing and detail show it.
+        let list = try await harness.admin("/events?status=delivered")
+        #expect(list.status == 200 && list.text.contains("\"status\":\"delivered\""))
+        let detail = try await harness.admin("/events/\(dead.eventRow)")
+        let json = try JSONParser.parse(detail.body)
+        #expect(json["event_id"]?.stringValue == "sha256:" + SHA256.hexHash(body))
+        #expect(json["body"]?.stringValue == String(decoding: body, as: UTF8.self))
+        #expect(try await harness.admin("/events?status=bogus").status == 400)
+        #expect(try await harness.admin("/events/999999").status == 404)
+        try await harness.stop()
+        await sink.stop()
+    }
+
+    @Test func retryAfterFromTheHandlerIsHonoured() async throws {
+        let sink = try await HTTPSink()
+        sink.setStatus(429, retryAfter: "1")
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: backend
+                match: ["*"]
+                http:
+                  url: \(sink.url)
+            """, delivery: "initial_backoff: 0.02\n  max_backoff: 5\n  give_up_after: 60"))
+        #expect(try await Self.send(harness, Signer.plaidBody()).status == 200)
+        #expect(await eventually { sink.received.count == 1 })
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(sink.received.count == 1)  // without Retry-After it would have retried ~20 times by now
+        sink.setStatus(200)
+        #expect(await eventually(seconds: 5) { (try? await harness.gate.store.deliveryCounts().delivered) == 1 })
+        try await harness.stop()
+        await sink.stop()
+    }
+
+    @Test func orderedDeliveryHoldsBackOnlyItsOwnKey() async throws {
+        let sink = try await HTTPSink()
+        sink.failFirst(4, containing: "\"item-A\"")
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: backend
+                match: ["*"]
+                order_key: item_id
+                http:
+                  url: \(sink.url)
+            """))
+        func body(_ item: String, _ n: Int) -> [UInt8] {
+            Array("{\n  \"webhook_type\": \"TRANSACTIONS\",\n  \"webhook_code\": \"DEFAULT_UPDATE\",\n  \"item_id\": \"\(item)\",\n  \"n\": \(n)\n}".utf8)
+        }
+        #expect(try await Self.send(harness, body("item-A", 1)).status == 200)
+        #expect(try await Self.send(harness, body("item-A", 2)).status == 200)
+        #expect(try await Self.send(harness, body("item-B", 1)).status == 200)
+        #expect(await eventually { (try? await harness.gate.store.deliveryCounts().delivered) == 3 })
+        let order = sink.received.map { String(decoding: $0.body, as: UTF8.self) }
+        func index(_ item: String, _ n: Int, success: Bool = true) -> Int {
+            let text = String(decoding: body(item, n), as: UTF8.self)
+            return success ? order.lastIndex(of: text)! : order.firstIndex(of: text)!
+        }
+        // B was not held back by A's failures; A2 went only after A1 succeeded.
+        #expect(index("item-B", 1) < index("item-A", 1))
+        #expect(index("item-A", 1) < index("item-A", 2, success: false))
+        #expect(order.filter { $0.contains("item-A") && $0.contains("\"n\": 2") }.count == 1)
+        try await harness.stop()
+        await sink.stop()
+    }
+
+    @Test func execHandlerSuccessFailureAndTimeoutKill() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-exec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let script = dir.appendingPathComponent("handler.sh")
+        try Data("""
+            #!/bin/sh
+            out="$1/$HOOKGATE_DELIVERY_ID"
+            cat > "$out.body"
+            echo "$HOOKGATE_EVENT_ID|$HOOKGATE_PROVIDER|$HOOKGATE_EVENT_TYPE|$HOOKGATE_ATTEMPT" > "$out.env"
+            case "$HOOKGATE_EVENT_TYPE" in
+              ITEM.ERROR) echo "refusing" >&2; exit 3 ;;
+              ITEM.PENDING_EXPIRATION) sleep 30 & echo $! > "$out.child"; sleep 30 ;;
+            esac
+            echo done
+            """.utf8).write(to: script)
+        chmod(script.path, 0o755)
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: notify
+                match: ["plaid:*"]
+                exec:
+                  command: ["\(script.path)", "\(dir.path)"]
+                  timeout: 1
+            """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
+        let ok = Signer.plaidBody(5)
+        let failing = try Signer.fixture("plaid/ITEM.ERROR.json")
+        let hanging = try Signer.fixture("plaid/ITEM.PENDING_EXPIRATION.json")
+        for body in [ok, failing, hanging] { #expect(try await Self.send(harness, body).status == 200) }
+        #expect(await eventually { (try? await harness.gate.store.deliveries(limit: 10).allSatisfy { $0.attempts >= 1 && $0.status != "in_flight" }) == true })
+        let deliveries = try await harness.gate.store.deliveries(limit: 10)
+        let byType = Dictionary(uniqueKeysWithValues: deliveries.map { ($0.eventType, $0) })
+        let success = try #require(byType["TRANSACTIONS.DEFAULT_UPDATE"])
+        #expect(success.status == "delivered")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("\(success.id).body")) == Data(ok))
+        let env = try String(contentsOf: dir.appendingPathComponent("\(success.id).env"), encoding: .utf8)
+        #expect(env == "sha256:\(SHA256.hexHash(ok))|plaid|TRANSACTIONS.DEFAULT_UPDATE|1\n")
+        let successAttempt = try #require(try await harness.gate.store.attempts(deliveryID: success.id).first)
+        #expect(successAttempt.statusCode == 0 && successAttempt.excerpt?.contains("stdout: done") == true)
+
+        let failure = try #require(byType["ITEM.ERROR"])
+        #expect(failure.status == "retrying")
+        let failureAttempt = try #require(try await harness.gate.store.attempts(deliveryID: failure.id).first)
+        #expect(failureAttempt.statusCode == 3 && failureAttempt.excerpt?.contains("stderr: refusing") == true)
+
+        let timeout = try #require(byType["ITEM.PENDING_EXPIRATION"])
+        let timeoutAttempt = try #require(try await harness.gate.store.attempts(deliveryID: timeout.id).first)
+        #expect(timeoutAttempt.succeeded == false && timeoutAttempt.excerpt?.contains("timed out") == true)
+        #expect(timeoutAttempt.durationMilliseconds >= 900 && timeoutAttempt.durationMilliseconds < 5000)
+        // The whole process group was killed, including the background child.
+        let child = try #require(Int32(try String(contentsOf: dir.appendingPathComponent("\(timeout.id).child"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(await eventually(seconds: 3) { kill(child, 0) != 0 })
+        try await harness.stop()
+    }
+
+    @Test func fileHandlerUnderConcurrentAppends() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-file-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("audit.jsonl").path
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: audit
+                match: ["*"]
+                concurrency: 32
+                file:
+                  path: \(path)
+            """), directory: dir)
+        let bodies = (0..<200).map { Signer.plaidBody(5000 + $0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for body in bodies { group.addTask { _ = try await Self.send(harness, body) } }
+            try await group.waitForAll()
+        }
+        #expect(await eventually { (try? await harness.gate.store.deliveryCounts().delivered) == 200 })
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.last == "")  // every line is complete
+        let records = try lines.dropLast().map { try JSONParser.parse(Array($0.utf8)) }
+        #expect(records.count == 200)
+        #expect(Set(records.compactMap { $0["body"]?.stringValue }) == Set(bodies.map { String(decoding: $0, as: UTF8.self) }))
+        #expect(records.allSatisfy { $0["provider"]?.stringValue == "plaid" && $0["type"]?.stringValue == "TRANSACTIONS.DEFAULT_UPDATE" && $0["received_at"] != nil })
+        try await harness.stop()
+    }
+
+    @Test func deliveriesLeftInFlightAreResumedAfterRestart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-test-\(UUID().uuidString)")
+        let sink = try await HTTPSink()
+        let port = sink.port
+        await sink.stop()
+        let handlers = """
+              - name: backend
+                match: ["*"]
+                http:
+                  url: http://127.0.0.1:\(port)/hooks
+            """
+        let first = try await GateHarness(yaml: Self.yaml(handlers: handlers, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"), directory: dir)
+        let bodies = (0..<5).map { Signer.plaidBody(9000 + $0) }
+        for body in bodies { #expect(try await Self.send(first, body).status == 200) }
+        try await first.stop()
+        // As if the process had died mid-attempt: a delivery claimed but never finished.
+        let store = try SQLiteEventStore(path: dir.appendingPathComponent("hookgate.sqlite").path, durability: .full)
+        let claimed = try await store.claimDue(handler: "backend", now: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000, limit: 1)
+        #expect(claimed.count == 1)
+        try await sink.start(port: port)
+        let second = try await GateHarness(yaml: Self.yaml(handlers: handlers), directory: dir)
+        #expect(await eventually { Set(sink.received.map(\.body)).count >= 1 })
+        // The in-flight one is resumed at once; the others wait for their (30 s) retry, so redeliver them now.
+        for delivery in try await second.gate.store.deliveries(status: "retrying") { _ = try await second.gate.store.redeliver(eventRow: delivery.eventRow) }
+        second.gate.dispatcher.notify()
+        #expect(await eventually { Set(sink.received.map(\.body)) == Set(bodies) })
+        try await second.stop()
+        await sink.stop()
+    }
+}
+
+/// `hookgate events` on the database of a running gate.
+@Suite(.serialized) struct EventsCommandTests {
+    @Test func listShowAndRedeliverWhileTheGateRuns() async throws {
+        let sink = try await HTTPSink()
+        sink.setStatus(500)
+        let harness = try await GateHarness(yaml: FanOutTests.yaml(handlers: """
+              - name: backend
+                match: ["*"]
+                http:
+                  url: \(sink.url)
+            """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 0.2"))
+        let body = try Signer.fixture("plaid/ITEM.ERROR.json")
+        #expect(try await FanOutTests.send(harness, body).status == 200)
+        #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 1 })
+        let database = harness.directory.appendingPathComponent("hookgate.sqlite").path
+
+        let list = try CommandLineTests.run(["events", "list", "--database", database, "--status", "dead"])
+        #expect(list.status == 0)
+        #expect(list.output.contains("ITEM.ERROR") && list.output.contains("backend=dead"))
+        let eventID = "sha256:" + SHA256.hexHash(body)
+        let show = try CommandLineTests.run(["events", "show", "--database", database, eventID])
+        #expect(show.status == 0)
+        #expect(show.output.contains("delivery") && show.output.contains("HTTP 500") && show.output.contains("\"webhook_code\": \"ERROR\""))
+        let json = try CommandLineTests.run(["events", "show", "--database", database, "--json", eventID])
+        #expect(try JSONParser.parse(Array(json.output.utf8))["event_id"]?.stringValue == eventID)
+        #expect(try CommandLineTests.run(["events", "list", "--database", database, "--status", "lost"]).status == 2)
+        #expect(try CommandLineTests.run(["events", "show", "--database", database, "nope"]).status == 1)
+        #expect(try CommandLineTests.run(["events", "list", "--database", "/nonexistent.sqlite"]).status == 2)
+
+        sink.setStatus(200)
+        let redeliver = try CommandLineTests.run(["events", "redeliver", "--database", database, "--dead"])
+        #expect(redeliver.status == 0 && redeliver.output.contains("redelivering 1 dead delivery"))
+        // The running gate picks the change up from the shared database file by itself.
+        #expect(await eventually(seconds: 5) { (try? await harness.gate.store.deliveryCounts().delivered) == 1 })
+        // Redelivering a delivered event sends it once more.
+        let before = sink.received.count
+        let again = try CommandLineTests.run(["events", "redeliver", "--database", database, eventID])
+        #expect(again.status == 0 && again.output.contains("redelivering 1 delivery"))
+        #expect(await eventually(seconds: 5) { sink.received.count == before + 1 })
+        #expect(sink.received.last?.body == body)
+        #expect(await eventually(seconds: 5) { (try? await harness.gate.store.deliveryCounts().delivered) == 1 })
+        try await harness.stop()
+        await sink.stop()
+    }
+}
