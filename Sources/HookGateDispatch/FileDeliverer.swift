@@ -29,7 +29,7 @@ public final class FileDeliverer: Deliverer {
 
     /// The line written for a job (without the trailing newline).
     static func line(for job: DeliveryJob) -> String {
-        let received = Date(timeIntervalSince1970: Double(job.receivedAt) / 1000).formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day().dateSeparator(.dash))
+        let received = Date(timeIntervalSince1970: Double(job.receivedAt) / 1000).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         var fields: [(String, String)] = [
             ("event_id", JSONValue.quote(job.eventID)), ("provider", JSONValue.quote(job.provider.rawValue)),
             ("type", JSONValue.quote(job.eventType)), ("received_at", JSONValue.quote(received)),

@@ -26,6 +26,8 @@ public final class Gate: Sendable {
     public let keyCaches: [Provider: KeyCache]
     public let startedAt = Date()
     public let dispatcher: Dispatcher
+    public let metrics = GateMetrics()
+    public static let version = "0.1.0"
     let verifiers: [Provider: WebhookVerifier]
     let logger: Logger
 
@@ -90,7 +92,7 @@ public final class Gate: Sendable {
             let intake = WebhookIntake(
                 settings: settings, verifier: verifier, store: store, resolver: resolver, statistics: statistics,
                 maxBodyBytes: configuration.server.maxBodyBytes, readTimeout: Double(configuration.server.readTimeout),
-                matcher: HandlerMatcher(handlers: configuration.handlers), logger: logger)
+                matcher: HandlerMatcher(handlers: configuration.handlers), metrics: metrics, logger: logger)
             let path = RouterPath(settings.path)
             router.post(path) { request, context in await intake.handle(request, context: context) }
             for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
@@ -115,8 +117,55 @@ public final class Gate: Sendable {
             let body = ready ? #"{"status":"ready"}"# : "{\"status\":\"unready\",\"reasons\":[" + problems.map(JSONValue.quote).joined(separator: ",") + "]}"
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        router.get("/stats") { [self] _, _ -> Response in
+            let document = try await self.stats()
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try document.json())))
+        }
+        router.get("/metrics") { [self] _, _ -> Response in
+            try await self.refreshMetrics()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
         AdminEventRoutes(store: store, dispatcher: dispatcher).add(to: router)
         return router
+    }
+
+    /// The live figures of `/stats`.
+    public func stats() async throws -> StatsDocument {
+        var providers: [String: StatsDocument.ProviderFigures] = [:]
+        let counters = statistics.counters()
+        for settings in configuration.providers {
+            let c = counters[settings.provider] ?? IntakeStatistics.Counters()
+            providers[settings.provider.rawValue] = .init(received: c.received, accepted: c.accepted, duplicates: c.duplicates, rejected: c.rejected)
+        }
+        var total = KeyCache.Statistics()
+        var byProvider: [String: StatsDocument.KeyFigures] = [:]
+        for (provider, cache) in keyCaches {
+            let s = await cache.currentStatistics()
+            byProvider[provider.rawValue] = StatsDocument.keyFigures(s)
+            total.cached += s.cached
+            total.fetches += s.fetches
+            total.fetchFailures += s.fetchFailures
+            total.negativeHits += s.negativeHits
+            total.rateLimited += s.rateLimited
+        }
+        let deliveries = try await store.deliveryCounts()
+        let size = try await store.size()
+        let latency = statistics.latency()
+        return StatsDocument(
+            version: Gate.version, uptimeSeconds: Date().timeIntervalSince(startedAt), scope: StatsDocument.scopeLabels, providers: providers,
+            keys: StatsDocument.keyFigures(total), keysByProvider: byProvider,
+            deliveries: .init(pending: deliveries.pending, retrying: deliveries.retrying, inFlight: deliveries.inFlight, succeeded: deliveries.delivered,
+                              dead: deliveries.dead, oldestPendingSeconds: deliveries.oldestPendingSeconds),
+            intakeLatencyMs: .init(window: latency.count, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max),
+            store: .init(events: size.events, bytes: size.bytes))
+    }
+
+    func refreshMetrics() async throws {
+        var keys: [Provider: KeyCache.Statistics] = [:]
+        for (provider, cache) in keyCaches { keys[provider] = await cache.currentStatistics() }
+        metrics.refresh(deliveries: try await store.deliveryCounts(), store: try await store.size(), keys: keys, uptime: Date().timeIntervalSince(startedAt))
     }
 
     /// The service group running both listeners and the background services.

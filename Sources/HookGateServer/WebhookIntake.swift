@@ -21,12 +21,14 @@ struct WebhookIntake: Sendable {
     let logger: Logger
     let credentialHeader: HTTPField.Name?
     let matcher: HandlerMatcher
+    let metrics: GateMetrics
 
     init(
         settings: GateConfiguration.ProviderSettings, verifier: WebhookVerifier, store: any EventStore, resolver: ClientAddressResolver,
-        statistics: IntakeStatistics, maxBodyBytes: Int, readTimeout: Double, matcher: HandlerMatcher, logger: Logger
+        statistics: IntakeStatistics, maxBodyBytes: Int, readTimeout: Double, matcher: HandlerMatcher, metrics: GateMetrics, logger: Logger
     ) {
         self.matcher = matcher
+        self.metrics = metrics
         self.settings = settings
         self.verifier = verifier
         self.store = store
@@ -70,6 +72,7 @@ struct WebhookIntake: Sendable {
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         statistics.record(provider: settings.provider, outcome: outcome, milliseconds: milliseconds)
+        metrics.recordIntake(provider: settings.provider, outcome: outcome, duration: elapsed)
         var metadata: Logger.Metadata = [
             "request_id": "\(requestID)", "client_ip": "\(client?.description ?? "-")", "provider": "\(settings.provider.rawValue)",
             "outcome": "\(outcome)", "status": "\(response.status.code)", "duration_ms": "\(String(format: "%.3f", milliseconds))",

@@ -1,16 +1,17 @@
 import ArgumentParser
+import HookGateServer
 import Foundation
 
 /// `hookgate`: the webhook receiver and verification proxy.
 @main
 struct HookGateCommand: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = Gate.version
 
     static let configuration = CommandConfiguration(
         commandName: "hookgate",
         abstract: "Receive, verify, store and fan out Plaid, LinkMoney and LedgerSync webhooks.",
         version: version,
-        subcommands: [ServeCommand.self, VerifyCommand.self, SignCommand.self, KeysCommand.self, EventsCommand.self]
+        subcommands: [ServeCommand.self, VerifyCommand.self, SignCommand.self, KeysCommand.self, EventsCommand.self, StatsCommand.self]
     )
 
     /// Exit statuses: 0 success, 1 rejected/failed, 2 usage error (ArgumentParser's 64 is mapped to 2).

@@ -22,7 +22,7 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var fields: [(String, String)] = [
-            ("ts", Date().formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day().dateSeparator(.dash))),
+            ("ts", Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
             ("level", event.level.rawValue), ("label", label), ("msg", event.message.description),
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }

@@ -1,0 +1,87 @@
+import Foundation
+import HookGateCore
+import HookGateStore
+
+/// The `/stats` document (../shared/contract/README.md, plus labels saying which
+/// figures count since start and which are totals from the database).
+public struct StatsDocument: Codable, Sendable, Equatable {
+    public struct ProviderFigures: Codable, Sendable, Equatable {
+        public var received: Int
+        public var accepted: Int
+        public var duplicates: Int
+        public var rejected: [String: Int]
+
+        public init(received: Int, accepted: Int, duplicates: Int, rejected: [String: Int]) {
+            self.received = received
+            self.accepted = accepted
+            self.duplicates = duplicates
+            self.rejected = rejected
+        }
+    }
+
+    public struct KeyFigures: Codable, Sendable, Equatable {
+        public var cached: Int
+        public var fetches: Int
+        public var fetchFailures: Int
+        public var negativeHits: Int
+        public var rateLimited: Int
+    }
+
+    public struct DeliveryFigures: Codable, Sendable, Equatable {
+        public var pending: Int
+        public var retrying: Int
+        public var inFlight: Int
+        public var succeeded: Int
+        public var dead: Int
+        public var oldestPendingSeconds: Double
+    }
+
+    public struct Latency: Codable, Sendable, Equatable {
+        public var window: Int
+        public var p50: Double
+        public var p90: Double
+        public var p99: Double
+        public var max: Double
+    }
+
+    public struct StoreFigures: Codable, Sendable, Equatable {
+        public var events: Int
+        public var bytes: Int64
+    }
+
+    public var version: String
+    public var uptimeSeconds: Double
+    /// Which sections count since this process started and which are database totals.
+    public var scope: [String: String]
+    public var providers: [String: ProviderFigures]
+    public var keys: KeyFigures
+    public var keysByProvider: [String: KeyFigures]
+    public var deliveries: DeliveryFigures
+    public var intakeLatencyMs: Latency
+    public var store: StoreFigures
+
+    static let scopeLabels = [
+        "providers": "since_start", "keys": "since_start", "intake_latency_ms": "since_start (recent window)",
+        "deliveries": "database_totals", "store": "database_totals",
+    ]
+
+    static func keyFigures(_ statistics: KeyCache.Statistics) -> KeyFigures {
+        KeyFigures(cached: statistics.cached, fetches: statistics.fetches, fetchFailures: statistics.fetchFailures,
+                   negativeHits: statistics.negativeHits, rateLimited: statistics.rateLimited)
+    }
+
+    /// Encodes with the contract's snake_case names.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Decodes a document produced by ``json()``.
+    public static func decode(_ data: Data) throws -> StatsDocument {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(StatsDocument.self, from: data)
+    }
+}
