@@ -10,13 +10,15 @@ import Glibc
 /// Delivers by appending one JSON line per event to a file: event id, provider,
 /// type, received time, and the body (as a string when it is UTF-8, else base64).
 ///
-/// Each line is written with one `write` on an `O_APPEND` descriptor under a lock,
-/// so concurrent deliveries never interleave; with `durability: full` the file is
-/// `fdatasync`ed before the delivery counts as done.
+/// Each line is written with one `write` on an `O_APPEND` descriptor, one at a time
+/// on a serial queue of the handler's own (never on Swift's cooperative threads, which
+/// an fsync would stall), so concurrent deliveries never interleave; with
+/// `durability: full` the file is `fdatasync`ed before the delivery counts as done.
 public final class FileDeliverer: Deliverer {
     let path: String
     let durability: GateConfiguration.Durability
     private let descriptor = Mutex<Int32>(-1)
+    private let queue = DispatchQueue(label: "hookgate.file-handler")
 
     init(path: String, durability: GateConfiguration.Durability) {
         self.path = path
@@ -47,7 +49,13 @@ public final class FileDeliverer: Deliverer {
         let line = Array((FileDeliverer.line(for: job) + "\n").utf8)
         let path = self.path
         let sync = durability == .full
-        return descriptor.withLock { fd -> DeliveryOutcome in
+        return await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: self.append(line, path: path, sync: sync)) }
+        }
+    }
+
+    private func append(_ line: [UInt8], path: String, sync: Bool) -> DeliveryOutcome {
+        descriptor.withLock { fd -> DeliveryOutcome in
             if fd < 0 {
                 fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
                 if fd < 0 { return DeliveryOutcome(succeeded: false, excerpt: "cannot open \(path): \(String(cString: strerror(errno)))") }

@@ -8,12 +8,12 @@ import Synchronization
 ///
 /// HookGate cannot use AsyncHTTPClient (it links BoringSSL); handlers are local, so
 /// plain HTTP on SwiftNIO is what the hot path needs. Redirects are never followed.
-final class HTTPConnectionPool: Sendable {
+public final class HTTPConnectionPool: Sendable {
     /// A response, with the body cut to an excerpt.
-    struct Response: Sendable {
-        var status: Int
-        var headers: [(String, String)]
-        var bodyExcerpt: [UInt8]
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var bodyExcerpt: [UInt8]
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -27,12 +27,12 @@ final class HTTPConnectionPool: Sendable {
     private let group: any EventLoopGroup
     private let idle = Mutex<[String: [Channel]]>([:])
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
     }
 
     /// Sends one request and returns the response, or throws on connection failure or timeout.
-    func execute(
+    public func execute(
         host: String, port: Int, method: HTTPMethod, path: String, headers: [(String, String)], body: [UInt8], timeout: TimeAmount
     ) async throws -> Response {
         let key = "\(host):\(port)"
@@ -96,7 +96,7 @@ final class HTTPConnectionPool: Sendable {
     }
 
     /// Closes every idle connection.
-    func shutdown() {
+    public func shutdown() {
         let all = idle.withLock { pools -> [Channel] in
             defer { pools = [:] }
             return pools.values.flatMap { $0 }

@@ -11,7 +11,7 @@ import HookGateStore
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "Inspect stored events and their deliveries; redeliver.",
-        subcommands: [List.self, Show.self, Redeliver.self])
+        subcommands: [List.self, Show.self, Redeliver.self, Export.self])
 
     struct DatabaseOptions: ParsableArguments {
         @Option(help: "The database file. Default: database.path of --config, else ./hookgate.sqlite.")
@@ -159,6 +159,69 @@ struct EventsCommand: AsyncParsableCommand {
             let event = try await resolve(id!, provider: provider, store: store)
             let count = try await store.redeliver(eventRow: event.id, handler: handler)
             print("redelivering \(count) deliver\(count == 1 ? "y" : "ies") of event \(event.id)")
+        }
+    }
+}
+
+extension EventsCommand {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write stored events as capture files (provider, original headers, received time, body byte for byte) that `hookgate replay` reads.")
+
+        @OptionGroup var options: DatabaseOptions
+
+        @Argument(help: "Row ids or event ids to export.")
+        var ids: [String] = []
+
+        @Option(help: "Events received at or after this time: ISO 8601 (2026-11-21T10:00:00Z) or Unix seconds.")
+        var since: String?
+
+        @Option(help: "Only this provider's events.")
+        var provider: String?
+
+        @Option(help: "The folder to write into (created if missing; one subfolder per provider).")
+        var out: String
+
+        func validate() throws {
+            if ids.isEmpty && since == nil && provider == nil { throw ValidationError("give event ids, --since or --provider") }
+            if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider must be plaid, linkmoney or ledgersync") }
+            if let since, Export.parseTime(since) == nil { throw ValidationError("--since must be ISO 8601 or Unix seconds") }
+        }
+
+        static func parseTime(_ text: String) -> Date? {
+            if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+            return try? Date(text, strategy: .iso8601)
+        }
+
+        static func fileName(_ event: StoredEvent) -> String {
+            let safe = String(event.eventID.unicodeScalars.map { scalar -> Character in
+                let c = Character(scalar)
+                return c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "." || c == "_") ? c : "_"
+            }.prefix(80))
+            return "\(event.id)-\(safe).capture.json"
+        }
+
+        func run() async throws {
+            let store = try options.open()
+            var events: [StoredEvent] = []
+            for id in ids { events.append(try await resolve(id, provider: provider, store: store)) }
+            if ids.isEmpty {
+                let cutoff = since.flatMap(Export.parseTime).map { Int64($0.timeIntervalSince1970 * 1000) }
+                events = try await store.events(provider: provider.flatMap(Provider.init), since: cutoff, limit: Int.max).reversed()
+            }
+            let manager = FileManager.default
+            for event in events {
+                let folder = (out as NSString).appendingPathComponent(event.provider.rawValue)
+                try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                let capture = CaptureFile(
+                    provider: event.provider, eventID: event.eventID, eventType: event.eventType,
+                    receivedAt: Date(timeIntervalSince1970: Double(event.receivedAt) / 1000), headers: event.headers, body: event.body)
+                let path = (folder as NSString).appendingPathComponent(Export.fileName(event))
+                guard manager.createFile(atPath: path, contents: try capture.encoded(), attributes: [.posixPermissions: 0o600]) else {
+                    throw ValidationError("cannot write \(path)")
+                }
+            }
+            print("exported \(events.count) event\(events.count == 1 ? "" : "s") to \(out)")
         }
     }
 }

@@ -22,7 +22,13 @@ import Testing
         var error: String
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Run {
+    /// Runs the binary on a thread of its own: waiting for a child blocks, and the
+    /// cooperative pool must stay free for the gates under test in this process.
+    static func run(_ arguments: [String], in directory: URL? = nil) async throws -> Run {
+        try await RawHTTP.onThread { try runBlocking(arguments, in: directory) }
+    }
+
+    static func runBlocking(_ arguments: [String], in directory: URL?) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -44,79 +50,79 @@ import Testing
         return dir
     }
 
-    @Test func signThenVerifyExitCodes() throws {
+    @Test func signThenVerifyExitCodes() async throws {
         let root = Signer.repositoryRoot
         let fixture = root.appendingPathComponent("Fixtures/plaid/ITEM.ERROR.json").path
         let other = root.appendingPathComponent("Fixtures/plaid/ITEM.PENDING_EXPIRATION.json").path
         let keys = root.appendingPathComponent("Keys/dev.jwks.json").path
-        let sign = try Self.run(["sign", "--iat", "1700000000", fixture])
+        let sign = try await Self.run(["sign", "--iat", "1700000000", fixture])
         #expect(sign.status == 0)
         let token = sign.output.trimmingCharacters(in: .whitespacesAndNewlines)
         let jws = try CompactJWS(token)
         #expect(jws.keyID == DevelopmentKeys.keyID && jws.type == "JWT" && jws.claims["iat"]?.int64Value == 1_700_000_000)
 
-        let verified = try Self.run(["verify", "--key", keys, "--body", fixture, "--now", "1700000010", token])
+        let verified = try await Self.run(["verify", "--key", keys, "--body", fixture, "--now", "1700000010", token])
         #expect(verified.status == 0)
         #expect(verified.output.contains("header:  {\"alg\":\"ES256\""))
         #expect(verified.output.contains("verdict: VERIFIED"))
 
-        let mismatch = try Self.run(["verify", "--key", keys, "--body", other, "--now", "1700000010", token])
+        let mismatch = try await Self.run(["verify", "--key", keys, "--body", other, "--now", "1700000010", token])
         #expect(mismatch.status == 1)
         #expect(mismatch.output.contains("verdict: REJECTED body_mismatch"))
 
-        let stale = try Self.run(["verify", "--key", keys, "--body", fixture, "--now", "1700000400", token])
+        let stale = try await Self.run(["verify", "--key", keys, "--body", fixture, "--now", "1700000400", token])
         #expect(stale.status == 1 && stale.output.contains("REJECTED stale_token"))
-        let ageless = try Self.run(["verify", "--key", keys, "--body", fixture, "--now", "1700000400", "--max-age", "0", token])
+        let ageless = try await Self.run(["verify", "--key", keys, "--body", fixture, "--now", "1700000400", "--max-age", "0", token])
         #expect(ageless.status == 0)
 
         let dir = try Self.temporaryDirectory()
         try Data(token.utf8).write(to: dir.appendingPathComponent("token.txt"))
-        let fromFile = try Self.run(["verify", "--key", keys, "--token-file", dir.appendingPathComponent("token.txt").path, "--now", "1700000010"])
+        let fromFile = try await Self.run(["verify", "--key", keys, "--token-file", dir.appendingPathComponent("token.txt").path, "--now", "1700000010"])
         #expect(fromFile.status == 0)
 
-        #expect(try Self.run(["verify", token]).status == 2)  // no --key
-        #expect(try Self.run(["verify", "--key", "/nonexistent", token]).status == 2)
-        #expect(try Self.run(["verify", "--key", keys]).status == 2)  // no token
-        #expect(try Self.run(["verify", "--key", keys, "--max-age", "-1", token]).status == 2)
-        let garbage = try Self.run(["verify", "--key", keys, "a.b"])
+        #expect(try await Self.run(["verify", token]).status == 2)  // no --key
+        #expect(try await Self.run(["verify", "--key", "/nonexistent", token]).status == 2)
+        #expect(try await Self.run(["verify", "--key", keys]).status == 2)  // no token
+        #expect(try await Self.run(["verify", "--key", keys, "--max-age", "-1", token]).status == 2)
+        let garbage = try await Self.run(["verify", "--key", keys, "a.b"])
         #expect(garbage.status == 1 && garbage.output.contains("REJECTED malformed_token"))
     }
 
-    @Test func keysGenerateWritesAUsablePair() throws {
+    @Test func keysGenerateWritesAUsablePair() async throws {
         let dir = try Self.temporaryDirectory()
-        let generate = try Self.run(["keys", "generate", "--kid", "prod-1", "--out", dir.path])
+        let generate = try await Self.run(["keys", "generate", "--kid", "prod-1", "--out", dir.path])
         #expect(generate.status == 0)
         let pem = dir.appendingPathComponent("prod-1-private.pem")
         let attributes = try FileManager.default.attributesOfItem(atPath: pem.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let body = dir.appendingPathComponent("body.json")
         try Data(#"{"webhook_type":"ITEM","webhook_code":"ERROR"}"#.utf8).write(to: body)
-        let sign = try Self.run(["sign", "--key", pem.path, "--kid", "prod-1", body.path])
+        let sign = try await Self.run(["sign", "--key", pem.path, "--kid", "prod-1", body.path])
         #expect(sign.status == 0)
-        let verify = try Self.run(["verify", "--key", dir.appendingPathComponent("prod-1.jwks.json").path, "--body", body.path,
+        let verify = try await Self.run(["verify", "--key", dir.appendingPathComponent("prod-1.jwks.json").path, "--body", body.path,
                                    sign.output.trimmingCharacters(in: .whitespacesAndNewlines)])
         #expect(verify.status == 0)
-        #expect(try Self.run(["keys", "generate", "--kid", "prod-1", "--out", dir.path]).status == 2)  // never overwrites
-        #expect(try Self.run(["sign", "--key", pem.path, body.path]).status == 2)  // --key needs --kid
+        #expect(try await Self.run(["keys", "generate", "--kid", "prod-1", "--out", dir.path]).status == 2)  // never overwrites
+        #expect(try await Self.run(["sign", "--key", pem.path, body.path]).status == 2)  // --key needs --kid
     }
 
-    @Test func serveCheckValidatesConfigurations() throws {
+    @Test func serveCheckValidatesConfigurations() async throws {
         let dir = try Self.temporaryDirectory()
         let keys = Signer.repositoryRoot.appendingPathComponent("Keys/dev.jwks.json").path
         let good = dir.appendingPathComponent("good.yaml")
         try Data("providers:\n  plaid:\n    keys_file: \(keys)\n  ledgersync:\n    verification: none\n".utf8).write(to: good)
-        let ok = try Self.run(["serve", "--check", "--config", good.path])
+        let ok = try await Self.run(["serve", "--check", "--config", good.path])
         #expect(ok.status == 0)
         #expect(ok.output.contains("configuration is valid"))
         let bad = dir.appendingPathComponent("bad.yaml")
         try Data("server:\n  port: 99999\nproviders:\n  plaid:\n    keys_file: /nonexistent.json\n".utf8).write(to: bad)
-        let refused = try Self.run(["serve", "--check", "--config", bad.path])
+        let refused = try await Self.run(["serve", "--check", "--config", bad.path])
         #expect(refused.status == 1)
         #expect(refused.error.contains("server.port: must be between 0 and 65535, got 99999"))
         let missingKeys = dir.appendingPathComponent("missing-keys.yaml")
         try Data("providers:\n  plaid:\n    keys_file: /nonexistent.json\n".utf8).write(to: missingKeys)
-        let keysRefused = try Self.run(["serve", "--check", "--config", missingKeys.path])
+        let keysRefused = try await Self.run(["serve", "--check", "--config", missingKeys.path])
         #expect(keysRefused.status == 1 && keysRefused.error.contains("/nonexistent.json"))
-        #expect(try Self.run(["serve", "--check"]).status == 0)  // the embedded defaults are valid
+        #expect(try await Self.run(["serve", "--check"]).status == 0)  // the embedded defaults are valid
     }
 }

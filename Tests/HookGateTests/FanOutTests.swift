@@ -322,27 +322,27 @@ import Testing
         #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 1 })
         let database = harness.directory.appendingPathComponent("hookgate.sqlite").path
 
-        let list = try CommandLineTests.run(["events", "list", "--database", database, "--status", "dead"])
+        let list = try await CommandLineTests.run(["events", "list", "--database", database, "--status", "dead"])
         #expect(list.status == 0)
         #expect(list.output.contains("ITEM.ERROR") && list.output.contains("backend=dead"))
         let eventID = "sha256:" + SHA256.hexHash(body)
-        let show = try CommandLineTests.run(["events", "show", "--database", database, eventID])
+        let show = try await CommandLineTests.run(["events", "show", "--database", database, eventID])
         #expect(show.status == 0)
         #expect(show.output.contains("delivery") && show.output.contains("HTTP 500") && show.output.contains("\"webhook_code\": \"ERROR\""))
-        let json = try CommandLineTests.run(["events", "show", "--database", database, "--json", eventID])
+        let json = try await CommandLineTests.run(["events", "show", "--database", database, "--json", eventID])
         #expect(try JSONParser.parse(Array(json.output.utf8))["event_id"]?.stringValue == eventID)
-        #expect(try CommandLineTests.run(["events", "list", "--database", database, "--status", "lost"]).status == 2)
-        #expect(try CommandLineTests.run(["events", "show", "--database", database, "nope"]).status == 1)
-        #expect(try CommandLineTests.run(["events", "list", "--database", "/nonexistent.sqlite"]).status == 2)
+        #expect(try await CommandLineTests.run(["events", "list", "--database", database, "--status", "lost"]).status == 2)
+        #expect(try await CommandLineTests.run(["events", "show", "--database", database, "nope"]).status == 1)
+        #expect(try await CommandLineTests.run(["events", "list", "--database", "/nonexistent.sqlite"]).status == 2)
 
         sink.setStatus(200)
-        let redeliver = try CommandLineTests.run(["events", "redeliver", "--database", database, "--dead"])
+        let redeliver = try await CommandLineTests.run(["events", "redeliver", "--database", database, "--dead"])
         #expect(redeliver.status == 0 && redeliver.output.contains("redelivering 1 dead delivery"))
         // The running gate picks the change up from the shared database file by itself.
         #expect(await eventually(seconds: 5) { (try? await harness.gate.store.deliveryCounts().delivered) == 1 })
         // Redelivering a delivered event sends it once more.
         let before = sink.received.count
-        let again = try CommandLineTests.run(["events", "redeliver", "--database", database, eventID])
+        let again = try await CommandLineTests.run(["events", "redeliver", "--database", database, eventID])
         #expect(again.status == 0 && again.output.contains("redelivering 1 delivery"))
         #expect(await eventually(seconds: 5) { sink.received.count == before + 1 })
         #expect(sink.received.last?.body == body)

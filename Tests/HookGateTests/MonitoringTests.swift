@@ -69,22 +69,25 @@ import Testing
                     out[key] = sample.value
             print(json.dumps(out))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let parsedData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "prometheus_client could not parse /metrics (pip install prometheus-client): \(errorText)")
+        let (status, parsedData, errorText) = try await RawHTTP.onThread { () -> (Int32, Data, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", script]
+            let input = Pipe()
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            input.fileHandleForWriting.write(Data(text.utf8))
+            try input.fileHandleForWriting.close()
+            let parsed = output.fileHandleForReading.readDataToEndOfFile()
+            let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, parsed, errorText)
+        }
+        #expect(status == 0, "prometheus_client could not parse /metrics (pip install prometheus-client): \(errorText)")
         let samples = try JSONDecoder().decode([String: Double].self, from: parsedData)
         func value(_ name: String, _ labels: [String: String]) -> Double? {
             let encoder = JSONEncoder()
@@ -110,17 +113,17 @@ import Testing
     @Test func statsCommandPrintsTheTable() async throws {
         let harness = try await GateHarness(yaml: TestConfig.pinned())
         try await Self.scriptedMix(harness)
-        let table = try CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"])
+        let table = try await CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"])
         #expect(table.status == 0)
         #expect(table.output.contains("PROVIDER"))
         let plaidLine = try #require(table.output.split(separator: "\n").first { $0.hasPrefix("plaid") })
         #expect(plaidLine.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["plaid", "9", "3", "2", "4"])
         #expect(plaidLine.contains("bad_signature=1"))
         #expect(table.output.contains("store:       5 events"))
-        let json = try CommandLineTests.run(["stats", "--json", "--admin", "http://127.0.0.1:\(harness.adminPort)"])
+        let json = try await CommandLineTests.run(["stats", "--json", "--admin", "http://127.0.0.1:\(harness.adminPort)"])
         #expect(try StatsDocument.decode(Data(json.output.utf8)).providers["plaid"]?.accepted == 3)
         try await harness.stop()
-        #expect(try CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"]).status == 1)
+        #expect(try await CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"]).status == 1)
     }
 
     @Test func readyzTurnsUnreadyWhileShuttingDown() async throws {

@@ -23,7 +23,7 @@ final class GateHarness: Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         self.directory = dir
         let text = yaml.replacingOccurrences(of: "DIR", with: dir.path)
-        var configuration = try ConfigurationLoader(environment: environment).parse(yaml: text)
+        var configuration = yaml == GateHarness.embedded ? GateConfiguration.embeddedDefaults : try ConfigurationLoader(environment: environment).parse(yaml: text)
         configuration.server.port = 0
         configuration.admin.port = 0
         if !text.contains("database:") { configuration.database.path = dir.appendingPathComponent("hookgate.sqlite").path }
@@ -41,6 +41,9 @@ final class GateHarness: Sendable {
         guard let ports = await iterator.next() else { throw RawHTTP.Failure(description: "gate did not start") }
         (publicPort, adminPort) = ports
     }
+
+    /// Pass as `yaml` to run on the embedded defaults (ports and database moved to the test's own).
+    static let embedded = "<embedded defaults>"
 
     /// Graceful shutdown, waiting until every service stopped.
     func stop() async throws {
