@@ -47,31 +47,45 @@ public enum Base64URL {
 
     /// Decodes ASCII bytes strictly; see ``decode(_:)``.
     public static func decode<Input: Collection>(utf8 input: Input) throws(JOSEError) -> [UInt8] where Input.Element == UInt8 {
+        let result = input.withContiguousStorageIfAvailable { decode(buffer: $0) } ?? Array(input).withUnsafeBufferPointer { decode(buffer: $0) }
+        return try result.get()
+    }
+
+    private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], JOSEError> {
         let count = input.count
         if count % 4 == 1 {
-            throw JOSEError(.invalidBase64URL, "length \(count) is not a possible base64url length")
+            return .failure(JOSEError(.invalidBase64URL, "length \(count) is not a possible base64url length"))
         }
-        var out = [UInt8]()
-        out.reserveCapacity(count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for char in input {
-            let value = decodeTable[Int(char)]
-            if value == 0xFF {
-                if char == UInt8(ascii: "=") { throw JOSEError(.invalidBase64URL, "padding is not allowed") }
-                throw JOSEError(.invalidBase64URL, "character \(char) is outside the base64url alphabet")
+        var problem: JOSEError?
+        let out = decodeTable.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: count * 3 / 4) { out, initialized in
+                var accumulator: UInt32 = 0
+                var bits: UInt32 = 0
+                var written = 0
+                for char in input {
+                    let value = table[Int(char)]
+                    if value == 0xFF {
+                        problem = char == UInt8(ascii: "=")
+                            ? JOSEError(.invalidBase64URL, "padding is not allowed")
+                            : JOSEError(.invalidBase64URL, "character \(char) is outside the base64url alphabet")
+                        break
+                    }
+                    accumulator = accumulator << 6 | UInt32(value)
+                    bits += 6
+                    if bits >= 8 {
+                        bits -= 8
+                        out[written] = UInt8(truncatingIfNeeded: accumulator >> bits)
+                        written += 1
+                        accumulator &= (1 << bits) - 1
+                    }
+                }
+                if problem == nil, accumulator != 0 {
+                    problem = JOSEError(.invalidBase64URL, "non-canonical encoding: unused trailing bits are not zero")
+                }
+                initialized = written
             }
-            accumulator = accumulator << 6 | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                accumulator &= (1 << UInt32(bits)) - 1
-            }
         }
-        if accumulator != 0 {
-            throw JOSEError(.invalidBase64URL, "non-canonical encoding: unused trailing bits are not zero")
-        }
-        return out
+        if let problem { return .failure(problem) }
+        return .success(out)
     }
 }

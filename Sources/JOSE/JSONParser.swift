@@ -184,6 +184,22 @@ public struct JSONParser {
 
         mutating func parseString() throws(JOSEError) -> String {
             index += 1
+            // Fast path: a string with no escape is one validated UTF-8 run; no scalar-by-scalar rebuild.
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    guard let run = String(validating: bytes[start..<index], as: UTF8.self) else {
+                        throw JOSEError(.invalidJSON, "invalid UTF-8 in string before byte \(index)")
+                    }
+                    index += 1
+                    return run
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 { throw fail("control character in string") }
+                index += 1
+            }
+            index = start  // escapes (or no closing quote): the general path below
             var scalars = String.UnicodeScalarView()
             var runStart = index
             func flush(_ end: Int, into scalars: inout String.UnicodeScalarView) throws(JOSEError) {

@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 
 /// An EC P-256 public key held by the system OpenSSL, used to verify ES256 signatures.
 ///
@@ -8,6 +9,8 @@ import COpenSSL
 /// does not mutate them.
 public final class P256PublicKey: @unchecked Sendable {
     let pkey: OpaquePointer
+    /// Verify-initialised contexts for `pkey`, reused across calls (see ``VerifyContextPool``).
+    private let verifyContexts = VerifyContextPool()
 
     /// The P-256 group order n, big-endian; valid r and s lie in [1, n-1].
     static let order: [UInt8] = [
@@ -59,6 +62,7 @@ public final class P256PublicKey: @unchecked Sendable {
     }
 
     deinit {
+        verifyContexts.freeAll()
         EVP_PKEY_free(pkey)
     }
 
@@ -87,33 +91,37 @@ public final class P256PublicKey: @unchecked Sendable {
     /// Verifies an ES256 signature over a precomputed SHA-256 digest (32 bytes).
     public func isValidSignature(_ signature: [UInt8], forDigest digest: [UInt8]) -> Bool {
         guard signature.count == 64, digest.count == 32 else { return false }
-        let r = Array(signature[0..<32])
-        let s = Array(signature[32..<64])
-        guard P256PublicKey.inScalarRange(r), P256PublicKey.inScalarRange(s) else { return false }
-        guard let der = P256PublicKey.derSignature(r: r, s: s) else {
-            ERR_clear_error()
-            return false
-        }
-        guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else {
-            ERR_clear_error()
-            return false
-        }
-        defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_verify_init(ctx) == 1 else {
-            ERR_clear_error()
-            return false
-        }
-        let result = der.withUnsafeBufferPointer { sig in
-            digest.withUnsafeBufferPointer { md in
-                EVP_PKEY_verify(ctx, sig.baseAddress, sig.count, md.baseAddress, md.count)
+        return signature.withUnsafeBufferPointer { sig in
+            let r = UnsafeBufferPointer(rebasing: sig[0..<32])
+            let s = UnsafeBufferPointer(rebasing: sig[32..<64])
+            guard P256PublicKey.inScalarRange(r), P256PublicKey.inScalarRange(s) else { return false }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { buffer in
+                let length = P256PublicKey.encodeDER(r: r, s: s, into: buffer)
+                return verify(der: UnsafeBufferPointer(rebasing: buffer[..<length]), digest: digest)
             }
+        }
+    }
+
+    /// One `EVP_PKEY_verify` on a pooled, already-initialised context.
+    private func verify(der: UnsafeBufferPointer<UInt8>, digest: [UInt8]) -> Bool {
+        guard let ctx = verifyContexts.take(for: pkey) else {
+            ERR_clear_error()
+            return false
+        }
+        let result = digest.withUnsafeBufferPointer { md in
+            EVP_PKEY_verify(ctx, der.baseAddress, der.count, md.baseAddress, md.count)
+        }
+        if result == 1 || result == 0 {
+            verifyContexts.giveBack(ctx)  // 0 is an ordinary mismatch; the context is still good
+        } else {
+            EVP_PKEY_CTX_free(ctx)  // an internal error: do not reuse this context
         }
         if result != 1 { ERR_clear_error() }
         return result == 1
     }
 
     /// 1 <= value <= n-1, compared on the fixed-width big-endian bytes.
-    static func inScalarRange(_ value: [UInt8]) -> Bool {
+    static func inScalarRange(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         guard value.contains(where: { $0 != 0 }) else { return false }
         for (a, b) in zip(value, order) where a != b {
             return a < b
@@ -121,28 +129,37 @@ public final class P256PublicKey: @unchecked Sendable {
         return false  // equal to n
     }
 
-    /// Converts R||S to the DER `ECDSA-Sig-Value` OpenSSL verifies.
-    static func derSignature(r: [UInt8], s: [UInt8]) -> [UInt8]? {
-        guard let sig = ECDSA_SIG_new() else { return nil }
-        defer { ECDSA_SIG_free(sig) }
-        guard let rBN = BN_bin2bn(r, Int32(r.count), nil) else { return nil }
-        guard let sBN = BN_bin2bn(s, Int32(s.count), nil) else {
-            BN_free(rBN)
-            return nil
+    /// Writes R||S as the DER `ECDSA-Sig-Value` OpenSSL verifies,
+    /// `SEQUENCE { INTEGER r, INTEGER s }`, byte for byte what `i2d_ECDSA_SIG` writes
+    /// (minimal INTEGERs: leading zeros dropped, one 0x00 added when the top bit is set),
+    /// without BIGNUMs or an ECDSA_SIG. `r` and `s` are 32 bytes, non-zero; `out` holds
+    /// at least 72 bytes. Returns the length written.
+    static func encodeDER(r: UnsafeBufferPointer<UInt8>, s: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(r.count == 32 && s.count == 32 && out.count >= 72)
+        func shape(_ v: UnsafeBufferPointer<UInt8>) -> (skip: Int, pad: Int) {
+            var skip = 0
+            while skip < 31, v[skip] == 0 { skip += 1 }
+            return (skip, v[skip] & 0x80 != 0 ? 1 : 0)
         }
-        guard ECDSA_SIG_set0(sig, rBN, sBN) == 1 else {
-            BN_free(rBN)
-            BN_free(sBN)
-            return nil
+        let (rSkip, rPad) = shape(r)
+        let (sSkip, sPad) = shape(s)
+        let rLength = 32 - rSkip + rPad
+        let sLength = 32 - sSkip + sPad
+        var i = 0
+        func put(_ byte: UInt8) {
+            out[i] = byte
+            i += 1
         }
-        let length = i2d_ECDSA_SIG(sig, nil)
-        guard length > 0 else { return nil }
-        var der = [UInt8](repeating: 0, count: Int(length))
-        let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor = buffer.baseAddress
-            return i2d_ECDSA_SIG(sig, &cursor)
-        }
-        guard written == length else { return nil }
-        return der
+        put(0x30)
+        put(UInt8(2 + rLength + 2 + sLength))  // at most 70: short-form length
+        put(0x02)
+        put(UInt8(rLength))
+        if rPad == 1 { put(0) }
+        for k in rSkip..<32 { put(r[k]) }
+        put(0x02)
+        put(UInt8(sLength))
+        if sPad == 1 { put(0) }
+        for k in sSkip..<32 { put(s[k]) }
+        return i
     }
 }

@@ -126,3 +126,26 @@ import Testing
         #expect(try await Self.run(["serve", "--check"]).status == 0)  // the embedded defaults are valid
     }
 }
+
+/// The product's crypto is the system OpenSSL and nothing else.
+@Suite struct LinkageTests {
+    @Test func binaryLinksSystemLibcryptoAndNoBoringSSL() async throws {
+        let binary = CommandLineTests.binary
+        let ldd = try await RawHTTP.onThread { () -> String in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+            process.arguments = [binary.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(ldd.contains("libcrypto.so.3"), "\(ldd)")
+        let bytes = try Data(contentsOf: binary)
+        for marker in ["CNIOBoringSSL", "BoringSSL", "boringssl"] {
+            #expect(bytes.range(of: Data(marker.utf8)) == nil, "the binary contains \(marker)")
+        }
+    }
+}
