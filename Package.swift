@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "hookgate", targets: ["hookgate"]),
         .library(name: "JOSE", targets: ["JOSE"]),
+        .library(name: "HookGateCore", targets: ["HookGateCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -1,0 +1,132 @@
+# Shared shell helpers for Benchmarks/intake.sh and Benchmarks/delivery.sh.
+# Sourced, not run. Expects: REPO, WORK (temp dir), set -euo pipefail.
+
+BENCH_PY="$REPO/Benchmarks/support/hookgate_bench.py"
+BENCH_LUA="$REPO/Benchmarks/support/replay.lua"
+SCRATCH="${SCRATCH:-$REPO/.build-bench}"
+HOOKGATE=""
+GATE_PID=""
+GATE_LOG=""
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+need() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || die "$tool not found (apt-get update && apt-get install -y wrk nginx; python3 with cryptography)"
+    done
+}
+
+build_release() {
+    if [ "${SKIP_BUILD:-0}" != 1 ]; then
+        log "building release binary (scratch path $SCRATCH)"
+        (cd "$REPO" && swift build -c release --scratch-path "$SCRATCH" --product hookgate >"$WORK/build.log" 2>&1) \
+            || { tail -30 "$WORK/build.log" >&2; die "release build failed"; }
+    fi
+    HOOKGATE="$(cd "$REPO" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/hookgate"
+    [ -x "$HOOKGATE" ] || die "no binary at $HOOKGATE"
+}
+
+# write_config FILE PORT ADMIN_PORT DB [HANDLER_URL [HANDLER_CONCURRENCY]]
+write_config() {
+    local file=$1 port=$2 admin=$3 db=$4 url=${5:-} conc=${6:-}
+    cat >"$file" <<YAML
+server:
+  host: 127.0.0.1
+  port: $port
+admin:
+  host: 127.0.0.1
+  port: $admin
+database:
+  path: $db
+  durability: full
+providers:
+  plaid:
+    keys_file: $REPO/Keys/dev.jwks.json
+YAML
+    if [ -n "$url" ]; then
+        cat >>"$file" <<YAML
+handlers:
+  - name: sink
+    match: ["*"]
+    http:
+      url: $url
+YAML
+        [ -n "$conc" ] && printf '    concurrency: %s\n' "$conc" >>"$file"
+    fi
+    "$HOOKGATE" serve --config "$file" --check >/dev/null || die "configuration $file refused"
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_gate CONFIG ADMIN_PORT LEVEL LOGFILE
+start_gate() {
+    local config=$1 admin=$2 level=$3 logfile=$4 i
+    GATE_LOG=$logfile
+    "$HOOKGATE" serve --config "$config" --log-level "$level" >>"$logfile" 2>&1 &
+    GATE_PID=$!
+    for i in $(seq 1 300); do
+        if curl -fsS "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1; then return 0; fi
+        kill -0 "$GATE_PID" 2>/dev/null || { tail -20 "$logfile" >&2; GATE_PID=""; die "gate exited during start"; }
+        sleep 0.1
+    done
+    die "gate not ready after 30 s"
+}
+
+stop_gate() {
+    [ -n "$GATE_PID" ] || return 0
+    if kill -0 "$GATE_PID" 2>/dev/null; then
+        kill -TERM "$GATE_PID" 2>/dev/null || true
+        local i
+        for i in $(seq 1 400); do kill -0 "$GATE_PID" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$GATE_PID" 2>/dev/null; then log "gate $GATE_PID did not stop in 40 s: SIGKILL"; kill -KILL "$GATE_PID" 2>/dev/null || true; fi
+    fi
+    wait "$GATE_PID" 2>/dev/null || true
+    GATE_PID=""
+}
+
+# Peak resident set (VmHWM) of a live process, in MB.
+peak_rss_mb() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+# CPU seconds (user+system) a process has used so far.
+cpu_seconds() {
+    local tck; tck=$(getconf CLK_TCK)
+    awk -v t="$tck" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"
+}
+
+# Busy / total jiffies of the whole machine (for utilisation over an interval).
+machine_jiffies() { awk '/^cpu / { idle = $5 + $6; total = 0; for (i = 2; i <= NF; i++) total += $i; print total - idle, total }' /proc/stat; }
+
+stat_value() { python3 "$BENCH_PY" stats --url "http://127.0.0.1:$1/stats" "$2"; }
+
+# run_wrk OUTVAR_PREFIX THREADS CONNECTIONS DURATION PORT FILE_PREFIX
+# Runs wrk with replay.lua, also measures gate and machine CPU, and sets
+# <prefix>_requests, _accepted, ..., _gate_cpu_pct, _machine_cpu_pct (see replay.lua RESULT line).
+run_wrk() {
+    local prefix=$1 threads=$2 conns=$3 duration=$4 port=$5 files=$6
+    local out="$WORK/wrk-$prefix.txt" g0 g1 m0 m1 line kv key value
+    g0=$(cpu_seconds "$GATE_PID"); m0=$(machine_jiffies)
+    wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$BENCH_LUA" "http://127.0.0.1:$port" -- "$files" >"$out" 2>&1 \
+        || { cat "$out" >&2; die "wrk failed"; }
+    g1=$(cpu_seconds "$GATE_PID"); m1=$(machine_jiffies)
+    line=$(grep '^RESULT ' "$out") || { cat "$out" >&2; die "wrk printed no RESULT line"; }
+    for kv in ${line#RESULT }; do
+        key=${kv%%=*}; value=${kv#*=}
+        printf -v "${prefix}_${key}" '%s' "$value"
+    done
+    local secs; secs=${line##*duration_s=}; secs=${secs%% *}
+    printf -v "${prefix}_gate_cpu_pct" '%s' "$(awk -v a="$g0" -v b="$g1" -v s="$secs" 'BEGIN { printf "%.0f", (b - a) / s * 100 }')"
+    printf -v "${prefix}_machine_cpu_pct" '%s' "$(echo "$m0 $m1" | awk '{ printf "%.0f", ($3 - $1) / ($4 - $2) * 100 }')"
+    printf -v "${prefix}_gate_cpu_us_per_req" '%s' "$(awk -v a="$g0" -v b="$g1" -v n="$(grep -o 'requests=[0-9]*' <<<"$line" | head -1 | cut -d= -f2)" 'BEGIN { if (n > 0) printf "%.0f", (b - a) / n * 1e6; else print "n/a" }')"
+}
+
+# The verify/s column of `openssl speed -seconds 3 ecdsap256` (per user-CPU second, single thread).
+openssl_verify_per_s() {
+    openssl speed -seconds "${1:-3}" ecdsap256 2>/dev/null | awk '/ecdsa \(nistp256\)/ { print $NF }' | tail -1
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+pct_change() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%+.1f", (b - a) / a * 100; else print "n/a" }'; }
+verdict() { if awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { exit !((op == ">=" && v >= t) || (op == "<=" && v <= t)) }'; then echo "met"; else echo "MISSED"; fi; }

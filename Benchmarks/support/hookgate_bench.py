@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""Helpers for Benchmarks/intake.sh and Benchmarks/delivery.sh (benchmarks, not tests).
+
+Sub-commands:
+  presign  write pre-signed raw HTTP requests (Plaid webhooks signed with the dev key)
+           as length-prefixed records, one file per wrk thread (PREFIX.0, PREFIX.1, ...)
+  seed     insert events (and optionally pending deliveries) straight into a migrated
+           HookGate SQLite file, with the gate stopped
+  dedupsql time the store's dedup statement alone (INSERT .. ON CONFLICT DO NOTHING of
+           already-stored ids, rolled back) on a seeded file
+  fixedrate open-loop load at a fixed rate over keep-alive connections; prints latency
+           percentiles measured from each request's *scheduled* send time (so queueing
+           behind a slow answer counts: no coordinated omission)
+  stats    print one figure from the admin /stats JSON (dotted path)
+
+Bodies are the 2-space indented JSON of Fixtures/plaid/TRANSACTIONS.DEFAULT_UPDATE.json
+with a unique item_id; tokens are ES256 JWS {"alg":"ES256","kid":KID,"typ":"JWT"} .
+{"iat":NOW,"request_body_sha256":HEX}, signature raw R||S, base64url without padding.
+"""
+import argparse
+import asyncio
+import base64
+import hashlib
+import json
+import multiprocessing
+import os
+import random
+import sqlite3
+import sys
+import time
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURE = os.path.join(REPO, "Fixtures", "plaid", "TRANSACTIONS.DEFAULT_UPDATE.json")
+FIXTURE_ITEM_ID = "wz666MBjYWTp2PDzzggYhM6oWWmBb"
+
+_template = None
+
+
+def body_for(item_id):
+    """The fixture's bytes with item_id replaced (same layout: 2-space indent, no final newline)."""
+    global _template
+    if _template is None:
+        with open(FIXTURE, "rb") as f:
+            _template = f.read()
+        assert _template.count(FIXTURE_ITEM_ID.encode()) == 1, "fixture changed"
+    return _template.replace(FIXTURE_ITEM_ID.encode(), item_id.encode())
+
+
+def item_id(tag, index):
+    # 29 characters like Plaid's item ids (longer only if the index needs it): tag + zero-padded index
+    return tag + "%0*d" % (max(1, 29 - len(tag)), index)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+_key = None
+_header = None
+
+
+def _init_signer(pem_path, kid):
+    global _key, _header
+    from cryptography.hazmat.primitives import serialization
+    with open(pem_path, "rb") as f:
+        _key = serialization.load_pem_private_key(f.read(), None)
+    _header = b64url(json.dumps({"alg": "ES256", "kid": kid, "typ": "JWT"}, separators=(",", ":")).encode())
+
+
+def sign(body, iat):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+    claims = json.dumps({"iat": iat, "request_body_sha256": hashlib.sha256(body).hexdigest()}, separators=(",", ":")).encode()
+    signing_input = _header + b"." + b64url(claims)
+    r, s = decode_dss_signature(_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+    return (signing_input + b"." + b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))).decode()
+
+
+def raw_request(host, port, path, header_name, token, body):
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{header_name}: {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    return head + body
+
+
+def _presign_chunk(job):
+    (pem, kid, host, port, path, header_name, tag, indices, iat) = job
+    if _key is None:
+        _init_signer(pem, kid)
+    out = []
+    for i in indices:
+        body = body_for(item_id(tag, i))
+        out.append(raw_request(host, port, path, header_name, sign(body, iat), body))
+    return out
+
+
+def cmd_presign(a):
+    if a.sample:
+        rng = random.Random(a.seed)
+        indices = rng.sample(range(a.of), a.sample)
+    else:
+        indices = list(range(a.start, a.start + a.count))
+        if a.shuffle:
+            random.Random(a.seed).shuffle(indices)
+    iat = int(time.time())
+    chunk = 5000
+    jobs = [(a.key, a.kid, a.host, a.port, a.path, a.header, a.tag, indices[i:i + chunk], iat) for i in range(0, len(indices), chunk)]
+    started = time.time()
+    with multiprocessing.Pool(a.workers) as pool:
+        requests = [r for part in pool.map(_presign_chunk, jobs) for r in part]
+    files = [open(f"{a.out}.{t}", "wb") for t in range(a.threads)]
+    for n, r in enumerate(requests):
+        f = files[n % a.threads]
+        f.write(b"%d\n" % len(r))
+        f.write(r)
+    for f in files:
+        f.close()
+    print(f"presigned {len(requests)} requests (iat {iat}) in {time.time() - started:.1f} s -> {a.out}.[0-{a.threads - 1}]", file=sys.stderr)
+
+
+def read_records(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    out, pos = [], 0
+    while pos < len(data):
+        nl = data.index(b"\n", pos)
+        n = int(data[pos:nl])
+        out.append(data[nl + 1:nl + 1 + n])
+        pos = nl + 1 + n
+    return out
+
+
+def cmd_seed(a):
+    """Bulk-insert events rows [start, start+count) (bodies as presign makes them)."""
+    db = sqlite3.connect(a.db, isolation_level=None)
+    db.execute("PRAGMA synchronous = OFF")
+    have = {r[0] for r in db.execute("SELECT identifier FROM grdb_migrations")}
+    assert "v1-events-and-keys" in have, "database not migrated: start the gate once first"
+    if a.deliveries:
+        assert "v2-outbox" in have, "outbox migration missing"
+    now_ms = int(time.time() * 1000)
+    fake_token = "eyJhbGciOiJFUzI1NiIsImtpZCI6Imhvb2tnYXRlLWRldi0xIiwidHlwIjoiSldUIn0." + "x" * 110 + "." + "y" * 86
+    headers = json.dumps([["Content-Type", "application/json"], ["Plaid-Verification", fake_token]], separators=(",", ":"))
+    started = time.time()
+    batch = 20000
+    db.execute("BEGIN")
+    for lo in range(a.start, a.start + a.count, batch):
+        rows = []
+        for i in range(lo, min(lo + batch, a.start + a.count)):
+            body = body_for(item_id(a.tag, i))
+            h = hashlib.sha256(body).hexdigest()
+            claims = '{"iat":%d,"request_body_sha256":"%s"}' % (now_ms // 1000, h)
+            rows.append(("plaid", "sha256:" + h, "TRANSACTIONS.DEFAULT_UPDATE", body, h, headers, "127.0.0.1",
+                         "%024x" % i, now_ms, claims))
+        db.executemany(
+            "INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        if a.deliveries:
+            db.execute(
+                "INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at) "
+                "SELECT id, ?, 'pending', 0, 0, NULL, ?, ? FROM events WHERE id > (SELECT coalesce(max(event_row), 0) FROM deliveries)",
+                (a.handler, now_ms, now_ms))
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    n = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    d = db.execute("SELECT count(*) FROM deliveries").fetchone()[0] if "v2-outbox" in have else 0
+    db.close()
+    print(f"seeded {a.count} events in {time.time() - started:.1f} s; table now holds {n} events, {d} deliveries", file=sys.stderr)
+
+
+def cmd_dedupsql(a):
+    """Rate of the store's INSERT .. ON CONFLICT DO NOTHING for already stored ids (the dedup decision alone)."""
+    rng = random.Random(a.seed)
+    indices = rng.sample(range(a.of), min(a.sample, a.of))
+    rows = []
+    for i in indices:
+        body = body_for(item_id(a.tag, i))
+        h = hashlib.sha256(body).hexdigest()
+        rows.append(("plaid", "sha256:" + h, "TRANSACTIONS.DEFAULT_UPDATE", body, h, "[]", "127.0.0.1", "r", 0, None))
+    db = sqlite3.connect(a.db, isolation_level=None)
+    sql = ("INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (provider, event_id) DO NOTHING")
+    best = 0.0
+    for _ in range(a.rounds):
+        db.execute("BEGIN IMMEDIATE")
+        t = time.perf_counter()
+        changed = 0
+        for r in rows:
+            changed += db.execute(sql, r).rowcount
+        dt = time.perf_counter() - t
+        db.execute("ROLLBACK")
+        assert changed == 0, f"{changed} rows were new: the sample is not stored"
+        best = max(best, len(rows) / dt)
+    db.close()
+    print(f"{best:.0f}")
+
+
+class _Conn(asyncio.Protocol):
+    def __init__(self, client):
+        self.client, self.buf, self.transport, self.current = client, b"", None, None
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        self.buf += data
+        while self.current is not None:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = self.buf[:end]
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if len(self.buf) < end + 4 + length:
+                return
+            status = int(head[9:12])
+            body = self.buf[end + 4:end + 4 + length]
+            self.buf = self.buf[end + 4 + length:]
+            scheduled, sent = self.current
+            self.current = None
+            self.client.done(self, status, body, scheduled, sent)
+
+    def connection_lost(self, exc):
+        if self.current is not None:
+            self.client.failed += 1
+            self.current = None
+        self.client.lost += 1
+
+
+class _FixedRate:
+    def __init__(self, a, requests):
+        self.a, self.requests = a, requests
+        self.idle, self.queue = [], []
+        self.lat_sched, self.lat_service = [], []
+        self.statuses = {}
+        self.failed = self.lost = self.accepted = self.duplicate = 0
+        self.outstanding = 0
+        self.next = 0
+        self.finished = None
+
+    def send(self, conn, scheduled):
+        r = self.requests[self.next % len(self.requests)]
+        self.next += 1
+        conn.current = (scheduled, time.perf_counter())
+        conn.transport.write(r)
+
+    def done(self, conn, status, body, scheduled, sent):
+        now = time.perf_counter()
+        if now >= self.measure_from:
+            self.lat_sched.append(now - scheduled)
+            self.lat_service.append(now - sent)
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+            if b'"accepted"' in body:
+                self.accepted += 1
+            elif b'"duplicate"' in body:
+                self.duplicate += 1
+        self.outstanding -= 1
+        if self.queue:
+            self.send(conn, self.queue.pop(0))
+        else:
+            self.idle.append(conn)
+        if self.outstanding == 0 and self.finished is not None and not self.finished.done():
+            self.finished.set_result(None)
+
+    async def run(self):
+        loop = asyncio.get_running_loop()
+        conns = []
+        for _ in range(self.a.connections):
+            _, p = await loop.create_connection(lambda: _Conn(self), self.a.host, self.a.port)
+            conns.append(p)
+        self.idle = list(conns)
+        rate, total_s = self.a.rate, self.a.warmup + self.a.duration
+        total = int(rate * total_s)
+        t0 = time.perf_counter()
+        self.measure_from = t0 + self.a.warmup
+        i = 0
+        while i < total:
+            now = time.perf_counter()
+            due = min(total, int((now - t0) * rate) + 1)
+            while i < due:
+                scheduled = t0 + i / rate
+                self.outstanding += 1
+                if self.idle:
+                    self.send(self.idle.pop(), scheduled)
+                else:
+                    self.queue.append(scheduled)
+                i += 1
+            await asyncio.sleep(0.0005)
+        self.finished = loop.create_future()
+        if self.outstanding:
+            await asyncio.wait_for(self.finished, 30)
+        elapsed = time.perf_counter() - self.measure_from
+        for c in conns:
+            c.transport.close()
+        return elapsed
+
+
+def _pct(values, p):
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def cmd_fixedrate(a):
+    requests = []
+    for path in a.files:
+        requests += read_records(path)
+    client = _FixedRate(a, requests)
+    elapsed = asyncio.run(client.run())
+    n = len(client.lat_sched)
+    ms = lambda v: v * 1000
+    result = {
+        "target_rate": a.rate, "achieved_rate": n / elapsed if elapsed > 0 else 0, "measured": n,
+        "p50_ms": ms(_pct(client.lat_sched, 50)), "p90_ms": ms(_pct(client.lat_sched, 90)),
+        "p99_ms": ms(_pct(client.lat_sched, 99)), "p999_ms": ms(_pct(client.lat_sched, 99.9)), "max_ms": ms(max(client.lat_sched or [0])),
+        "service_p50_ms": ms(_pct(client.lat_service, 50)), "service_p99_ms": ms(_pct(client.lat_service, 99)),
+        "statuses": {str(k): v for k, v in client.statuses.items()}, "accepted": client.accepted, "duplicate": client.duplicate,
+        "failed": client.failed, "requests_available": len(requests), "requests_sent": client.next,
+    }
+    print(json.dumps(result))
+
+
+def cmd_stats(a):
+    with urllib.request.urlopen(a.url, timeout=10) as r:
+        doc = json.load(r)
+    for part in a.path.split("."):
+        doc = doc[part]
+    print(doc)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("presign")
+    s.add_argument("--out", required=True)
+    s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    s.add_argument("--tag", required=True)
+    s.add_argument("--start", type=int, default=0)
+    s.add_argument("--count", type=int, default=0)
+    s.add_argument("--shuffle", action="store_true")
+    s.add_argument("--sample", type=int, default=0, help="sign SAMPLE random indices of [0, OF) instead")
+    s.add_argument("--of", type=int, default=0)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--path", default="/webhooks/plaid")
+    s.add_argument("--header", default="Plaid-Verification")
+    s.add_argument("--key", default=os.path.join(REPO, "Keys", "dev-private.pem"))
+    s.add_argument("--kid", default="hookgate-dev-1")
+    s.set_defaults(fn=cmd_presign)
+    s = sub.add_parser("seed")
+    s.add_argument("--db", required=True)
+    s.add_argument("--tag", required=True)
+    s.add_argument("--start", type=int, default=0)
+    s.add_argument("--count", type=int, required=True)
+    s.add_argument("--deliveries", action="store_true", help="also one pending delivery per event")
+    s.add_argument("--handler", default="sink")
+    s.set_defaults(fn=cmd_seed)
+    s = sub.add_parser("dedupsql")
+    s.add_argument("--db", required=True)
+    s.add_argument("--tag", required=True)
+    s.add_argument("--sample", type=int, default=10000)
+    s.add_argument("--of", type=int, required=True)
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--rounds", type=int, default=3)
+    s.set_defaults(fn=cmd_dedupsql)
+    s = sub.add_parser("fixedrate")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--rate", type=float, required=True)
+    s.add_argument("--duration", type=float, default=10)
+    s.add_argument("--warmup", type=float, default=2)
+    s.add_argument("--connections", type=int, default=32)
+    s.add_argument("files", nargs="+")
+    s.set_defaults(fn=cmd_fixedrate)
+    s = sub.add_parser("stats")
+    s.add_argument("--url", required=True)
+    s.add_argument("path")
+    s.set_defaults(fn=cmd_stats)
+    a = p.parse_args()
+    a.fn(a)
+
+
+if __name__ == "__main__":
+    main()

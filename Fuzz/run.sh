@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target and runs it for a bounded time over a copy of the seed
+# corpus. Usage: Fuzz/run.sh [SECONDS] (default 60). A crash leaves crash-* files in
+# Fuzz/artifacts/ and exits non-zero; turn each into a test in
+# Tests/HookGateTests/FuzzRegressionTests.swift.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds="${1:-60}"
+swift build -c release --product HookGateFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld 2>&1 | tail -1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r corpus/. "$work/"
+mkdir -p artifacts
+export ASAN_OPTIONS=detect_leaks=0
+./.build/release/HookGateFuzz "$work" -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
+    -artifact_prefix=artifacts/ -print_final_stats=1 2>&1 | grep -E '^(#[0-9]+ +DONE|INFO: seed corpus|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Done )' || true
+status=${PIPESTATUS[0]}
+if ls artifacts/crash-* artifacts/leak-* artifacts/timeout-* >/dev/null 2>&1; then
+    echo "fuzz: crashes found in Fuzz/artifacts/"
+    exit 1
+fi
+exit "$status"
