@@ -16,14 +16,23 @@
 # --log-level warning, pinned dev keys. Prints a summary block with every figure and
 # its target; exits non-zero only when something broke, never for a missed target.
 #
-# Knobs (environment): BACKLOG=100000 DELIVERY_TIMEOUT=900 HANDLER_CONCURRENCY= (gate
-#   default 16 when empty) DURATION=10 THREADS=1 CONNS=64 ROUNDS=2 PORT=18081
-#   ADMIN_PORT=19092 SINK_PORT=18090 SKIP_BUILD=0 KEEP=0
+# WHATIF_INDEX=1 (default) repeats both measurements on a store that also has the
+# partial index suggested for claimDue (created by this script after the gate's own
+# migrations; the binary is unchanged), labelled "what-if" in the summary:
+#   CREATE INDEX deliveries_waiting ON deliveries (handler, next_attempt_at, id)
+#     WHERE status IN ('pending', 'retrying')
+#
+# Knobs (environment): BACKLOG=100000 DELIVERY_TIMEOUT=900 POLL=0.5 HANDLER_CONCURRENCY=
+#   (gate default 16 when empty) DURATION=10 THREADS=1 CONNS=64 ROUNDS=2 WHATIF_INDEX=1
+#   PORT=18081 ADMIN_PORT=19092 SINK_PORT=18090 WAIT_IDLE=1 SKIP_BUILD=0 KEEP=0
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BACKLOG=${BACKLOG:-100000}
 DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-900}
+POLL=${POLL:-0.5}
+WHATIF_INDEX=${WHATIF_INDEX:-1}
+WHATIF_SQL="CREATE INDEX deliveries_waiting ON deliveries (handler, next_attempt_at, id) WHERE status IN ('pending', 'retrying')"
 HANDLER_CONCURRENCY=${HANDLER_CONCURRENCY:-}
 DURATION=${DURATION:-10}
 THREADS=${THREADS:-1}
@@ -113,35 +122,54 @@ log "nginx sink pid $NGINX_PID on 127.0.0.1:$SINK_PORT"
 SINK_URL="http://127.0.0.1:$SINK_PORT/hooks"
 
 # ---------------------------------------------------------------- 1: backlog
-mkdir -p "$WORK/backlog"
-write_config "$WORK/backlog/config.yaml" "$PORT" "$ADMIN_PORT" "$WORK/backlog/hookgate.sqlite" "$SINK_URL" "$HANDLER_CONCURRENCY"
-start_gate "$WORK/backlog/config.yaml" "$ADMIN_PORT" warning "$WORK/backlog/gate.log"   # creates and migrates the file
-stop_gate
-log "seeding $BACKLOG events + $BACKLOG pending deliveries (gate stopped)"
-python3 "$BENCH_PY" seed --db "$WORK/backlog/hookgate.sqlite" --tag bdlv --count "$BACKLOG" --deliveries --handler sink
-sink0=$(sink_requests); ng0=$(nginx_cpu_seconds)
-t_start=$(date +%s.%N)
-start_gate "$WORK/backlog/config.yaml" "$ADMIN_PORT" warning "$WORK/backlog/gate.log"
-t_ready=$(date +%s.%N)
-succeeded_at_ready=$(stat_value "$ADMIN_PORT" deliveries.succeeded)
-log "gate ready after $(awk -v a="$t_start" -v b="$t_ready" 'BEGIN { printf "%.2f", b - a }') s; $succeeded_at_ready already delivered; waiting for $BACKLOG"
-g0=$(cpu_seconds "$GATE_PID"); m0=$(machine_jiffies)
-deadline=$(( $(date +%s) + DELIVERY_TIMEOUT ))
-succeeded=0; progress=""
-while :; do
-    succeeded=$(stat_value "$ADMIN_PORT" deliveries.succeeded)
-    [ "$succeeded" -ge "$BACKLOG" ] && break
-    [ "$(date +%s)" -lt "$deadline" ] || { log "WARNING: timed out after $DELIVERY_TIMEOUT s with $succeeded delivered"; break; }
-    sleep 0.2
-done
-t_done=$(date +%s.%N)
-g1=$(cpu_seconds "$GATE_PID"); m1=$(machine_jiffies); ng1=$(nginx_cpu_seconds); sink1=$(sink_requests)
-dead=$(stat_value "$ADMIN_PORT" deliveries.dead); retrying=$(stat_value "$ADMIN_PORT" deliveries.retrying)
-backlog_rss=$(peak_rss_mb "$GATE_PID")
-stop_gate
-elapsed=$(awk -v a="$t_ready" -v b="$t_done" 'BEGIN { printf "%.2f", b - a }')
-poll_rate=$(awk -v n="$succeeded" -v r="$succeeded_at_ready" -v s="$elapsed" 'BEGIN { printf "%.0f", (n - r) / s }')
-read -r att_n att_rate att_span att_p50 att_p99 <<<"$(python3 - "$WORK/backlog/hookgate.sqlite" <<'PY'
+# fresh_store DIR URL WHATIF: config + a store created and migrated by the gate (then stopped),
+# plus the what-if index when WHATIF=1.
+fresh_store() {
+    local dir=$1 url=$2 whatif=$3
+    rm -rf "$dir"; mkdir -p "$dir"
+    write_config "$dir/config.yaml" "$PORT" "$ADMIN_PORT" "$dir/hookgate.sqlite" "$url" "$HANDLER_CONCURRENCY"
+    start_gate "$dir/config.yaml" "$ADMIN_PORT" warning "$dir/gate.log"
+    stop_gate
+    if [ "$whatif" = 1 ]; then
+        python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(sys.argv[2]); db.commit()' "$dir/hookgate.sqlite" "$WHATIF_SQL"
+    fi
+}
+
+# backlog_run TAG WHATIF: sets bl_<TAG>_* figures
+backlog_run() {
+    local tag=$1 whatif=$2 dir="$WORK/backlog-$1"
+    fresh_store "$dir" "$SINK_URL" "$whatif"
+    log "[$tag] seeding $BACKLOG events + $BACKLOG pending deliveries (gate stopped)"
+    python3 "$BENCH_PY" seed --db "$dir/hookgate.sqlite" --tag "b$tag" --count "$BACKLOG" --deliveries --handler sink
+    wait_idle
+    local sink0 ng0 t_start t_ready at_ready g0 m0 deadline succeeded t_done g1 m1 ng1 sink1 elapsed
+    sink0=$(sink_requests); ng0=$(nginx_cpu_seconds)
+    foreign_snapshot "bl$tag"
+    t_start=$(date +%s.%N)
+    start_gate "$dir/config.yaml" "$ADMIN_PORT" warning "$dir/gate.log"
+    t_ready=$(date +%s.%N)
+    at_ready=$(stat_value "$ADMIN_PORT" deliveries.succeeded)
+    log "[$tag] gate ready after $(awk -v a="$t_start" -v b="$t_ready" 'BEGIN { printf "%.2f", b - a }') s; $at_ready already delivered; waiting for $BACKLOG (timeout $DELIVERY_TIMEOUT s)"
+    g0=$(cpu_seconds "$GATE_PID"); m0=$(machine_jiffies)
+    deadline=$(( $(date +%s) + DELIVERY_TIMEOUT ))
+    while :; do
+        succeeded=$(stat_value "$ADMIN_PORT" deliveries.succeeded)
+        [ "$succeeded" -ge "$BACKLOG" ] && break
+        [ "$(date +%s)" -lt "$deadline" ] || { log "[$tag] WARNING: timed out after $DELIVERY_TIMEOUT s with $succeeded delivered"; break; }
+        sleep "$POLL"
+    done
+    t_done=$(date +%s.%N)
+    g1=$(cpu_seconds "$GATE_PID"); m1=$(machine_jiffies); ng1=$(nginx_cpu_seconds); sink1=$(sink_requests)
+    local foreign; foreign=$(foreign_diff "bl$tag")
+    printf -v "bl_${tag}_succeeded" '%s' "$succeeded"
+    printf -v "bl_${tag}_dead" '%s' "$(stat_value "$ADMIN_PORT" deliveries.dead)"
+    printf -v "bl_${tag}_retrying" '%s' "$(stat_value "$ADMIN_PORT" deliveries.retrying)"
+    printf -v "bl_${tag}_rss" '%s' "$(peak_rss_mb "$GATE_PID")"
+    stop_gate
+    elapsed=$(awk -v a="$t_ready" -v b="$t_done" 'BEGIN { printf "%.2f", b - a }')
+    printf -v "bl_${tag}_elapsed" '%s' "$elapsed"
+    printf -v "bl_${tag}_rate" '%s' "$(awk -v n="$succeeded" -v r="$at_ready" -v s="$elapsed" 'BEGIN { printf "%.0f", (n - r) / s }')"
+    local att; att=$(python3 - "$dir/hookgate.sqlite" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 n, first, last = db.execute("SELECT count(*), min(started_at), max(started_at + duration_ms) FROM attempts WHERE succeeded = 1").fetchone()
@@ -150,19 +178,26 @@ span = (last - first) / 1000 if n else 0
 pct = lambda p: d[min(len(d) - 1, int(p * (len(d) - 1)))] if d else 0
 print(n, f"{n / span:.0f}" if span else "n/a", f"{span:.2f}", f"{pct(0.5):.2f}", f"{pct(0.99):.2f}")
 PY
-)"
-backlog_gate_cpu=$(awk -v a="$g0" -v b="$g1" -v s="$elapsed" 'BEGIN { printf "%.0f", (b - a) / s * 100 }')
-backlog_nginx_cpu=$(awk -v a="$ng0" -v b="$ng1" -v s="$elapsed" 'BEGIN { printf "%.0f", (b - a) / s * 100 }')
-backlog_machine=$(echo "$m0 $m1" | awk '{ printf "%.0f", ($3 - $1) / ($4 - $2) * 100 }')
-backlog_us_per=$(awk -v a="$g0" -v b="$g1" -v n="$((succeeded - succeeded_at_ready))" 'BEGIN { if (n > 0) printf "%.0f", (b - a) / n * 1e6; else print "n/a" }')
-sink_got=$((sink1 - sink0 - 1))   # minus our own status request
-rm -rf "$WORK/backlog"
+)
+    read -r "bl_${tag}_att_n" "bl_${tag}_att_rate" "bl_${tag}_att_span" "bl_${tag}_att_p50" "bl_${tag}_att_p99" <<<"$att"
+    printf -v "bl_${tag}_gate_cpu" '%s' "$(awk -v a="$g0" -v b="$g1" -v s="$elapsed" 'BEGIN { printf "%.0f", (b - a) / s * 100 }')"
+    printf -v "bl_${tag}_nginx_cpu" '%s' "$(awk -v a="$ng0" -v b="$ng1" -v s="$elapsed" 'BEGIN { printf "%.0f", (b - a) / s * 100 }')"
+    printf -v "bl_${tag}_machine" '%s' "$(echo "$m0 $m1" | awk '{ printf "%.0f", ($3 - $1) / ($4 - $2) * 100 }')"
+    printf -v "bl_${tag}_us_per" '%s' "$(awk -v a="$g0" -v b="$g1" -v n="$((succeeded - at_ready))" 'BEGIN { if (n > 0) printf "%.0f", (b - a) / n * 1e6; else print "n/a" }')"
+    printf -v "bl_${tag}_sink" '%s' "$(( sink1 - sink0 - 1 ))"   # minus our own status request
+    printf -v "bl_${tag}_foreign" '%s' "$foreign"
+    local r=bl_${tag}_rate
+    log "[$tag] ${!r} deliveries/s (${succeeded} in $elapsed s)"
+    rm -rf "$dir"
+}
+
+backlog_run main 0
+[ "$WHATIF_INDEX" = 1 ] && backlog_run whatif 1
 
 # ---------------------------------------------------------------- 2: intake, handler vs none
-intake_round() { # NAME URL ROUND
+intake_round() { # NAME URL ROUND WHATIF
     local name=$1 url=$2 round=$3 dir="$WORK/intake-$1"
-    rm -rf "$dir"; mkdir -p "$dir"
-    write_config "$dir/config.yaml" "$PORT" "$ADMIN_PORT" "$dir/hookgate.sqlite" "$url" "$HANDLER_CONCURRENCY"
+    fresh_store "$dir" "$url" "$4"
     python3 "$BENCH_PY" presign --out "$WORK/warm" --tag "w$name$round" --threads "$THREADS" --port "$PORT" --count 20000
     python3 "$BENCH_PY" presign --out "$WORK/max" --tag "m$name$round" --threads "$THREADS" --port "$PORT" --count "$MAX_BODIES"
     start_gate "$dir/config.yaml" "$ADMIN_PORT" warning "$dir/gate.log"
@@ -180,23 +215,38 @@ intake_round() { # NAME URL ROUND
     rm -f "$WORK"/warm.* "$WORK"/max.*
     rm -rf "$dir"
 }
-best_none=0; best_http=0
+variants="none http"
+[ "$WHATIF_INDEX" = 1 ] && variants="none http whatif"
+for v in $variants; do printf -v "best_$v" '%s' 0; printf -v "rounds_$v" '%s' ""; done
 for round in $(seq 1 "$ROUNDS"); do
-    log "intake round $round: no handler"
-    intake_round none "" "$round"
-    log "intake round $round: one HTTP handler (nginx sink)"
-    intake_round http "$SINK_URL" "$round"
-    v=in_none_${round}_accepted_per_s; best_none=$(awk -v a="$best_none" -v b="${!v}" 'BEGIN { print (b > a ? b : a) }')
-    v=in_http_${round}_accepted_per_s; best_http=$(awk -v a="$best_http" -v b="${!v}" 'BEGIN { print (b > a ? b : a) }')
+    for v in $variants; do
+        case $v in
+            none) log "intake round $round: no handler"; intake_round none "" "$round" 0 ;;
+            http) log "intake round $round: one HTTP handler (nginx sink)"; intake_round http "$SINK_URL" "$round" 0 ;;
+            whatif) log "intake round $round: one HTTP handler + what-if index"; intake_round whatif "$SINK_URL" "$round" 1 ;;
+        esac
+        a=in_${v}_${round}_accepted_per_s; c=in_${v}_${round}_gate_cpu_pct; d=in_${v}_${round}_delivered_per_s; f=in_${v}_${round}_foreign_pct
+        b=best_$v; printf -v "best_$v" '%s' "$(awk -v a="${!b}" -v b="${!a}" 'BEGIN { print (b > a ? b : a) }')"
+        r=rounds_$v; printf -v "rounds_$v" '%s' "${!r} $(printf '%.0f' "${!a}") (gate CPU ${!c}%, ${!d} deliveries/s, others ${!f}%)"
+    done
 done
 intake_diff=$(awk -v a="$best_none" -v b="$best_http" 'BEGIN { printf "%.1f", (a - b) / a * 100 }')
-rounds_none=""; rounds_http=""
-for round in $(seq 1 "$ROUNDS"); do
-    v=in_none_${round}_accepted_per_s; c=in_none_${round}_gate_cpu_pct; rounds_none+=" $(printf '%.0f' "${!v}") (gate CPU ${!c}%)"
-    v=in_http_${round}_accepted_per_s; c=in_http_${round}_gate_cpu_pct; d=in_http_${round}_delivered_per_s
-    rounds_http+=" $(printf '%.0f' "${!v}") (gate CPU ${!c}%, ${!d} deliveries/s)"
-done
+[ "$WHATIF_INDEX" = 1 ] && whatif_diff=$(awk -v a="$best_none" -v b="$best_whatif" 'BEGIN { printf "%.1f", (a - b) / a * 100 }')
 stop_nginx
+
+backlog_lines() { # TAG
+    local t=$1 v
+    for v in succeeded dead retrying sink rate elapsed att_rate att_span att_n att_p50 att_p99 gate_cpu us_per nginx_cpu machine rss foreign; do
+        local n=bl_${t}_$v; printf -v "_$v" '%s' "${!n}"
+    done
+    cat <<LINES
+  delivered     : $_succeeded succeeded, $_dead dead, $_retrying retrying; nginx saw $_sink requests
+  deliveries/s  : $_rate   (target >= 10000: $(verdict "$_rate" '>=' 10000))  [/stats: gate ready -> all succeeded in $_elapsed s, polled every $POLL s]
+  from attempts : $_att_rate/s over $_att_span s (first attempt start -> last attempt end, $_att_n attempts); attempt duration p50 $_att_p50 ms, p99 $_att_p99 ms
+  CPU           : gate $_gate_cpu% of one core ($_us_per us per delivery), nginx $_nginx_cpu%, machine $_machine% busy; gate peak RSS $_rss MB
+  other load    : ${_foreign%% *}% of one core used by other processes during the run (${_foreign#* })
+LINES
+}
 
 cat <<SUMMARY
 
@@ -205,13 +255,12 @@ machine         : $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' 
 gate            : release build, durability full, --log-level warning; handler "sink" -> $SINK_URL (nginx, 1 worker, return 200)
                   handler concurrency ${HANDLER_CONCURRENCY:-default (16)}; database on $(df -T "$WORK" | awk 'NR == 2 { print $2 }')
 backlog         : $BACKLOG events with one pending delivery each, inserted with the gate stopped
-  delivered     : $succeeded succeeded, $dead dead, $retrying retrying; nginx saw $sink_got requests
-  deliveries/s  : $poll_rate   (target >= 10000: $(verdict "$poll_rate" '>=' 10000))  [/stats: gate ready -> all succeeded in $elapsed s, polled every 0.2 s]
-  from attempts : $att_rate/s over $att_span s (first attempt start -> last attempt end, $att_n attempts); attempt duration p50 $att_p50 ms, p99 $att_p99 ms
-  CPU           : gate $backlog_gate_cpu% of one core ($backlog_us_per us per delivery), nginx $backlog_nginx_cpu%, machine $backlog_machine% busy; gate peak RSS $backlog_rss MB
+$(backlog_lines main)
+$( [ "$WHATIF_INDEX" = 1 ] && { echo "backlog what-if : same, store with the partial index deliveries_waiting (binary unchanged)"; backlog_lines whatif; } )
 intake          : wrk -t$THREADS -c$CONNS -d${DURATION}s, unique pre-signed Plaid webhooks, best of $ROUNDS (alternating)
   no handler    : $(printf '%.0f' "$best_none") accepted/s  (rounds:$rounds_none)
   1 HTTP handler: $(printf '%.0f' "$best_http") accepted/s  (rounds:$rounds_http)
   difference    : $intake_diff% lower with the handler (target <= 15%: $(verdict "$intake_diff" '<=' 15))
+$( [ "$WHATIF_INDEX" = 1 ] && printf '  what-if index : %.0f accepted/s with the handler and the partial index, %s%% lower than none (rounds:%s)\n' "$best_whatif" "$whatif_diff" "$rounds_whatif" )
 ======================================================================
 SUMMARY

@@ -101,16 +101,39 @@ machine_jiffies() { awk '/^cpu / { idle = $5 + $6; total = 0; for (i = 2; i <= N
 
 stat_value() { python3 "$BENCH_PY" stats --url "http://127.0.0.1:$1/stats" "$2"; }
 
+# CPU used by other people's processes (not descendants of this script, not kernel threads).
+foreign_snapshot() { python3 "$BENCH_PY" foreign snapshot "$WORK/foreign-$1.json" --root "$$"; }
+foreign_diff() { python3 "$BENCH_PY" foreign diff "$WORK/foreign-$1.json" --root "$$"; }
+
+# With WAIT_IDLE=1 (default), waits (at most WAIT_IDLE_MAX s, default 300) until other
+# processes use less than 15% of one core over 3 s, so a build next door does not skew a run.
+wait_idle() {
+    [ "${WAIT_IDLE:-1}" = 1 ] || return 0
+    local until=$(( $(date +%s) + ${WAIT_IDLE_MAX:-300} )) load warned=0
+    while :; do
+        foreign_snapshot idle; sleep 3; load=$(foreign_diff idle)
+        [ "${load%% *}" -lt 15 ] && return 0
+        [ "$warned" = 1 ] || { log "other processes busy (${load#* }, ${load%% *}% of a core): waiting up to ${WAIT_IDLE_MAX:-300} s"; warned=1; }
+        [ "$(date +%s)" -lt "$until" ] || { log "WARNING: still busy (${load#* }): measuring anyway"; return 0; }
+    done
+}
+
 # run_wrk OUTVAR_PREFIX THREADS CONNECTIONS DURATION PORT FILE_PREFIX
 # Runs wrk with replay.lua, also measures gate and machine CPU, and sets
 # <prefix>_requests, _accepted, ..., _gate_cpu_pct, _machine_cpu_pct (see replay.lua RESULT line).
 run_wrk() {
     local prefix=$1 threads=$2 conns=$3 duration=$4 port=$5 files=$6
     local out="$WORK/wrk-$prefix.txt" g0 g1 m0 m1 line kv key value
+    wait_idle
+    foreign_snapshot "$prefix"
     g0=$(cpu_seconds "$GATE_PID"); m0=$(machine_jiffies)
     wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$BENCH_LUA" "http://127.0.0.1:$port" -- "$files" >"$out" 2>&1 \
         || { cat "$out" >&2; die "wrk failed"; }
     g1=$(cpu_seconds "$GATE_PID"); m1=$(machine_jiffies)
+    local foreign; foreign=$(foreign_diff "$prefix")
+    printf -v "${prefix}_foreign_pct" '%s' "${foreign%% *}"
+    printf -v "${prefix}_foreign_top" '%s' "${foreign#* }"
+    [ "${foreign%% *}" -lt 15 ] || log "WARNING ($prefix): other processes used ${foreign%% *}% of a core during the run (${foreign#* })"
     line=$(grep '^RESULT ' "$out") || { cat "$out" >&2; die "wrk printed no RESULT line"; }
     for kv in ${line#RESULT }; do
         key=${kv%%=*}; value=${kv#*=}

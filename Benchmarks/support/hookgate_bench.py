@@ -326,6 +326,56 @@ def cmd_fixedrate(a):
     print(json.dumps(result))
 
 
+def _cpu_table():
+    """pid -> (ppid, comm, user+system ticks) for every process."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        table[int(name)] = (int(fields[1]), comm, int(fields[11]) + int(fields[12]))
+    return table
+
+
+def cmd_foreign(a):
+    """CPU used by processes that are not descendants of --root (another user's build, tests...).
+    `foreign snapshot FILE` saves a snapshot; `foreign diff FILE` prints: percent-of-one-core top-consumers."""
+    table = _cpu_table()
+    if a.action == "snapshot":
+        with open(a.file, "w") as f:
+            json.dump({"t": time.time(), "cpu": {str(k): v for k, v in table.items()}}, f)
+        return
+    with open(a.file) as f:
+        old = json.load(f)
+    elapsed = time.time() - old["t"]
+    def ours(pid):
+        seen = 0
+        while pid > 1 and seen < 64:
+            if pid == a.root:
+                return True
+            pid = table.get(pid, (0,))[0]
+            seen += 1
+        return False
+    hz = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid, (ppid, comm, ticks) in table.items():
+        if ours(pid) or pid == os.getpid() or pid == 2 or ppid == 2:  # ours, or a kernel thread (jbd2 works for our fsyncs)
+            continue
+        before = old["cpu"].get(str(pid), (0, comm, 0))[2] if str(pid) in old["cpu"] else 0
+        delta = ticks - before
+        if delta > 0:
+            used[comm] = used.get(comm, 0) + delta
+    total = sum(used.values()) / hz / elapsed * 100 if elapsed > 0 else 0
+    top = ",".join(f"{c}:{t / hz / elapsed * 100:.0f}%" for c, t in sorted(used.items(), key=lambda x: -x[1])[:3] if t / hz / elapsed >= 0.01)
+    print(f"{total:.0f} {top or '-'}")
+
+
 def cmd_stats(a):
     with urllib.request.urlopen(a.url, timeout=10) as r:
         doc = json.load(r)
@@ -380,6 +430,11 @@ def main():
     s.add_argument("--connections", type=int, default=32)
     s.add_argument("files", nargs="+")
     s.set_defaults(fn=cmd_fixedrate)
+    s = sub.add_parser("foreign")
+    s.add_argument("action", choices=["snapshot", "diff"])
+    s.add_argument("file")
+    s.add_argument("--root", type=int, required=True)
+    s.set_defaults(fn=cmd_foreign)
     s = sub.add_parser("stats")
     s.add_argument("--url", required=True)
     s.add_argument("path")

@@ -54,19 +54,14 @@ public struct CaptureFile: Codable, Sendable, Equatable {
 
     /// Encodes as pretty JSON.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
+        var data = try SnakeCaseJSON.encoder(pretty: true).encode(self)
         data.append(0x0A)
         return data
     }
 
     /// Decodes a capture; `nil` when the data is not one.
     public static func decode(_ data: Data) -> CaptureFile? {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        guard let capture = try? decoder.decode(CaptureFile.self, from: data), capture.hookgateCapture == 1 else { return nil }
+        guard let capture = try? SnakeCaseJSON.decoder().decode(CaptureFile.self, from: data), capture.hookgateCapture == 1 else { return nil }
         return capture
     }
 }

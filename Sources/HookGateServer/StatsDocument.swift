@@ -72,16 +72,11 @@ public struct StatsDocument: Codable, Sendable, Equatable {
 
     /// Encodes with the contract's snake_case names.
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try SnakeCaseJSON.encoder().encode(self)
     }
 
     /// Decodes a document produced by ``json()``.
     public static func decode(_ data: Data) throws -> StatsDocument {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(StatsDocument.self, from: data)
+        try SnakeCaseJSON.decoder().decode(StatsDocument.self, from: data)
     }
 }

@@ -225,6 +225,11 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
     }
 
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL, 1 = NORMAL).
+    public func synchronousLevel() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
     /// Whether a write transaction can be started and committed now (for `/readyz`).
     public func isWritable() async -> Bool {
         do {

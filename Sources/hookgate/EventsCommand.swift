@@ -66,10 +66,7 @@ struct EventsCommand: AsyncParsableCommand {
             let store = try options.open()
             let events = try await store.eventSummaries(status: status, provider: provider.flatMap(Provider.init), handler: handler, limit: limit)
             if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(["events": events]), as: UTF8.self))
+                print(String(decoding: try SnakeCaseJSON.encoder(pretty: true).encode(["events": events]), as: UTF8.self))
                 return
             }
             if events.isEmpty {
@@ -104,10 +101,7 @@ struct EventsCommand: AsyncParsableCommand {
             let event = try await resolve(id, provider: provider, store: store)
             let detail = try await AdminEventRoutes.detail(event, store: store)
             if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(detail), as: UTF8.self))
+                print(String(decoding: try SnakeCaseJSON.encoder(pretty: true).encode(detail), as: UTF8.self))
                 return
             }
             print("event \(detail.id): \(detail.provider) \(detail.eventType) \(detail.eventId)")

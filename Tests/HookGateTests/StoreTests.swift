@@ -1,0 +1,59 @@
+import Foundation
+import HookGateCore
+import HookGateStore
+import Testing
+
+/// The SQLite store on its own: durability setting, retention, group commit, migrations.
+@Suite struct StoreTests {
+    static func temporaryStore(durability: GateConfiguration.Durability = .full) throws -> (SQLiteEventStore, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("hookgate.sqlite").path
+        return (try SQLiteEventStore(path: path, durability: durability), path)
+    }
+
+    static func event(_ n: Int, receivedAt: Int64, deliveries: [PlannedDelivery] = []) -> IncomingEvent {
+        IncomingEvent(provider: .ledgersync, eventID: "e-\(n)", eventType: "mfaUpdated", body: Array("{\"eventId\":\"e-\(n)\"}".utf8),
+                      receivedAt: receivedAt, headers: [("Content-Type", "application/json")], clientIP: "127.0.0.1", requestID: "r\(n)", claims: nil,
+                      deliveries: deliveries)
+    }
+
+    @Test func retentionDeletesOnlyOldEventsWithTheirDeliveries() async throws {
+        let (store, _) = try Self.temporaryStore()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let day: Int64 = 86_400_000
+        for n in 0..<2500 {
+            _ = try await store.store(Self.event(n, receivedAt: now - 8 * day, deliveries: [PlannedDelivery(handler: "h", orderKey: nil)]))
+        }
+        for n in 2500..<2510 { _ = try await store.store(Self.event(n, receivedAt: now - day)) }
+        let deleted = try await store.prune(receivedBefore: now - 7 * day)
+        #expect(deleted == 2500)
+        #expect(try await store.size().events == 10)
+        #expect(try await store.deliveryCounts().pending == 0)  // their deliveries went with them
+        #expect(try await store.event(provider: .ledgersync, eventID: "e-2505") != nil)
+        // A pruned event id is no longer a duplicate: the dedup window is the retention.
+        #expect(try await store.store(Self.event(1, receivedAt: now)) == .accepted)
+    }
+
+    @Test func durabilitySettingReachesTheWriter() async throws {
+        for (durability, expected) in [(GateConfiguration.Durability.full, 2), (.normal, 1)] {
+            let (store, path) = try Self.temporaryStore(durability: durability)
+            #expect(try await store.synchronousLevel() == expected, "\(durability)")
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            #expect(try await store.integrityCheck() == "ok")
+        }
+    }
+
+    @Test func concurrentStoresCommitTogetherAndDedupWithinABatch() async throws {
+        let (store, _) = try Self.temporaryStore()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let outcomes = try await withThrowingTaskGroup(of: StoreOutcome.self) { group in
+            for n in 0..<400 { group.addTask { try await store.store(Self.event(n % 200, receivedAt: now)) } }
+            return try await group.reduce(into: [StoreOutcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .accepted }.count == 200)
+        #expect(outcomes.filter { $0 == .duplicate }.count == 200)
+        #expect(try await store.size().events == 200)
+    }
+}
