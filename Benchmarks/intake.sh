@@ -21,9 +21,14 @@
 # Prints a summary block with every figure and its target. Exits non-zero only when
 # something broke, never for a missed target.
 #
-# Knobs (environment): DURATION=10 THREADS=1 CONNS=64 RATE=5000 RATE_DURATION=10
-#   RATE_CONNS=32 INFO_RUN=1 DEDUP_SMALL=10000 DEDUP_LARGE=1000000 DEDUP_ROUNDS=2
-#   DEDUP_SAMPLE=10000 PORT=18080 ADMIN_PORT=19091 SKIP_BUILD=0 KEEP=0 (keep temp dir)
+# Every measured run records how much CPU *other* processes (not started by this
+# script; e.g. a build next door) used meanwhile, and with WAIT_IDLE=1 waits for them
+# to quiet down first (at most WAIT_IDLE_MAX s).
+#
+# Knobs (environment): DURATION=10 THREADS=1 CONNS=64 RATE=5000 EXTRA_RATES="2500 1000"
+#   (latency also at these rates, informational) RATE_DURATION=10 RATE_CONNS=32 INFO_RUN=1
+#   DEDUP_SMALL=10000 DEDUP_LARGE=1000000 DEDUP_ROUNDS=2 DEDUP_SAMPLE=10000 PORT=18080
+#   ADMIN_PORT=19091 WAIT_IDLE=1 WAIT_IDLE_MAX=120 SKIP_BUILD=0 KEEP=0 (keep temp dir)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +36,7 @@ DURATION=${DURATION:-10}
 THREADS=${THREADS:-1}
 CONNS=${CONNS:-64}
 RATE=${RATE:-5000}
+EXTRA_RATES=${EXTRA_RATES-2500 1000}
 RATE_DURATION=${RATE_DURATION:-10}
 RATE_CONNS=${RATE_CONNS:-32}
 INFO_RUN=${INFO_RUN:-1}
@@ -97,24 +103,42 @@ max_stats_accepted=$((acc1 - acc0))
 max_rss_after=$(peak_rss_mb "$MAIN_PID")
 rm -f "$WORK"/max.*
 
-RATE_BODIES=$(awk -v r="$RATE" -v d="$RATE_DURATION" 'BEGIN { printf "%d", r * (d + 2) * 1.05 + 1000 }')
-log "pre-signing $RATE_BODIES unique webhooks for the fixed-rate run"
-python3 "$BENCH_PY" presign --out "$WORK/rate" --tag brate --threads 1 --port "$PORT" --count "$RATE_BODIES"
-log "fixed rate: $RATE/s for ${RATE_DURATION}s (+2 s warm-up) over $RATE_CONNS connections"
-fr_g0=$(cpu_seconds "$MAIN_PID")
-python3 "$BENCH_PY" fixedrate --port "$PORT" --rate "$RATE" --duration "$RATE_DURATION" --warmup 2 \
-    --connections "$RATE_CONNS" "$WORK/rate.0" >"$WORK/fixedrate.json" || die "fixed-rate client failed"
-fr_g1=$(cpu_seconds "$MAIN_PID")
-fr() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d[sys.argv[2]]; print(("%.3f" % v) if isinstance(v, float) else v)' "$WORK/fixedrate.json" "$1"; }
-fr_rate=$(fr achieved_rate); fr_p50=$(fr p50_ms); fr_p90=$(fr p90_ms); fr_p99=$(fr p99_ms); fr_p999=$(fr p999_ms); fr_max=$(fr max_ms)
-fr_sp50=$(fr service_p50_ms); fr_sp99=$(fr service_p99_ms); fr_statuses=$(fr statuses); fr_accepted=$(fr accepted); fr_measured=$(fr measured)
-fr_gate_cpu=$(awk -v a="$fr_g0" -v b="$fr_g1" -v s="$RATE_DURATION" 'BEGIN { printf "%.0f", (b - a) / (s + 2) * 100 }')
-[ "$fr_accepted" = "$fr_measured" ] || log "WARNING: fixed-rate run: $fr_accepted of $fr_measured answers were accepted ($fr_statuses)"
+fixed_rate() { # RATE TAG -> fr_<TAG>_* figures
+    local rate=$1 tag=$2 bodies g0 g1 key
+    bodies=$(awk -v r="$rate" -v d="$RATE_DURATION" 'BEGIN { printf "%d", r * (d + 2) * 1.05 + 1000 }')
+    python3 "$BENCH_PY" presign --out "$WORK/rate" --tag "br$tag" --threads 1 --port "$PORT" --count "$bodies"
+    log "fixed rate: $rate/s for ${RATE_DURATION}s (+2 s warm-up) over $RATE_CONNS connections, open loop"
+    wait_idle
+    foreign_snapshot "fr$tag"
+    g0=$(cpu_seconds "$MAIN_PID")
+    python3 "$BENCH_PY" fixedrate --port "$PORT" --rate "$rate" --duration "$RATE_DURATION" --warmup 2 \
+        --connections "$RATE_CONNS" "$WORK/rate.0" >"$WORK/fixedrate.json" || die "fixed-rate client failed"
+    g1=$(cpu_seconds "$MAIN_PID")
+    printf -v "fr_${tag}_foreign" '%s' "$(foreign_diff "fr$tag")"
+    for key in achieved_rate p50_ms p90_ms p99_ms p999_ms max_ms service_p50_ms service_p99_ms statuses accepted measured; do
+        printf -v "fr_${tag}_$key" '%s' "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d[sys.argv[2]]; print(("%.3f" % v) if isinstance(v, float) else json.dumps(v) if isinstance(v, dict) else v)' "$WORK/fixedrate.json" "$key")"
+    done
+    printf -v "fr_${tag}_gate_cpu" '%s' "$(awk -v a="$g0" -v b="$g1" -v s="$RATE_DURATION" 'BEGIN { printf "%.0f", (b - a) / (s + 2) * 100 }')"
+    local a=fr_${tag}_accepted m=fr_${tag}_measured st=fr_${tag}_statuses p=fr_${tag}_p99_ms
+    [ "${!a}" = "${!m}" ] || log "WARNING: fixed-rate run $rate/s: ${!a} of ${!m} answers were accepted (${!st})"
+    log "  $rate/s: p99 ${!p} ms"
+    rm -f "$WORK"/rate.*
+}
+fixed_rate "$RATE" main
+for extra in $EXTRA_RATES; do fixed_rate "$extra" "r$extra"; done
+fr_lines() { # RATE TAG
+    local r=$1 t=$2 v
+    for v in achieved_rate p50_ms p90_ms p99_ms p999_ms max_ms service_p50_ms service_p99_ms statuses accepted measured gate_cpu foreign; do
+        local n=fr_${t}_$v; printf -v "_$v" '%s' "${!n}"
+    done
+    printf '  %-12s : achieved %.0f/s, %s answers (%s accepted; statuses %s); gate CPU %s%%; others %s%%\n' "$r/s" "$_achieved_rate" "$_measured" "$_accepted" "$_statuses" "$_gate_cpu" "${_foreign%% *}"
+    printf '  %-12s   latency p50 %s ms, p90 %s ms, p99 %s ms, p99.9 %s ms, max %s ms; service time p50 %s ms, p99 %s ms\n' "" "$_p50_ms" "$_p90_ms" "$_p99_ms" "$_p999_ms" "$_max_ms" "$_service_p50_ms" "$_service_p99_ms"
+}
 peak_rss=$(peak_rss_mb "$MAIN_PID")
 main_events=$(stat_value "$ADMIN_PORT" store.events)
 gate_p99_window=$(stat_value "$ADMIN_PORT" intake_latency_ms.p99 2>/dev/null || echo n/a)
 stop_gate
-rm -f "$WORK"/rate.* "$WORK"/warm.*
+rm -f "$WORK"/warm.*
 
 # ---------------------------------------------------------------- 3: info logging
 info_line="skipped (INFO_RUN=0)"
@@ -128,15 +152,16 @@ if [ "$INFO_RUN" = 1 ]; then
     check_all_accepted info
     info_rss=$(peak_rss_mb "$GATE_PID")
     stop_gate
-    info_line="$(printf '%.0f accepted/s (%s%% vs warning), p99 %s ms, gate CPU %s%%, peak RSS %s MB, log %s lines' \
-        "$info_accepted_per_s" "$(pct_change "$max_accepted_per_s" "$info_accepted_per_s")" "$info_p99_ms" "$info_gate_cpu_pct" "$info_rss" \
-        "$(wc -l <"$WORK/main/gate-info.log")")"
+    info_line="$(printf '%.0f accepted/s (%s%% vs warning), p99 %s ms, gate CPU %s%% (%s us/request), peak RSS %s MB, %s log lines; others %s%%' \
+        "$info_accepted_per_s" "$(pct_change "$max_accepted_per_s" "$info_accepted_per_s")" "$info_p99_ms" "$info_gate_cpu_pct" "$info_gate_cpu_us_per_req" "$info_rss" \
+        "$(wc -l <"$WORK/main/gate-info.log")" "$info_foreign_pct")"
     rm -f "$WORK"/maxi.* "$WORK"/warmi.* "$WORK/main/gate-info.log"
 fi
 rm -rf "$WORK/main"
 
 # ---------------------------------------------------------------- 5: openssl speed
 log "openssl speed -seconds 3 ecdsap256 (gate stopped)"
+wait_idle
 verify_per_s=$(openssl_verify_per_s 3)
 [ -n "$verify_per_s" ] || die "could not read openssl speed output"
 
@@ -165,13 +190,14 @@ dedup_round() { # DIR COUNT ROUND -> sets dup_rate dup_ok
     run_wrk "dup$tag$round" "$THREADS" "$CONNS" "${DURATION}s" "$PORT" "$WORK/dup"
     local r=dup$tag${round}_duplicate_per_s n=dup$tag${round}_requests d=dup$tag${round}_duplicate
     [ "${!n}" = "${!d}" ] || log "WARNING: dedup run $tag$round: ${!d} of ${!n} answers were duplicate"
-    local s=dup$tag${round}_gate_cpu_us_per_req
+    local s=dup$tag${round}_gate_cpu_us_per_req f=dup$tag${round}_foreign_pct
+    dedup_foreign_max=$(( ${!f} > dedup_foreign_max ? ${!f} : dedup_foreign_max ))
     log "  $count stored, round $round: ${!r} duplicates/s (${!s} us gate CPU per request)"
     printf -v "dedup_${tag}_$round" '%s' "${!r}"
     stop_gate
     rm -f "$WORK"/dup.*
 }
-best_small=0; best_large=0
+best_small=0; best_large=0; dedup_foreign_max=0
 for round in $(seq 1 "$DEDUP_ROUNDS"); do
     dedup_round "$WORK/small" "$DEDUP_SMALL" "$round" small
     dedup_round "$WORK/large" "$DEDUP_LARGE" "$round" large
@@ -202,17 +228,17 @@ max throughput : wrk -t$THREADS -c$CONNS -d${DURATION}s, unique pre-signed Plaid
   answers      : $max_requests requests, $max_accepted accepted, $max_duplicate duplicate, $max_other200 other 200, $max_non200 non-200, $max_socket_errors socket errors; /stats accepted +$max_stats_accepted
   latency      : p50 $max_p50_ms ms, p90 $max_p90_ms ms, p99 $max_p99_ms ms, max $max_max_ms ms (saturated, closed loop)
   CPU          : gate $max_gate_cpu_pct% of one core ($max_gate_cpu_us_per_req us per request), machine $max_machine_cpu_pct% busy (gate + wrk)
-fixed rate     : $RATE/s target, open loop, $RATE_CONNS connections, ${RATE_DURATION}s measured (python client)
-  achieved     : $(printf '%.0f' "$fr_rate")/s, $fr_measured answers ($fr_accepted accepted; statuses $fr_statuses)
-  latency      : p50 $fr_p50 ms, p90 $fr_p90 ms, p99 $fr_p99 ms (target <= 5 ms: $(verdict "$fr_p99" '<=' 5)), p99.9 $fr_p999 ms, max $fr_max ms
-  service time : p50 $fr_sp50 ms, p99 $fr_sp99 ms (from actual send; the above counts queueing from the scheduled time)
-  CPU          : gate $fr_gate_cpu% of one core; gate's own /stats p99 over its window: $gate_p99_window ms
+  other load   : ${max_foreign_pct}% of one core used by other processes during the run (${max_foreign_top})
+fixed rate     : open loop (python client), $RATE_CONNS connections, ${RATE_DURATION}s measured; latency from each request's scheduled send time
+$(fr_lines "$RATE" main)
+  p99 at $RATE/s : $fr_main_p99_ms ms (target <= 5 ms: $(verdict "$fr_main_p99_ms" '<=' 5)); gate's own /stats p99 over its window: $gate_p99_window ms
+$(for extra in $EXTRA_RATES; do fr_lines "$extra" "r$extra"; done)
 peak RSS       : $peak_rss MB VmHWM after max + fixed-rate runs, $main_events events stored (target <= 80 MB: $(verdict "$peak_rss" '<=' 80)); $max_rss_after MB after the max run
 info logging   : $info_line
 openssl speed  : $(printf '%.0f' "$verify_per_s") ecdsap256 verify/s (single thread, per user-CPU second, gate stopped)
   ratio        : accepted/s / verify/s = $ratio_ver
 dedup scaling  : duplicate answers/s, wrk -t$THREADS -c$CONNS -d${DURATION}s re-sending $DEDUP_SAMPLE stored bodies (random sample), best of $DEDUP_ROUNDS
-  $(printf '%-12s' "$DEDUP_SMALL stored") : $(printf '%.0f' "$best_small")/s (rounds:$rounds_small), file ${small_db_mb} MB
+  $(printf '%-12s' "$DEDUP_SMALL stored") : $(printf '%.0f' "$best_small")/s (rounds:$rounds_small), file ${small_db_mb} MB, others used up to ${dedup_foreign_max}% of a core
   $(printf '%-12s' "$DEDUP_LARGE stored") : $(printf '%.0f' "$best_large")/s (rounds:$rounds_large), file ${large_db_mb} MB
   slowdown     : $dedup_slowdown% (target <= 10%: $(verdict "$dedup_slowdown" '<=' 10))
   SQL alone    : $sql_small vs $sql_large dedup inserts/s (slowdown $sql_slowdown%), INSERT .. ON CONFLICT DO NOTHING, one transaction

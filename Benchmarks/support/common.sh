@@ -105,15 +105,15 @@ stat_value() { python3 "$BENCH_PY" stats --url "http://127.0.0.1:$1/stats" "$2";
 foreign_snapshot() { python3 "$BENCH_PY" foreign snapshot "$WORK/foreign-$1.json" --root "$$"; }
 foreign_diff() { python3 "$BENCH_PY" foreign diff "$WORK/foreign-$1.json" --root "$$"; }
 
-# With WAIT_IDLE=1 (default), waits (at most WAIT_IDLE_MAX s, default 300) until other
+# With WAIT_IDLE=1 (default), waits (at most WAIT_IDLE_MAX s, default 120; tokens are signed at most ~250 s before use) until other
 # processes use less than 15% of one core over 3 s, so a build next door does not skew a run.
 wait_idle() {
     [ "${WAIT_IDLE:-1}" = 1 ] || return 0
-    local until=$(( $(date +%s) + ${WAIT_IDLE_MAX:-300} )) load warned=0
+    local until=$(( $(date +%s) + ${WAIT_IDLE_MAX:-120} )) load warned=0
     while :; do
         foreign_snapshot idle; sleep 3; load=$(foreign_diff idle)
         [ "${load%% *}" -lt 15 ] && return 0
-        [ "$warned" = 1 ] || { log "other processes busy (${load#* }, ${load%% *}% of a core): waiting up to ${WAIT_IDLE_MAX:-300} s"; warned=1; }
+        [ "$warned" = 1 ] || { log "other processes busy (${load#* }, ${load%% *}% of a core): waiting up to ${WAIT_IDLE_MAX:-120} s"; warned=1; }
         [ "$(date +%s)" -lt "$until" ] || { log "WARNING: still busy (${load#* }): measuring anyway"; return 0; }
     done
 }

@@ -22,7 +22,7 @@ extension SQLiteEventStore {
     /// in flight.
     public func claimDue(handler: String, now: Int64, limit: Int) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
-        return try await pool.write { db in
+        return try await relaxedWrite { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -57,7 +57,7 @@ extension SQLiteEventStore {
     public func complete(_ results: [AttemptResult]) async throws {
         guard !results.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        try await pool.write { db in
+        try await relaxedWrite { db in
             let attempt = try db.cachedStatement(
                 sql: "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, succeeded, status_code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)")
             let update = try db.cachedStatement(

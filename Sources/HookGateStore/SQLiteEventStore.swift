@@ -19,6 +19,8 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
 
     let pool: DatabasePool
     public let path: String
+    /// `PRAGMA synchronous` for event commits: FULL or NORMAL, from the configuration.
+    let synchronous: String
     private let logger: Logger
     private let queue = Mutex(WriteQueue())
     private let outboxListener = Mutex<(@Sendable () -> Void)?>(nil)
@@ -54,8 +56,27 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         // DatabasePool switches to WAL with synchronous=NORMAL after prepareDatabase runs,
         // so the writer's durability is set here, afterwards.
         let level = durability == .full ? "FULL" : "NORMAL"
+        synchronous = level
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(level)") }
         try StoreSchema.migrator.migrate(pool)
+    }
+
+    /// A write transaction committed without waiting for fsync, for bookkeeping whose
+    /// loss on power failure is harmless (a claim reverts to pending, a delivered mark
+    /// to a repeat delivery: at-least-once either way). The WAL stays ordered, so the
+    /// next durable commit syncs these frames too. Event commits never go through here.
+    func relaxedWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let level = synchronous
+        return try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = \(level)") }
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try updates(db)
+                return .commit
+            }
+            return result!
+        }
     }
 
     // MARK: Events

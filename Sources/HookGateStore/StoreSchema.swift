@@ -63,6 +63,15 @@ enum StoreSchema {
                     CREATE INDEX attempts_delivery ON attempts (delivery_id);
                     """)
         }
+        migrator.registerMigration("v3-waiting-deliveries-index") { db in
+            // The dispatcher's claim walks this index in due order and stops at LIMIT;
+            // without it, SQLite sorted every waiting delivery on each claim.
+            try db.execute(
+                sql: """
+                    CREATE INDEX deliveries_waiting ON deliveries (handler, next_attempt_at, id)
+                    WHERE status IN ('pending', 'retrying')
+                    """)
+        }
         return migrator
     }
 }

@@ -39,6 +39,10 @@ import Testing
         for (durability, expected) in [(GateConfiguration.Durability.full, 2), (.normal, 1)] {
             let (store, path) = try Self.temporaryStore(durability: durability)
             #expect(try await store.synchronousLevel() == expected, "\(durability)")
+            // Outbox bookkeeping commits without fsync, then the writer's level is restored.
+            _ = try await store.store(Self.event(1, receivedAt: 0, deliveries: [PlannedDelivery(handler: "h", orderKey: nil)]))
+            #expect(try await store.claimDue(handler: "h", now: 1, limit: 5).count == 1)
+            #expect(try await store.synchronousLevel() == expected, "\(durability) after a claim")
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
             #expect(try await store.integrityCheck() == "ok")
