@@ -204,12 +204,15 @@ public struct ConfigurationLoader: Sendable {
             guard let top = mapping(root, "", allowed: ["server", "admin", "database", "providers", "handlers", "keys", "delivery"]) else {
                 return configuration
             }
-            if let server = mapping(top["server"], "server", allowed: ["host", "port", "max_body_bytes", "trusted_proxies", "read_timeout"]) {
+            if let server = mapping(top["server"], "server", allowed: ["host", "port", "max_body_bytes", "trusted_proxies", "read_timeout", "max_connections"]) {
                 if let host = host(server["host"], "server.host") { configuration.server.host = host }
                 if let port = int(server["port"], "server.port", range: 0...65535) { configuration.server.port = port }
                 if let max = int(server["max_body_bytes"], "server.max_body_bytes", range: 1...(64 << 20)) { configuration.server.maxBodyBytes = max }
                 if let proxies = cidrs(server["trusted_proxies"], "server.trusted_proxies") { configuration.server.trustedProxies = proxies }
                 if let timeout = int(server["read_timeout"], "server.read_timeout", range: 1...300) { configuration.server.readTimeout = timeout }
+                if let connections = int(server["max_connections"], "server.max_connections", range: 16...1_000_000) {
+                    configuration.server.maxConnections = connections
+                }
             }
             if let admin = mapping(top["admin"], "admin", allowed: ["host", "port"]) {
                 if let host = host(admin["host"], "admin.host") { configuration.admin.host = host }

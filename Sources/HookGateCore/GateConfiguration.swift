@@ -11,6 +11,8 @@ public struct GateConfiguration: Sendable {
         public var trustedProxies: [CIDR] = [CIDR("127.0.0.1/32")!, CIDR("::1/128")!]
         /// Seconds a connection may take to deliver a whole request, and may sit idle.
         public var readTimeout: Int = 10
+        /// Open connections accepted at once; past it, new connections wait in the listen backlog.
+        public var maxConnections: Int = 4096
         public init() {}
     }
 

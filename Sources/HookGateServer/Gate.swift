@@ -4,6 +4,7 @@ import HookGateCore
 import HookGateDispatch
 import HookGateStore
 import Hummingbird
+import HummingbirdCore
 import JOSE
 import Logging
 import NIOCore
@@ -185,7 +186,9 @@ public final class Gate: Sendable {
             server: .http1(configuration: .init(
                 idleTimeout: idle,
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))),
-            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil, backlog: 1024),
+            configuration: .init(
+                address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil, backlog: 1024,
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.server.maxConnections, logger: logger)),
             onServerRunning: { channel in
                 readiness.markPublicUp()
                 await ports.set(public: channel.localAddress?.port ?? -1)

@@ -17,6 +17,10 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
     /// The most events committed in one transaction.
     public static let maxBatch = 512
 
+    /// The most events waiting for a commit; past it ``store(_:)`` answers `overloaded`
+    /// (503, the sender retries) instead of queueing without bound.
+    public let maxQueued: Int
+
     let pool: DatabasePool
     public let path: String
     /// `PRAGMA synchronous` for event commits: FULL or NORMAL, from the configuration.
@@ -41,8 +45,11 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     /// - Throws: when the file cannot be opened or migrated.
-    public init(path: String, durability: GateConfiguration.Durability, logger: Logger = Logger(label: "hookgate.store")) throws {
+    public init(
+        path: String, durability: GateConfiguration.Durability, maxQueued: Int = 8192, logger: Logger = Logger(label: "hookgate.store")
+    ) throws {
         self.path = path
+        self.maxQueued = maxQueued
         self.logger = logger
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -83,13 +90,21 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
 
     public func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome {
         let result = await withCheckedContinuation { continuation in
-            let lead = queue.withLock { state -> Bool in
+            let lead = queue.withLock { state -> Bool? in
+                guard state.pending.count < maxQueued else { return nil }
                 state.pending.append((event, continuation))
                 if state.writing { return false }
                 state.writing = true
                 return true
             }
-            if lead { startWriter() }
+            switch lead {
+            case nil:
+                continuation.resume(returning: .failure(HookGateError(.overloaded, "\(maxQueued) events already wait for a commit", retryAfter: 1)))
+            case true?:
+                startWriter()
+            case false?:
+                break
+            }
         }
         return try result.get()
     }

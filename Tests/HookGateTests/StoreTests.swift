@@ -61,3 +61,30 @@ import Testing
         #expect(try await store.size().events == 200)
     }
 }
+
+extension StoreTests {
+    @Test func aFullCommitQueueAnswersOverloaded() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let store = try SQLiteEventStore(path: dir.appendingPathComponent("db.sqlite").path, durability: .full, maxQueued: 4)
+        var overloaded = 0
+        var stored = 0
+        await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<300 {
+                group.addTask {
+                    do {
+                        _ = try await store.store(Self.event(n, receivedAt: 0))
+                        return true
+                    } catch {
+                        let refusal = error as? HookGateError
+                        #expect(refusal?.code == .overloaded && refusal?.retryAfter == 1)
+                        return false
+                    }
+                }
+            }
+            for await ok in group { if ok { stored += 1 } else { overloaded += 1 } }
+        }
+        #expect(overloaded > 0 && stored > 0 && overloaded + stored == 300)
+        #expect(try await store.size().events == stored)  // nothing refused was stored, nothing accepted was lost
+    }
+}
