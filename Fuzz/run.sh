@@ -8,13 +8,16 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 swift build -c release --product HookGateFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld 2>&1 | tail -1
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+log=$(mktemp)
+trap 'rm -rf "$work" "$log"' EXIT
 cp -r corpus/. "$work/"
 mkdir -p artifacts
 export ASAN_OPTIONS=detect_leaks=0
+status=0
 ./.build/release/HookGateFuzz "$work" -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=4096 \
-    -artifact_prefix=artifacts/ -print_final_stats=1 2>&1 | grep -E '^(#[0-9]+ +DONE|INFO: seed corpus|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Done )' || true
-status=${PIPESTATUS[0]}
+    -artifact_prefix=artifacts/ -print_final_stats=1 > "$log" 2>&1 || status=$?
+grep -E '^(INFO: seed corpus|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Done )' "$log" || true
+if [ "$status" -ne 0 ]; then tail -40 "$log"; fi
 if ls artifacts/crash-* artifacts/leak-* artifacts/timeout-* >/dev/null 2>&1; then
     echo "fuzz: crashes found in Fuzz/artifacts/"
     exit 1
