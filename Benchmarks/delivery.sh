@@ -24,7 +24,7 @@
 #
 # Knobs (environment): BACKLOG=100000 DELIVERY_TIMEOUT=900 POLL=0.5 HANDLER_CONCURRENCY=
 #   (gate default 16 when empty) DURATION=10 THREADS=1 CONNS=64 ROUNDS=2 WHATIF_INDEX=1
-#   PORT=18081 ADMIN_PORT=19092 SINK_PORT=18090 WAIT_IDLE=1 SKIP_BUILD=0 KEEP=0
+#   PORT=18081 ADMIN_PORT=19092 SINK_PORT=18090 WAIT_IDLE=1 SKIP_BUILD=0 HOOKGATE_BIN= (measure that binary instead of building) KEEP=0
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -130,10 +130,14 @@ fresh_store() {
     write_config "$dir/config.yaml" "$PORT" "$ADMIN_PORT" "$dir/hookgate.sqlite" "$url" "$HANDLER_CONCURRENCY"
     start_gate "$dir/config.yaml" "$ADMIN_PORT" warning "$dir/gate.log"
     stop_gate
-    if [ "$whatif" = 1 ]; then
+    if [ "$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$dir/hookgate.sqlite" \
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_waiting'")" = 1 ]; then
+        HAS_WAITING_INDEX=1
+    elif [ "$whatif" = 1 ]; then
         python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(sys.argv[2]); db.commit()' "$dir/hookgate.sqlite" "$WHATIF_SQL"
     fi
 }
+HAS_WAITING_INDEX=0
 
 # backlog_run TAG WHATIF: sets bl_<TAG>_* figures
 backlog_run() {
@@ -192,6 +196,10 @@ PY
 }
 
 backlog_run main 0
+if [ "$HAS_WAITING_INDEX" = 1 ] && [ "$WHATIF_INDEX" = 1 ]; then
+    log "the gate's own migrations already create deliveries_waiting: the what-if runs are skipped"
+    WHATIF_INDEX=0
+fi
 [ "$WHATIF_INDEX" = 1 ] && backlog_run whatif 1
 
 # ---------------------------------------------------------------- 2: intake, handler vs none
@@ -248,19 +256,27 @@ backlog_lines() { # TAG
 LINES
 }
 
+whatif_backlog=""; whatif_intake=""
+if [ "$WHATIF_INDEX" = 1 ]; then
+    whatif_backlog="backlog what-if : same, store with the partial index deliveries_waiting (binary unchanged)
+$(backlog_lines whatif)
+"
+    whatif_intake="$(printf '  what-if index : %.0f accepted/s with the handler and the partial index, %s%% lower than none (rounds:%s)' "$best_whatif" "$whatif_diff" "$rounds_whatif")
+"
+fi
+
 cat <<SUMMARY
 
 ==================== HookGate delivery benchmark ====================
 machine         : $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), gate + nginx sink + load generator on the same machine
+tree            : $TREE_VERSION
 gate            : release build, durability full, --log-level warning; handler "sink" -> $SINK_URL (nginx, 1 worker, return 200)
-                  handler concurrency ${HANDLER_CONCURRENCY:-default (16)}; database on $(df -T "$WORK" | awk 'NR == 2 { print $2 }')
-backlog         : $BACKLOG events with one pending delivery each, inserted with the gate stopped
+                  handler concurrency ${HANDLER_CONCURRENCY:-default}; database on $(df -T "$WORK" | awk 'NR == 2 { print $2 }')
+backlog         : $BACKLOG events with one pending delivery each, inserted with the gate stopped; store $( [ "$HAS_WAITING_INDEX" = 1 ] && echo "has the gate's own deliveries_waiting index" || echo "without deliveries_waiting")
 $(backlog_lines main)
-$( [ "$WHATIF_INDEX" = 1 ] && { echo "backlog what-if : same, store with the partial index deliveries_waiting (binary unchanged)"; backlog_lines whatif; } )
-intake          : wrk -t$THREADS -c$CONNS -d${DURATION}s, unique pre-signed Plaid webhooks, best of $ROUNDS (alternating)
+${whatif_backlog}intake          : wrk -t$THREADS -c$CONNS -d${DURATION}s, unique pre-signed Plaid webhooks, best of $ROUNDS (alternating)
   no handler    : $(printf '%.0f' "$best_none") accepted/s  (rounds:$rounds_none)
   1 HTTP handler: $(printf '%.0f' "$best_http") accepted/s  (rounds:$rounds_http)
   difference    : $intake_diff% lower with the handler (target <= 15%: $(verdict "$intake_diff" '<=' 15))
-$( [ "$WHATIF_INDEX" = 1 ] && printf '  what-if index : %.0f accepted/s with the handler and the partial index, %s%% lower than none (rounds:%s)\n' "$best_whatif" "$whatif_diff" "$rounds_whatif" )
-======================================================================
+${whatif_intake}======================================================================
 SUMMARY

@@ -28,7 +28,7 @@
 # Knobs (environment): DURATION=10 THREADS=1 CONNS=64 RATE=5000 EXTRA_RATES="2500 1000"
 #   (latency also at these rates, informational) RATE_DURATION=10 RATE_CONNS=32 INFO_RUN=1
 #   DEDUP_SMALL=10000 DEDUP_LARGE=1000000 DEDUP_ROUNDS=2 DEDUP_SAMPLE=10000 PORT=18080
-#   ADMIN_PORT=19091 WAIT_IDLE=1 WAIT_IDLE_MAX=120 SKIP_BUILD=0 KEEP=0 (keep temp dir)
+#   ADMIN_PORT=19091 WAIT_IDLE=1 WAIT_IDLE_MAX=120 SKIP_BUILD=0 HOOKGATE_BIN= (measure that binary instead of building) KEEP=0 (keep temp dir)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -181,7 +181,7 @@ prepare_db "$WORK/large" "$DEDUP_LARGE"
 small_db_mb=$(du -m "$WORK/small/hookgate.sqlite" | cut -f1)
 large_db_mb=$(du -m "$WORK/large/hookgate.sqlite" | cut -f1)
 
-dedup_round() { # DIR COUNT ROUND -> sets dup_rate dup_ok
+dedup_round() { # DIR COUNT ROUND TAG -> sets dedup_<TAG>_<ROUND>
     local dir=$1 count=$2 round=$3 tag=$4
     python3 "$BENCH_PY" presign --out "$WORK/dup" --tag bdup --threads "$THREADS" --port "$PORT" \
         --sample "$(( DEDUP_SAMPLE < count ? DEDUP_SAMPLE : count ))" --of "$count" --seed "$round"
@@ -221,6 +221,7 @@ cat <<SUMMARY
 
 ==================== HookGate intake benchmark ====================
 machine        : $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load generator on the same machine
+tree           : $TREE_VERSION
 gate           : release build, durability full, --log-level warning, pinned dev keys, loopback
                  database on $(df -T "$WORK" | awk 'NR == 2 { print $2 }') ($WORK)
 max throughput : wrk -t$THREADS -c$CONNS -d${DURATION}s, unique pre-signed Plaid webhooks
@@ -238,9 +239,9 @@ info logging   : $info_line
 openssl speed  : $(printf '%.0f' "$verify_per_s") ecdsap256 verify/s (single thread, per user-CPU second, gate stopped)
   ratio        : accepted/s / verify/s = $ratio_ver
 dedup scaling  : duplicate answers/s, wrk -t$THREADS -c$CONNS -d${DURATION}s re-sending $DEDUP_SAMPLE stored bodies (random sample), best of $DEDUP_ROUNDS
-  $(printf '%-12s' "$DEDUP_SMALL stored") : $(printf '%.0f' "$best_small")/s (rounds:$rounds_small), file ${small_db_mb} MB, others used up to ${dedup_foreign_max}% of a core
+  $(printf '%-12s' "$DEDUP_SMALL stored") : $(printf '%.0f' "$best_small")/s (rounds:$rounds_small), file ${small_db_mb} MB
   $(printf '%-12s' "$DEDUP_LARGE stored") : $(printf '%.0f' "$best_large")/s (rounds:$rounds_large), file ${large_db_mb} MB
-  slowdown     : $dedup_slowdown% (target <= 10%: $(verdict "$dedup_slowdown" '<=' 10))
+  slowdown     : $dedup_slowdown% (target <= 10%: $(verdict "$dedup_slowdown" '<=' 10)); other processes used up to ${dedup_foreign_max}% of a core in these runs
   SQL alone    : $sql_small vs $sql_large dedup inserts/s (slowdown $sql_slowdown%), INSERT .. ON CONFLICT DO NOTHING, one transaction
 ====================================================================
 SUMMARY

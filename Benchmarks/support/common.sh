@@ -18,7 +18,22 @@ need() {
     done
 }
 
+# The tree measured: commit, plus "+changes" when Sources/ or Package.swift differ from it.
+tree_version() {
+    local rev dirty=""
+    rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) || { echo "unknown (not a git checkout)"; return; }
+    [ -n "$(git -C "$REPO" status --porcelain -- Sources Package.swift 2>/dev/null)" ] && dirty=" +uncommitted changes in Sources/"
+    echo "$rev$dirty ($(git -C "$REPO" log -1 --format=%s HEAD | cut -c1-70))"
+}
+
 build_release() {
+    if [ -n "${HOOKGATE_BIN:-}" ]; then   # A/B runs against another build
+        [ -x "$HOOKGATE_BIN" ] || die "HOOKGATE_BIN=$HOOKGATE_BIN is not executable"
+        HOOKGATE=$HOOKGATE_BIN
+        TREE_VERSION="HOOKGATE_BIN=$HOOKGATE_BIN (built $(date -r "$HOOKGATE" '+%F %T'))"
+        return 0
+    fi
+    TREE_VERSION=$(tree_version)
     if [ "${SKIP_BUILD:-0}" != 1 ]; then
         log "building release binary (scratch path $SCRATCH)"
         (cd "$REPO" && swift build -c release --scratch-path "$SCRATCH" --product hookgate >"$WORK/build.log" 2>&1) \
@@ -26,6 +41,8 @@ build_release() {
     fi
     HOOKGATE="$(cd "$REPO" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/hookgate"
     [ -x "$HOOKGATE" ] || die "no binary at $HOOKGATE"
+    [ "${SKIP_BUILD:-0}" = 1 ] && TREE_VERSION="$TREE_VERSION [SKIP_BUILD=1: binary built $(date -r "$HOOKGATE" '+%F %T')]"
+    return 0
 }
 
 # write_config FILE PORT ADMIN_PORT DB [HANDLER_URL [HANDLER_CONCURRENCY]]
@@ -101,9 +118,35 @@ machine_jiffies() { awk '/^cpu / { idle = $5 + $6; total = 0; for (i = 2; i <= N
 
 stat_value() { python3 "$BENCH_PY" stats --url "http://127.0.0.1:$1/stats" "$2"; }
 
-# CPU used by other people's processes (not descendants of this script, not kernel threads).
-foreign_snapshot() { python3 "$BENCH_PY" foreign snapshot "$WORK/foreign-$1.json" --root "$$"; }
-foreign_diff() { python3 "$BENCH_PY" foreign diff "$WORK/foreign-$1.json" --root "$$"; }
+# CPU used by other people's processes while we measure (a build or test run next door).
+# Estimated as machine user+system time minus our own (the gate, nginx, this script and
+# the children it reaped, e.g. wrk), so short-lived compiler processes count too; kernel
+# threads working for us (jbd2 for our fsyncs) land in it as a small overestimate. The
+# top foreign process names (a hint) come from a per-process snapshot diff.
+_our_jiffies() {
+    local total=0 p
+    for p in $$ ${GATE_PID:-} ${NGINX_PID:-} $( [ -n "${NGINX_PID:-}" ] && pgrep -P "$NGINX_PID" || true ); do
+        [ -r "/proc/$p/stat" ] || continue
+        total=$(( total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$p/stat") ))
+    done
+    echo "$total"
+}
+_machine_snapshot() {
+    echo "$(awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat) $(_our_jiffies) $(date +%s.%N)"
+}
+foreign_snapshot() {
+    python3 "$BENCH_PY" foreign snapshot "$WORK/foreign-$1.json" --root "$$"
+    _machine_snapshot >"$WORK/foreign-$1.machine"
+}
+# prints: PERCENT_OF_ONE_CORE TOP_PROCESSES
+foreign_diff() {
+    local top now
+    top=$(python3 "$BENCH_PY" foreign diff "$WORK/foreign-$1.json" --root "$$")
+    now=$(_machine_snapshot)
+    echo "$(cat "$WORK/foreign-$1.machine") $now" | awk -v hz="$(getconf CLK_TCK)" -v top="${top#* }" '{
+        wall = $6 - $3; other = ($4 - $1) - ($5 - $2); if (other < 0) other = 0
+        printf "%.0f %s\n", other / hz / wall * 100, top }'
+}
 
 # With WAIT_IDLE=1 (default), waits (at most WAIT_IDLE_MAX s, default 120; tokens are signed at most ~250 s before use) until other
 # processes use less than 15% of one core over 3 s, so a build next door does not skew a run.
