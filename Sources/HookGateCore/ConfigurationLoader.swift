@@ -409,7 +409,7 @@ public struct ConfigurationLoader: Sendable {
                     }
                 }
                 let orderKey = string(fields["order_key"], "\(base).order_key")
-                let concurrency = int(fields["concurrency"], "\(base).concurrency", range: 1...1024) ?? 16
+                let concurrency = int(fields["concurrency"], "\(base).concurrency", range: 1...1024) ?? 64
                 if let kind { handlers.append(.init(name: name, match: patterns, kind: kind, orderKey: orderKey, concurrency: concurrency)) }
             }
             return handlers

@@ -91,7 +91,7 @@ public struct GateConfiguration: Sendable {
         public var orderKey: String?
         /// The most attempts in flight to this handler at once.
         public var concurrency: Int
-        public init(name: String, match: [EventPattern], kind: HandlerKind, orderKey: String? = nil, concurrency: Int = 16) {
+        public init(name: String, match: [EventPattern], kind: HandlerKind, orderKey: String? = nil, concurrency: Int = 64) {
             self.name = name
             self.match = match
             self.kind = kind

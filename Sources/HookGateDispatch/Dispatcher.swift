@@ -77,6 +77,12 @@ public final class Dispatcher: Service, Sendable {
                 for runtime in runtimes {
                     let free = reserveSlots(runtime)
                     guard free > 0 else { continue }
+                    // Claim in batches: with attempts still in flight, wait until a quarter
+                    // of the handler's slots are free (each claim is a write transaction).
+                    if free < max(1, runtime.concurrency / 4), inFlight(runtime.name) - free > 0 {
+                        releaseSlots(runtime.name, count: free)
+                        continue
+                    }
                     let jobs: [DeliveryJob]
                     do {
                         jobs = try await store.claimDue(handler: runtime.name, now: Dispatcher.nowMilliseconds(), limit: free)
@@ -127,6 +133,10 @@ public final class Dispatcher: Service, Sendable {
             slots.perHandler[name, default: 0] -= count
             slots.total -= count
         }
+    }
+
+    private func inFlight(_ name: String) -> Int {
+        slots.withLock { $0.perHandler[name, default: 0] }
     }
 
     private func atCapacity() -> Bool {

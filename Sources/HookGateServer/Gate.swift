@@ -181,9 +181,11 @@ public final class Gate: Sendable {
         let readiness = self.readiness
         // The body deadline (readTimeout, answered 408) fires before the connection idle timeout closes silently.
         let idle = TimeAmount.seconds(Int64(configuration.server.readTimeout) + 2)
+        let bodyDeadline = TimeAmount.seconds(Int64(configuration.server.readTimeout))
         let publicApp = Application(
             router: makePublicRouter(),
             server: .http1(configuration: .init(
+                additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyDeadline)],
                 idleTimeout: idle,
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))),
             configuration: .init(

@@ -73,13 +73,15 @@ struct WebhookIntake: Sendable {
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         statistics.record(provider: settings.provider, outcome: outcome, milliseconds: milliseconds)
         metrics.recordIntake(provider: settings.provider, outcome: outcome, duration: elapsed)
+        let level: Logger.Level = response.status.code >= 500 ? .warning : .info
+        guard logger.logLevel <= level else { return response }
         var metadata: Logger.Metadata = [
             "request_id": "\(requestID)", "client_ip": "\(client?.description ?? "-")", "provider": "\(settings.provider.rawValue)",
             "outcome": "\(outcome)", "status": "\(response.status.code)", "duration_ms": "\(String(format: "%.3f", milliseconds))",
         ]
         if let eventID { metadata["event_id"] = "\(eventID)" }
         if let reason { metadata["reason"] = "\(reason)" }
-        logger.log(level: response.status.code >= 500 ? .warning : .info, "webhook", metadata: metadata)
+        logger.log(level: level, "webhook", metadata: metadata)
         return response
     }
 
@@ -115,19 +117,11 @@ struct WebhookIntake: Sendable {
         let limit = maxBodyBytes
         let body = request.body
         do {
-            let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask { try await body.collect(upTo: limit) }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(readTimeout))
-                    return nil
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
-            guard let buffer else { throw HookGateError(.requestTimeout, "body not received within \(readTimeout) s") }
+            // read_timeout is enforced on the event loop by BodyDeadlineHandler.
+            let buffer = try await body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
-        } catch let error as HookGateError {
-            throw error
+        } catch is BodyDeadlineHandler.BodyDeadlineExceeded {
+            throw HookGateError(.requestTimeout, "body not received within \(readTimeout) s")
         } catch is NIOTooManyBytesError {
             throw HookGateError(.bodyTooLarge, "body exceeds max_body_bytes \(limit)")
         } catch {
@@ -143,6 +137,8 @@ enum RequestID {
             return header
         }
         var generator = SystemRandomNumberGenerator()
-        return Hex.encode((0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let high = generator.next() as UInt64
+        let low = UInt32(truncatingIfNeeded: generator.next() as UInt64)
+        return Hex.encode(withUnsafeBytes(of: high.bigEndian) { Array($0) } + withUnsafeBytes(of: low.bigEndian) { Array($0) })
     }
 }

@@ -63,6 +63,9 @@ public enum JSONValue: Sendable, Equatable {
 
     /// A JSON string literal for `value`, escaping quotes, backslashes and control characters.
     public static func quote(_ value: String) -> String {
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + value + "\""
+        }
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
