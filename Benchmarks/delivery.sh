@@ -23,7 +23,7 @@
 #     WHERE status IN ('pending', 'retrying')
 #
 # Knobs (environment): BACKLOG=100000 DELIVERY_TIMEOUT=900 POLL=0.5 HANDLER_CONCURRENCY=
-#   (gate default 16 when empty) DURATION=10 THREADS=1 CONNS=64 ROUNDS=2 WHATIF_INDEX=1
+#   (gate default 64 when empty) DURATION=10 THREADS=1 CONNS=64 ROUNDS=2 WHATIF_INDEX=1
 #   PORT=18081 ADMIN_PORT=19092 SINK_PORT=18090 WAIT_IDLE=1 SKIP_BUILD=0 HOOKGATE_BIN= (measure that binary instead of building) KEEP=0
 set -euo pipefail
 
