@@ -38,8 +38,23 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         outboxListener.withLock { $0 }?()
     }
 
+    /// An event with its derived columns computed before it joins the queue, so the
+    /// single writer does only SQL. Plaid/LinkMoney ids already are the body's SHA-256.
+    struct Prepared: Sendable {
+        var event: IncomingEvent
+        var bodySHA256: String
+        var headersJSON: String
+
+        init(_ event: IncomingEvent) {
+            self.event = event
+            let idIsHash = event.provider != .ledgersync && event.eventID.hasPrefix("sha256:") && event.eventID.utf8.count == 71
+            bodySHA256 = idIsHash ? String(event.eventID.dropFirst(7)) : SHA256.hexHash(event.body)
+            headersJSON = SQLiteEventStore.encodeHeaders(event.headers)
+        }
+    }
+
     struct WriteQueue {
-        var pending: [(IncomingEvent, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] = []
+        var pending: [(Prepared, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] = []
         var writing = false
     }
 
@@ -89,10 +104,11 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
     // MARK: Events
 
     public func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome {
+        let prepared = Prepared(event)
         let result = await withCheckedContinuation { continuation in
             let lead = queue.withLock { state -> Bool? in
                 guard state.pending.count < maxQueued else { return nil }
-                state.pending.append((event, continuation))
+                state.pending.append((prepared, continuation))
                 if state.writing { return false }
                 state.writing = true
                 return true
@@ -112,7 +128,7 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
     private func startWriter() {
         Task.detached { [self] in
             while true {
-                let batch = queue.withLock { state -> [(IncomingEvent, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] in
+                let batch = queue.withLock { state -> [(Prepared, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] in
                     let count = min(state.pending.count, SQLiteEventStore.maxBatch)
                     let batch = Array(state.pending.prefix(count))
                     state.pending.removeFirst(count)
@@ -125,7 +141,7 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         }
     }
 
-    private func commit(_ batch: [(IncomingEvent, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)]) async {
+    private func commit(_ batch: [(Prepared, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)]) async {
         let events = batch.map(\.0)
         do {
             let outcomes = try await pool.write { db -> [StoreOutcome] in
@@ -141,10 +157,11 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
                         """)
                 var outcomes: [StoreOutcome] = []
                 outcomes.reserveCapacity(events.count)
-                for event in events {
+                for item in events {
+                    let event = item.event
                     try statement.execute(arguments: [
-                        event.provider.rawValue, event.eventID, event.eventType, Data(event.body), SHA256.hexHash(event.body),
-                        SQLiteEventStore.encodeHeaders(event.headers), event.clientIP, event.requestID, event.receivedAt, event.claims,
+                        event.provider.rawValue, event.eventID, event.eventType, Data(event.body), item.bodySHA256,
+                        item.headersJSON, event.clientIP, event.requestID, event.receivedAt, event.claims,
                     ])
                     let accepted = db.changesCount == 1
                     outcomes.append(accepted ? .accepted : .duplicate)
@@ -163,7 +180,7 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
             for item in batch { item.1.resume(returning: .failure(failure)) }
             return
         }
-        if events.contains(where: { !$0.deliveries.isEmpty }) { onOutboxWrite() }
+        if events.contains(where: { !$0.event.deliveries.isEmpty }) { onOutboxWrite() }
     }
 
     static func encodeHeaders(_ headers: [(String, String)]) -> String {

@@ -57,10 +57,6 @@ public final class P256PublicKey: @unchecked Sendable {
         return key
     }
 
-    init(owning key: OpaquePointer) {
-        pkey = key
-    }
-
     deinit {
         verifyContexts.freeAll()
         EVP_PKEY_free(pkey)

@@ -25,6 +25,7 @@ import Testing
         #expect(second.text == "{\"status\":\"duplicate\",\"event_id\":\"\(id)\"}")
         let stored = try #require(try await harness.gate.store.event(provider: .plaid, eventID: id))
         #expect(stored.body == body)
+        #expect(stored.bodySHA256 == SHA256.hexHash(body))
         #expect(stored.eventType == "ITEM.ERROR")
         #expect(stored.headers.contains { $0.0 == "Content-Type" && $0.1 == "application/json" })
         #expect(stored.claims?.contains("request_body_sha256") == true)
@@ -55,7 +56,8 @@ import Testing
             #expect(response.text.contains("\"event_id\":\"b52e0e1c-611f-43fb-89c4-401a34eb91ba\""))
         }
         let stored = try #require(try await harness.gate.store.event(provider: .ledgersync, eventID: "b52e0e1c-611f-43fb-89c4-401a34eb91ba"))
-        #expect(stored.body == documented)  // first copy stored; the second (same trimmed eventId) was a duplicate
+        #expect(stored.body == documented)
+        #expect(stored.bodySHA256 == SHA256.hexHash(documented))  // first copy stored; the second (same trimmed eventId) was a duplicate
         #expect(stored.eventType == "accountAdded")
         let noID = Array(#"{"eventType": "mfaUpdated", "eventId": "   ", "payload": {}}"#.utf8)
         let missing = try await harness.post("/webhooks/ledgersync", body: noID, headers: [("Webhook-Verification", try Signer.token(body: noID))])
