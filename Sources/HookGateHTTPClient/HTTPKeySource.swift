@@ -1,88 +1,82 @@
 import Foundation
+import HookGateCore
 import JOSE
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Fetches keys from a sender's key endpoint (Plaid's `/webhook_verification_key/get`,
 /// LinkMoney's `/webhook__verification_key`): a JSON `POST` of the credentials and
 /// `key_id`, answered with `{"key": JWK, "request_id": ...}`.
 ///
-/// Transport is Foundation's URLSession (libcurl on the system OpenSSL): HookGate
-/// ships no TLS stack of its own. Only the answer's `key` is used, and only when its
-/// `kid` is the one asked for.
+/// Transport is ``BoundedHTTPClient`` (AsyncHTTPClient). Every answer is bounded: at most ``maxResponseBytes`` are read (a longer body, announced or not,
+/// is cut off), and the whole exchange, body included, must finish within `timeout`
+/// seconds (`key_timeout`). An endpoint that is unreachable, slow, oversized, or that
+/// answers something that is not a JSON object or a usable key is `key_unavailable` (503 with
+/// `Retry-After`: the sender retries), never a verdict about the token. Only the
+/// answer's `key` is used, and only when its `kid` is the one asked for.
 public struct HTTPKeySource: KeySource {
+    /// The most bytes of a key endpoint's answer that are read (a JWK answer is ~300 bytes).
+    public static let maxResponseBytes = 16 * 1024
+
     /// The endpoint.
     public let url: URL
     /// Body members sent with every request (`client_id` and `secret`/`client_secret`).
     public let credentials: [(String, String)]
-    /// Seconds before a fetch counts as failed.
+    /// Seconds before a fetch counts as failed, body included.
     public let timeout: Double
-    private let session: URLSession
+    private let client: BoundedHTTPClient
 
     public var isRemote: Bool { true }
 
     /// Creates a source for `url`.
-    public init(url: URL, credentials: [(String, String)], timeout: Double) {
+    public init(url: URL, credentials: [(String, String)], timeout: Double, client: BoundedHTTPClient = .shared) {
         self.url = url
         self.credentials = credentials
         self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        configuration.httpMaximumConnectionsPerHost = 4
-        session = URLSession(configuration: configuration)
+        self.client = client
     }
 
-    struct Answer: Decodable {
-        let key: JWK?
+    /// The request body: the credentials and `key_id`, as one JSON object.
+    func requestBody(keyID: String) -> [UInt8] {
+        var members = Dictionary(credentials, uniquingKeysWith: { first, _ in first })
+        members["key_id"] = keyID
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array((try? encoder.encode(members)) ?? Data())
     }
 
     public func fetchKey(keyID: String) async throws(HookGateError) -> JWK? {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        let members = credentials.map { (JSONValue.quote($0.0), JSONValue.quote($0.1)) } + [(JSONValue.quote("key_id"), JSONValue.quote(keyID))]
-        request.httpBody = Data(("{" + members.map { "\($0.0):\($0.1)" }.joined(separator: ",") + "}").utf8)
-        let data: Data
-        let response: URLResponse
+        let answer: BoundedHTTPClient.Answer
         do {
-            (data, response) = try await withTimeout(seconds: timeout + 1) { [session, request] in
-                try await session.data(for: request)
-            }
+            answer = try await client.send(
+                .POST, url: url.absoluteString, headers: [("Content-Type", "application/json"), ("User-Agent", "HookGate")],
+                body: requestBody(keyID: keyID), limit: HTTPKeySource.maxResponseBytes, timeout: timeout)
         } catch {
-            throw HookGateError(.keyUnavailable, "key endpoint \(url.host ?? "?") unreachable: \(error)", retryAfter: 30)
+            throw HookGateError(.keyUnavailable, "key endpoint \(url.host ?? "?"): \(error)", retryAfter: 30)
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw HookGateError(.keyUnavailable, "key endpoint gave no HTTP answer", retryAfter: 30)
-        }
-        switch http.statusCode {
+        switch answer.status {
         case 200..<300:
-            guard let answer = try? JSONDecoder().decode(Answer.self, from: data), let key = answer.key else {
-                return nil  // "If the request does not return a key, reject the webhook."
-            }
-            guard key.keyID == keyID else {
-                throw HookGateError(.keyUnavailable, "key endpoint answered kid \(key.keyID ?? "none") for \(keyID)", retryAfter: 30)
-            }
-            return key
+            return try HTTPKeySource.key(from: answer.body, asked: keyID)
         case 401, 403, 429, 500...:
             // Our credentials refused, throttled, or the sender is failing: not the token's fault.
-            throw HookGateError(.keyUnavailable, "key endpoint answered HTTP \(http.statusCode)", retryAfter: http.statusCode == 429 ? 60 : 30)
+            throw HookGateError(.keyUnavailable, "key endpoint answered HTTP \(answer.status)", retryAfter: answer.status == 429 ? 60 : 30)
         default:
             return nil  // 400/404: the sender does not know this key id.
         }
     }
-}
 
-/// Runs `operation`, failing with `CancellationError` after `seconds`.
-func withTimeout<T: Sendable>(seconds: Double, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
-            throw CancellationError()
+    /// The key in a 2xx answer: `nil` when the answer says it has none (`key` absent or
+    /// null: "if the request does not return a key, reject the webhook"); a body that is
+    /// not a JSON object, or a `key` that is not a JWK, is `key_unavailable`.
+    static func key(from body: [UInt8], asked keyID: String) throws(HookGateError) -> JWK? {
+        guard case .object(let members)? = try? JSONParser.parse(body) else {
+            throw HookGateError(.keyUnavailable, "key endpoint answered \(body.count) bytes that are not a JSON object", retryAfter: 30)
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+        guard let member = members.last(where: { $0.0 == "key" })?.1, member != .null else { return nil }
+        guard let key = try? JSONDecoder().decode(JWK.self, from: Data(member.compactText.utf8)), (try? key.publicKey()) != nil else {
+            throw HookGateError(.keyUnavailable, "key endpoint answered a key that is not a usable EC P-256 JWK", retryAfter: 30)
+        }
+        guard key.keyID == keyID else {
+            throw HookGateError(.keyUnavailable, "key endpoint answered kid \(key.keyID ?? "none") for \(keyID)", retryAfter: 30)
+        }
+        return key
     }
 }

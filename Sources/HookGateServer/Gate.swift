@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HookGateCore
 import HookGateDispatch
+import HookGateHTTPClient
 import HookGateStore
 import Hummingbird
 import HummingbirdCore
@@ -85,7 +86,7 @@ public final class Gate: Sendable {
     }
 
     /// The public router: one `POST` route per provider (other methods get 405), nothing else.
-    func makePublicRouter() -> Router<GateRequestContext> {
+    public func makePublicRouter() -> Router<GateRequestContext> {
         let router = Router(context: GateRequestContext.self)
         let resolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
         for settings in configuration.providers {
@@ -105,9 +106,16 @@ public final class Gate: Sendable {
         return router
     }
 
-    /// The admin router: health and readiness (the monitoring issue adds stats and metrics).
-    func makeAdminRouter() -> Router<GateRequestContext> {
+    /// The admin router: health, readiness, stats, metrics and the event routes.
+    ///
+    /// With `admin.token` set, the authentication middleware is added before any route, so
+    /// every route, including any added later, needs the token unless the middleware names
+    /// it open (``AdminAuthenticationMiddleware/isOpen(_:)``).
+    public func makeAdminRouter() -> Router<GateRequestContext> {
         let router = Router(context: GateRequestContext.self)
+        if let token = configuration.admin.token {
+            router.add(middleware: AdminAuthenticationMiddleware(token: token))
+        }
         router.get("/healthz") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
