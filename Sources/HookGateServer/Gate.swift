@@ -121,7 +121,7 @@ public final class Gate: Sendable {
         }
         router.get("/readyz") { [readiness, store] _, _ -> Response in
             var problems = readiness.problems()
-            if !(await store.isWritable()) { problems.append("store not writable") }
+            if let problem = await store.writeProblem() { problems.append(problem) }
             let ready = problems.isEmpty
             let body = ready ? #"{"status":"ready"}"# : "{\"status\":\"unready\",\"reasons\":[" + problems.map(JSONValue.quote).joined(separator: ",") + "]}"
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
