@@ -126,6 +126,9 @@ public final class Gate: Sendable {
             let body = ready ? #"{"status":"ready"}"# : "{\"status\":\"unready\",\"reasons\":[" + problems.map(JSONValue.quote).joined(separator: ",") + "]}"
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        router.get("/openapi.json") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: Gate.openAPIDocument)))
+        }
         router.get("/stats") { [self] _, _ -> Response in
             let document = try await self.stats()
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try document.json())))
@@ -139,6 +142,9 @@ public final class Gate: Sendable {
         AdminEventRoutes(store: store, dispatcher: dispatcher).add(to: router)
         return router
     }
+
+    /// The OpenAPI 3.1 description of the admin API (`Sources/HookGateServer/Resources/openapi.json`, embedded).
+    public static var openAPIDocument: [UInt8] { PackageResources.openapi_json }
 
     /// The live figures of `/stats`.
     public func stats() async throws -> StatsDocument {
