@@ -9,7 +9,9 @@ import NIOCore
 
 /// The admin listener's event endpoints: list, show, redeliver (also used by `hookgate events`).
 ///
-/// - `GET /events?status=&provider=&handler=&limit=`: events with their deliveries' states.
+/// - `GET /events?status=&provider=&handler=&event_type=&since=&until=&before=&limit=`: events, newest first,
+///   with their deliveries' states; `event_type` takes `*` wildcards, `since`/`until` are Unix ms, `before` is
+///   the `next_before` cursor of the previous page.
 /// - `GET /events/{id}`: one event (row id or event id) with its body and every attempt.
 /// - `POST /events/{id}/redeliver[?handler=]`: make its deliveries due now.
 /// - `POST /deliveries/redeliver-dead[?handler=]`: make every dead delivery due now.
@@ -60,25 +62,30 @@ public struct AdminEventRoutes: Sendable {
             body: text, bodyBase64: text == nil ? Data(event.body).base64EncodedString() : nil, claims: event.claims, deliveries: deliveries)
     }
 
-    static let statuses = ["pending", "retrying", "in_flight", "delivered", "dead"]
+    /// One page of `GET /events`: `next_before` (present when older events match) is the cursor of the next page.
+    struct EventPage: Encodable {
+        var events: [EventSummary]
+        var nextBefore: Int64?
+    }
 
     func add(to router: Router<GateRequestContext>) {
         let store = self.store
         let dispatcher = self.dispatcher
         router.get("/events") { request, _ -> Response in
-            let query = request.uri.queryParameters
-            let status = query["status"].map(String.init)
-            if let status, !AdminEventRoutes.statuses.contains(status) {
-                return AdminEventRoutes.problem(.badRequest, "status must be one of \(AdminEventRoutes.statuses.joined(separator: ", "))")
+            let query = AdminQuery(request)
+            do {
+                let limit = try query.limit(fallback: 50)
+                let (since, until) = try query.timeRange()
+                var events = try await store.eventSummaries(
+                    status: try query.status(), provider: try query.provider(), handler: try query.text("handler"),
+                    eventType: try query.text("event_type"), since: since, until: until,
+                    before: try query.integer("before", in: 1...Int64.max, meaning: "a row id (a positive whole number)"), limit: limit + 1)
+                let more = events.count > limit
+                events = Array(events.prefix(limit))
+                return AdminEventRoutes.json(EventPage(events: events, nextBefore: more ? events.last?.id : nil))
+            } catch let invalid as AdminQuery.Invalid {
+                return AdminEventRoutes.problem(.badRequest, invalid.message)
             }
-            var provider: Provider?
-            if let name = query["provider"] {
-                guard let value = Provider(rawValue: String(name)) else { return AdminEventRoutes.problem(.badRequest, "unknown provider \(name)") }
-                provider = value
-            }
-            let limit = query["limit"].flatMap { Int(String($0)) }.map { min(max($0, 1), 1000) } ?? 50
-            let events = try await store.eventSummaries(status: status, provider: provider, handler: query["handler"].map(String.init), limit: limit)
-            return AdminEventRoutes.json(["events": events])
         }
         router.get("/events/{id}") { request, context -> Response in
             let reference = context.parameters.get("id") ?? ""

@@ -140,6 +140,7 @@ public final class Gate: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         AdminEventRoutes(store: store, dispatcher: dispatcher).add(to: router)
+        AdminDeliveryRoutes(store: store, dispatcher: dispatcher).add(to: router)
         return router
     }
 

@@ -23,13 +23,39 @@ public struct EventSummary: Sendable, Codable, Equatable {
 extension SQLiteEventStore {
     /// Events, newest first; with `status` and/or `handler`, only events having a
     /// delivery in that state (to that handler).
-    public func eventSummaries(status: String? = nil, provider: Provider? = nil, handler: String? = nil, limit: Int = 50) async throws -> [EventSummary] {
+    ///
+    /// - Parameters:
+    ///   - eventType: an exact event type, or a pattern where `*` matches any run of characters.
+    ///   - since: only events received at or after this time (Unix ms).
+    ///   - until: only events received before this time (Unix ms).
+    ///   - before: the pagination cursor: only events whose row id is smaller.
+    public func eventSummaries(
+        status: String? = nil, provider: Provider? = nil, handler: String? = nil, eventType: String? = nil, since: Int64? = nil,
+        until: Int64? = nil, before: Int64? = nil, limit: Int = 50
+    ) async throws -> [EventSummary] {
         try await pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
             if let provider {
                 clauses.append("e.provider = ?")
                 arguments += [provider.rawValue]
+            }
+            if let eventType {
+                // GLOB is case-sensitive like event types; its other wildcards are bracketed so only `*` is one.
+                clauses.append(eventType.contains("*") ? "e.event_type GLOB ?" : "e.event_type = ?")
+                arguments += [eventType.contains("*") ? SQLiteEventStore.globPattern(eventType) : eventType]
+            }
+            if let since {
+                clauses.append("e.received_at >= ?")
+                arguments += [since]
+            }
+            if let until {
+                clauses.append("e.received_at < ?")
+                arguments += [until]
+            }
+            if let before {
+                clauses.append("e.id < ?")
+                arguments += [before]
             }
             if status != nil || handler != nil {
                 clauses.append("EXISTS (SELECT 1 FROM deliveries d WHERE d.event_row = e.id AND (? IS NULL OR d.status = ?) AND (? IS NULL OR d.handler = ?))")
@@ -49,6 +75,19 @@ extension SQLiteEventStore {
                     eventType: try row.decode(forColumn: "event_type"), receivedAt: try row.decode(forColumn: "received_at"), deliveries: deliveries)
             }
         }
+    }
+
+    /// A GLOB pattern in which only `*` is a wildcard (`?` and `[` match themselves).
+    static func globPattern(_ pattern: String) -> String {
+        var glob = ""
+        for character in pattern {
+            switch character {
+            case "?": glob += "[?]"
+            case "[": glob += "[[]"
+            default: glob.append(character)
+            }
+        }
+        return glob
     }
 
     /// Finds an event by row id (digits) or by event id; `nil` when none, and all
