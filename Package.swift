@@ -79,7 +79,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
-            resources: [.embedInCode("Resources/openapi.json")]
+            // The OpenAPI document and the operator console, compiled into the binary (no files to deploy, works offline).
+            resources: [
+                .embedInCode("Resources/openapi.json"),
+                .embedInCode("Console/index.html"), .embedInCode("Console/console.css"), .embedInCode("Console/api.js"),
+                .embedInCode("Console/chart.js"), .embedInCode("Console/overview.js"), .embedInCode("Console/events.js"),
+                .embedInCode("Console/event.js"), .embedInCode("Console/dead.js"), .embedInCode("Console/console.js"),
+            ]
         ),
         .target(
             name: "HookGateDispatch",

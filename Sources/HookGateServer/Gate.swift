@@ -106,7 +106,7 @@ public final class Gate: Sendable {
         return router
     }
 
-    /// The admin router: health, readiness, stats, metrics and the event routes.
+    /// The admin router: the console's page and assets, health, readiness, stats, metrics, and the event and delivery routes.
     ///
     /// With `admin.token` set, the authentication middleware is added before any route, so
     /// every route, including any added later, needs the token unless the middleware names
@@ -116,6 +116,8 @@ public final class Gate: Sendable {
         if let token = configuration.admin.token {
             router.add(middleware: AdminAuthenticationMiddleware(token: token))
         }
+        // Open without a token (isOpen: GET of /console and /console/*): the page holds no data and signs in by itself.
+        ConsoleRoutes.add(to: router)
         router.get("/healthz") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }

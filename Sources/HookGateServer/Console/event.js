@@ -1,0 +1,174 @@
+// HookGate console: one event. Headers, the body (pretty-printed JSON and the raw text),
+// claims, and every delivery with every attempt; redelivery of one delivery or all of them.
+// Everything here came from a sender: it is set with textContent only.
+"use strict";
+
+(function () {
+    const HG = window.HG;
+    let row = null;
+    let generation = 0;
+    let timer = null;
+
+    const pretty = (text) => {
+        try {
+            return JSON.stringify(JSON.parse(text), null, 2);
+        } catch (_) {
+            return null;
+        }
+    };
+
+    const stopTimer = () => {
+        if (timer) clearTimeout(timer);
+        timer = null;
+    };
+
+    const showBody = (detail) => {
+        const prettyBox = HG.$("event-body-pretty");
+        const rawBox = HG.$("event-body-raw");
+        if (typeof detail.body === "string") {
+            const formatted = pretty(detail.body);
+            prettyBox.textContent = formatted === null ? "(not JSON; see Raw)" : formatted;
+            rawBox.textContent = detail.body;
+            HG.$("event-body-size").textContent = "(" + new TextEncoder().encode(detail.body).length + " bytes, SHA-256 " + detail.body_sha256 + ")";
+        } else {
+            prettyBox.textContent = "(not UTF-8 text; Raw shows the bytes in base64)";
+            rawBox.textContent = detail.body_base64 || "";
+            HG.$("event-body-size").textContent = "(SHA-256 " + detail.body_sha256 + ")";
+        }
+    };
+
+    const selectTab = (raw) => {
+        HG.$("body-tab-pretty").classList.toggle("selected", !raw);
+        HG.$("body-tab-raw").classList.toggle("selected", raw);
+        HG.$("event-body-pretty").hidden = raw;
+        HG.$("event-body-raw").hidden = !raw;
+    };
+
+    const attemptTable = (attempts) => {
+        if (!attempts.length) return HG.el("p", { class: "muted" }, "No attempt yet.");
+        const body = HG.el("tbody");
+        for (const attempt of attempts) {
+            const outcome = attempt.succeeded ? "succeeded" : "failed";
+            body.appendChild(HG.el("tr", null,
+                HG.el("td", { class: "num" }, String(attempt.number)),
+                HG.el("td", null, HG.formatTime(attempt.started_at)),
+                HG.el("td", null, HG.badge(attempt.succeeded ? "delivered" : "failed", outcome)),
+                HG.el("td", { class: "num" }, typeof attempt.status_code === "number" ? String(attempt.status_code) : "–"),
+                HG.el("td", { class: "num" }, HG.formatNumber(attempt.duration_milliseconds, 1) + " ms"),
+                HG.el("td", { class: "wrap" }, attempt.excerpt || "")));
+        }
+        return HG.el("table", { class: "grid attempts" },
+            HG.el("thead", null, HG.el("tr", null, HG.el("th", { class: "num" }, "#"), HG.el("th", null, "Started"), HG.el("th", null, "Result"),
+                HG.el("th", { class: "num" }, "Status"), HG.el("th", { class: "num" }, "Duration"), HG.el("th", null, "Error"))),
+            body);
+    };
+
+    const showDeliveries = (detail) => {
+        const box = HG.clear(HG.$("event-deliveries"));
+        if (!detail.deliveries.length) {
+            box.appendChild(HG.el("p", { class: "muted" }, "No handler matched this event."));
+            return;
+        }
+        for (const { delivery, attempts } of detail.deliveries) {
+            const button = HG.el("button", { type: "button", class: "small secondary", dataset: { delivery: String(delivery.id) } }, "Redeliver");
+            button.disabled = delivery.status === "in_flight";
+            button.addEventListener("click", () => redeliverOne(delivery));
+            const heading = HG.el("h3", null, "Delivery " + delivery.id + " to ", HG.el("span", { class: "mono" }, delivery.handler),
+                HG.badge(delivery.status, delivery.status), button);
+            const facts = [];
+            if (!HG.settled(delivery.status)) facts.push("next attempt " + HG.formatTime(delivery.next_attempt_at));
+            if (delivery.order_key) facts.push("order key " + delivery.order_key);
+            if (delivery.last_error) facts.push("last error: " + delivery.last_error);
+            box.appendChild(HG.el("div", { class: "delivery", dataset: { delivery: String(delivery.id), status: delivery.status } },
+                heading, facts.length ? HG.el("p", { class: "muted wrap" }, facts.join(" · ")) : null, attemptTable(attempts)));
+        }
+    };
+
+    const show = (detail) => {
+        HG.$("event-title").textContent = "Event " + detail.id + ": " + detail.provider + " " + detail.event_type;
+        HG.fillList(HG.$("event-facts"), [
+            ["Row", String(detail.id)],
+            ["Provider", detail.provider],
+            ["Event id", detail.event_id],
+            ["Event type", detail.event_type],
+            ["Received", HG.formatTime(detail.received_at)],
+            ["Client IP", detail.client_ip || "–"],
+            ["Request id", detail.request_id],
+        ]);
+        showBody(detail);
+        const claims = detail.claims ? pretty(detail.claims) || detail.claims : "(none: this provider's scheme carries no claims)";
+        HG.$("event-claims").textContent = claims;
+        const headers = HG.clear(HG.$("event-headers").tBodies[0]);
+        for (const [name, value] of detail.headers) {
+            headers.appendChild(HG.el("tr", null, HG.el("td", { class: "mono" }, name), HG.el("td", { class: "wrap mono" }, value)));
+        }
+        showDeliveries(detail);
+    };
+
+    const load = async () => {
+        const mine = generation;
+        stopTimer();
+        try {
+            const detail = await HG.get("/events/" + encodeURIComponent(row));
+            if (mine !== generation) return;
+            HG.$("event-error").textContent = "";
+            show(detail);
+            // Follow deliveries that are still moving.
+            if (detail.deliveries.some(({ delivery }) => !HG.settled(delivery.status))) timer = setTimeout(load, 2000);
+        } catch (error) {
+            if (mine !== generation || error.status === 401) return;
+            HG.$("event-error").textContent = "Could not load event " + row + ": " + error.message;
+        }
+    };
+
+    const redeliverOne = async (delivery) => {
+        const ok = await HG.confirm("Redeliver delivery " + delivery.id + " (handler " + delivery.handler + ") now?");
+        if (!ok) return;
+        try {
+            await HG.post("/deliveries/" + encodeURIComponent(String(delivery.id)) + "/redeliver");
+            HG.$("event-result").textContent = "Delivery " + delivery.id + " queued.";
+        } catch (error) {
+            HG.$("event-result").textContent = "Redelivery failed: " + error.message;
+        }
+        load();
+    };
+
+    const redeliverAll = async () => {
+        const ok = await HG.confirm("Redeliver every delivery of event " + row + " now (delivered ones too)?");
+        if (!ok) return;
+        try {
+            const answer = await HG.post("/events/" + encodeURIComponent(row) + "/redeliver");
+            HG.$("event-result").textContent = answer.redelivering + " deliveries queued.";
+        } catch (error) {
+            HG.$("event-result").textContent = "Redelivery failed: " + error.message;
+        }
+        load();
+    };
+
+    let wired = false;
+    HG.event = {
+        /** Shows event `id` (a row id). */
+        show(id) {
+            if (!wired) {
+                wired = true;
+                HG.$("body-tab-pretty").addEventListener("click", () => selectTab(false));
+                HG.$("body-tab-raw").addEventListener("click", () => selectTab(true));
+                HG.$("event-redeliver").addEventListener("click", redeliverAll);
+            }
+            generation += 1;
+            row = id;
+            HG.$("event-result").textContent = "";
+            HG.$("event-title").textContent = "Event " + id;
+            for (const box of ["event-body-pretty", "event-body-raw", "event-claims", "event-body-size"]) HG.$(box).textContent = "";
+            HG.clear(HG.$("event-facts"));
+            HG.clear(HG.$("event-headers").tBodies[0]);
+            HG.clear(HG.$("event-deliveries"));
+            selectTab(false);
+            load();
+        },
+        hide() {
+            generation += 1;
+            stopTimer();
+        },
+    };
+})();
