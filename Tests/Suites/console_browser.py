@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+"""The operator console in a real browser: headless Chromium driven by Selenium.
+
+    python3 Tests/Suites/console_browser.py --binary .build/debug/hookgate [--screenshots docs]
+
+Starts `hookgate serve` on free loopback ports with a temporary database, an admin
+token, and one HTTP handler pointing at a local server that answers 500 (so every
+delivery goes dead within a second) until the suite switches it to 200. Replays the
+fixtures, posts webhooks whose type, id, body and a header carry markup, then signs
+in, reads the overview, the events and one event, redelivers dead deliveries, and
+checks that no sender's markup ever runs and that the token never reaches a URL, a
+cookie or the gate's log. A second gate without a token checks that the console
+skips the sign-in. Needs Debian's `chromium` and `chromium-driver` and PyPI's
+`selenium` and `cryptography` (Tests/run.sh installs them).
+
+Every wait is bounded; the gates and servers are always stopped. Exit status 0 when
+every check passed; the last line is "console: N passed, M failed".
+"""
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from console_support import ROOT, Gate, Sink, markup_webhooks, post_webhook  # noqa: E402
+from browser_support import Suite, make_driver, pwned, visible, wait_until  # noqa: E402
+
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+TOKEN = "console-test-token-" + os.urandom(12).hex()
+
+
+def run(args):
+    suite = Suite(args)
+    directory = tempfile.mkdtemp(prefix="hookgate-console-")
+    sink = Sink()
+    gate = Gate(args.binary, directory, sink.url, token=None if args.no_token else TOKEN)
+    open_gate = None
+    driver = None
+    try:
+        gate.start()
+        base = f"http://127.0.0.1:{gate.admin_port}"
+        fixtures = gate.replay(os.path.join(ROOT, "Fixtures"))
+        markup = markup_webhooks()
+        for provider, body, headers in markup:
+            status, answer = post_webhook(gate.public_port, provider, body, headers)
+            assert status == 200, f"markup webhook answered {status} {answer}"
+        status, _ = post_webhook(gate.public_port, "plaid", b'{"webhook_type":"ITEM","webhook_code":"ERROR"}', {}, kid="nobody")
+        assert status == 401, f"a webhook signed with an unknown kid answered {status}"
+        total = fixtures + len(markup)
+        gate.wait_stats(lambda s: s["deliveries"]["dead"] == total, f"all {total} deliveries dead", seconds=60)
+        sink.status = 200
+        driver = make_driver()
+        context = {"base": base, "total": total}
+
+        if args.no_token:
+            suite.check("without admin.token the console skips the sign-in", lambda: no_token(driver, gate))
+        else:
+            suite.check("sign-in form, wrong token refused, right token accepted", lambda: sign_in(suite, driver, base))
+        suite.check("overview shows live figures and charts", lambda: overview(suite, driver, context))
+        suite.check("events list shows the replayed fixtures, filters and pages", lambda: events(suite, driver, context))
+        suite.check("one event: body pretty and raw, headers, claims, attempts", lambda: one_event(suite, driver, context))
+        suite.check("a sender's markup is shown as text and never runs", lambda: markup_is_text(suite, driver, context))
+        suite.check("redeliver one dead delivery after confirming: it turns delivered", lambda: redeliver_one(suite, driver, context))
+        suite.check("redeliver all of a handler's dead deliveries", lambda: redeliver_all(suite, driver, context, gate))
+        if args.screenshots:
+            suite.check("screenshots of the overview under traffic and of an event", lambda: screenshots(suite, driver, context, gate))
+        if not args.no_token:
+            suite.check("a refused token returns to the sign-in form; sign out", lambda: refused_token(suite, driver, base))
+            suite.check("the token never appears in a URL, a cookie or the gate's log", lambda: token_stays_secret(suite, driver, gate))
+            open_gate = Gate(args.binary, tempfile.mkdtemp(prefix="hookgate-console-open-"), sink.url, token=None)
+            open_gate.start()
+            suite.check("without admin.token the console skips the sign-in", lambda: no_token(driver, open_gate))
+    except Exception as error:  # noqa: BLE001
+        suite.failed += 1
+        print(f"FAIL  setup: {type(error).__name__}: {error}", flush=True)
+        if args.verbose:
+            traceback.print_exc()
+        for line in gate.log_tail():
+            print("  gate: " + line)
+    finally:
+        if driver is not None:
+            try:
+                driver.quit()
+            except WebDriverException:
+                pass
+        gate.stop()
+        if open_gate is not None:
+            open_gate.stop()
+        sink.stop()
+        if not args.keep:
+            for gate_directory in [directory] + ([open_gate.directory] if open_gate else []):
+                shutil.rmtree(gate_directory, ignore_errors=True)
+    return finish(suite)
+
+
+def finish(suite):
+    print(f"console: {suite.passed} passed, {suite.failed} failed", flush=True)
+    return 0 if suite.failed == 0 and suite.passed > 0 else 1
+
+
+def remember(suite, driver):
+    suite.urls.append(driver.current_url)
+
+
+def sign_in(suite, driver, base):
+    driver.get(base + "/console")
+    remember(suite, driver)
+    wait_until(driver, lambda d: visible(d, "view-signin"), "the sign-in form")
+    field = driver.find_element(By.CSS_SELECTOR, "#signin-form input[name=token]")
+    assert field.get_attribute("type") == "password", "the token field is a password field"
+    assert driver.find_element(By.ID, "signin-form").get_attribute("method") == "post"
+    field.send_keys("wrong-token-but-long-enough")
+    driver.find_element(By.ID, "signin-submit").click()
+    wait_until(driver, lambda d: "refused" in d.find_element(By.ID, "signin-error").text, "the refusal of a wrong token")
+    assert visible(driver, "view-signin") and not visible(driver, "nav")
+    field.clear()
+    field.send_keys(TOKEN)
+    driver.find_element(By.ID, "signin-submit").click()
+    wait_until(driver, lambda d: visible(d, "view-overview") and visible(d, "nav"), "the overview after signing in")
+    remember(suite, driver)
+    assert driver.find_element(By.ID, "signin-token").get_attribute("value") == "", "the field is cleared"
+    assert driver.execute_script("return sessionStorage.getItem('hookgate.console.token')") == TOKEN
+    assert driver.execute_script("return document.cookie") == ""
+    assert visible(driver, "sign-out")
+
+
+def provider_row(driver, name):
+    for row in driver.find_elements(By.CSS_SELECTOR, "#ov-providers tbody tr"):
+        cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+        if cells and cells[0] == name:
+            return cells
+    return None
+
+
+def overview(suite, driver, context):
+    driver.get(context["base"] + "/console#/overview")
+    remember(suite, driver)
+    wait_until(driver, lambda d: provider_row(d, "plaid") is not None, "the providers table")
+    first = driver.find_element(By.ID, "ov-meta").text
+    wait_until(driver, lambda d: d.find_element(By.ID, "ov-meta").text != first, "a refresh by itself within 2 s", seconds=8)
+    plaid = provider_row(driver, "plaid")
+    # 14 fixtures + 1 markup webhook accepted, 1 refused with unknown_key.
+    assert plaid[1] == "16" and plaid[2] == "15" and plaid[4] == "1", f"plaid figures {plaid}"
+    assert "unknown_key 1" in plaid[5], f"rejections by code: {plaid[5]}"
+    assert provider_row(driver, "ledgersync")[2] == "5"
+    deliveries = driver.find_element(By.ID, "ov-deliveries").text
+    assert "Dead" in deliveries and str(context["total"]) in deliveries, deliveries
+    assert driver.find_elements(By.CSS_SELECTOR, "#chart-deliveries polyline"), "the deliveries chart has a line"
+    wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#chart-intake polyline"), "the intake chart has a line", seconds=8)
+    assert driver.find_element(By.ID, "gate-version").text.startswith("HookGate ")
+
+
+def event_rows(driver):
+    return driver.find_elements(By.CSS_SELECTOR, "#events-table tbody tr")
+
+
+def events(suite, driver, context):
+    driver.find_element(By.ID, "nav-events").click()
+    wait_until(driver, lambda d: len(event_rows(d)) == context["total"], f"{context['total']} events listed")
+    remember(suite, driver)
+    types = {row.find_elements(By.TAG_NAME, "td")[3].text for row in event_rows(driver)}
+    for expected in ["ITEM.ERROR", "TRANSACTIONS.DEFAULT_UPDATE", "accountAdded", "mfaUpdated", "AUTH.AUTOMATICALLY_VERIFIED"]:
+        assert expected in types, f"{expected} is listed"
+    assert all("backend: dead" in row.find_elements(By.TAG_NAME, "td")[5].text for row in event_rows(driver))
+    # Filter: LedgerSync only (4 fixtures + 1 markup webhook).
+    Select(driver.find_element(By.ID, "filter-provider")).select_by_visible_text("ledgersync")
+    driver.find_element(By.ID, "filter-apply").click()
+    wait_until(driver, lambda d: len(event_rows(d)) == 5, "5 LedgerSync events")
+    assert all(row.find_elements(By.TAG_NAME, "td")[2].text == "ledgersync" for row in event_rows(driver))
+    remember(suite, driver)
+    # A type pattern across providers.
+    driver.find_element(By.ID, "filter-reset").click()
+    wait_until(driver, lambda d: len(event_rows(d)) == context["total"], "every event again")
+    driver.find_element(By.ID, "filter-type").send_keys("ITEM.*")
+    driver.find_element(By.ID, "filter-apply").click()
+    wait_until(driver, lambda d: len(event_rows(d)) == 8, "8 ITEM.* events (4 Plaid, 4 LinkMoney)")
+    # Pages of 25.
+    driver.find_element(By.ID, "filter-reset").click()
+    wait_until(driver, lambda d: len(event_rows(d)) == context["total"], "every event again")
+    Select(driver.find_element(By.ID, "filter-limit")).select_by_visible_text("25")
+    driver.find_element(By.ID, "filter-apply").click()
+    wait_until(driver, lambda d: len(event_rows(d)) == 25, "a first page of 25")
+    newest = event_rows(driver)[0].get_attribute("data-row")
+    driver.find_element(By.ID, "events-older").click()
+    wait_until(driver, lambda d: len(event_rows(d)) == context["total"] - 25, "the second page")
+    assert driver.find_element(By.ID, "events-older").get_attribute("disabled") is not None
+    driver.find_element(By.ID, "events-newer").click()
+    wait_until(driver, lambda d: len(event_rows(d)) == 25 and event_rows(d)[0].get_attribute("data-row") == newest, "back on the first page")
+    remember(suite, driver)
+
+
+def open_event(driver, base, event_type, provider):
+    driver.get(base + "/console#/events?provider=" + provider + "&event_type=" + urllib.parse.quote(event_type, safe=""))
+    wait_until(driver, lambda d: len(event_rows(d)) > 0, "events listed")
+    for row in event_rows(driver):
+        if row.find_elements(By.TAG_NAME, "td")[3].text == event_type:
+            row.find_elements(By.TAG_NAME, "td")[1].click()
+            break
+    else:
+        raise AssertionError(f"no {event_type} row")
+    wait_until(driver, lambda d: visible(d, "view-event") and d.find_element(By.ID, "event-body-pretty").text, "the event's body")
+
+
+def one_event(suite, driver, context):
+    open_event(driver, context["base"], "ITEM.ERROR", "plaid")
+    remember(suite, driver)
+    raw = open(os.path.join(ROOT, "Fixtures", "plaid", "ITEM.ERROR.json"), encoding="utf-8").read()
+    pretty = driver.find_element(By.ID, "event-body-pretty").text
+    assert '"webhook_code": "ERROR"' in pretty, pretty[:200]
+    driver.find_element(By.ID, "body-tab-raw").click()
+    wait_until(driver, lambda d: visible(d, "event-body-raw"), "the raw body")
+    shown = driver.execute_script("return document.getElementById('event-body-raw').textContent")
+    assert shown == raw, "the raw tab shows the body byte for byte"
+    facts = driver.find_element(By.ID, "event-facts").text
+    assert "sha256:" in facts and "ITEM.ERROR" in facts
+    assert "request_body_sha256" in driver.find_element(By.ID, "event-claims").text
+    headers = driver.find_element(By.ID, "event-headers").text
+    assert "Plaid-Verification" in headers, headers
+    delivery = driver.find_element(By.CSS_SELECTOR, "#event-deliveries .delivery")
+    assert delivery.get_attribute("data-status") == "dead"
+    attempts = delivery.find_elements(By.CSS_SELECTOR, "table.attempts tbody tr")
+    assert len(attempts) >= 2 and "500" in attempts[0].text and "ms" in attempts[0].text, [a.text for a in attempts]
+    driver.find_element(By.ID, "body-tab-pretty").click()
+
+
+def markup_is_text(suite, driver, context):
+    driver.get(context["base"] + "/console#/events")
+    wait_until(driver, lambda d: len(event_rows(d)) == context["total"], "every event")
+    texts = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#events-table td")]
+    assert '<img src=x onerror="window.__pwned=1">.<script>window.__pwned=2</script>' in texts, "the Plaid type as text"
+    assert "<script>window.__pwned=6</script>" in texts, "the LedgerSync type as text"
+    assert "<img src=x onerror=window.__pwned=5>" in texts, "the LedgerSync id as text"
+    assert not driver.find_elements(By.CSS_SELECTOR, "main img, main b, #events-table script")
+    assert len(driver.find_elements(By.TAG_NAME, "script")) == 7, "only the console's own seven scripts"
+    open_event(driver, context["base"], "<script>window.__pwned=6</script>", "ledgersync")
+    body = driver.execute_script("return document.getElementById('event-body-raw').textContent")
+    assert "</pre><script>window.__pwned=4</script>" in body
+    assert "</pre><script>window.__pwned=4</script>" in driver.find_element(By.ID, "event-body-pretty").text
+    assert "<img src=x onerror=window.__pwned=7>" in driver.find_element(By.ID, "event-headers").text
+    assert not driver.find_elements(By.CSS_SELECTOR, "main img, main script, #event-body-pretty *, #event-headers td *")
+    time.sleep(1)
+    assert pwned(driver) is None, f"window.__pwned = {pwned(driver)}"
+    remember(suite, driver)
+
+
+def dead_rows(driver):
+    return driver.find_elements(By.CSS_SELECTOR, "#dead-table tbody tr")
+
+
+def confirm(driver, accept):
+    wait_until(driver, lambda d: d.find_element(By.ID, "confirm").is_displayed(), "the confirmation")
+    driver.find_element(By.ID, "confirm-ok" if accept else "confirm-cancel").click()
+    wait_until(driver, lambda d: not d.find_element(By.ID, "confirm").is_displayed(), "the confirmation closed")
+
+
+def redeliver_one(suite, driver, context):
+    driver.get(context["base"] + "/console#/dead")
+    wait_until(driver, lambda d: len(dead_rows(d)) == context["total"], f"{context['total']} dead deliveries")
+    remember(suite, driver)
+    driver.execute_script("window.__sameDocument = true;")
+    row = dead_rows(driver)[0]
+    delivery = row.get_attribute("data-delivery")
+    row.find_element(By.TAG_NAME, "button").click()
+    confirm(driver, accept=False)
+    time.sleep(0.5)
+    assert dead_rows(driver)[0].get_attribute("data-status") == "dead", "cancelled: nothing changed"
+    dead_rows(driver)[0].find_element(By.TAG_NAME, "button").click()
+    confirm(driver, accept=True)
+    selector = f'#dead-table tr[data-delivery="{delivery}"]'
+    wait_until(driver, lambda d: d.find_element(By.CSS_SELECTOR, selector).get_attribute("data-status") == "delivered",
+               "the row turns delivered without a reload")
+    assert driver.find_element(By.CSS_SELECTOR, selector + " td.state").text == "delivered"
+    assert "1 delivered" in driver.find_element(By.ID, "dead-result").text
+    assert driver.execute_script("return window.__sameDocument === true"), "the page was not reloaded"
+    remember(suite, driver)
+
+
+def redeliver_all(suite, driver, context, gate):
+    Select(driver.find_element(By.ID, "dead-handler")).select_by_visible_text("backend")
+    wait_until(driver, lambda d: len(dead_rows(d)) == context["total"] - 1, "the remaining dead deliveries")
+    button = driver.find_element(By.ID, "dead-redeliver-all")
+    assert button.text == "Redeliver all of backend", button.text
+    button.click()
+    confirm(driver, accept=False)
+    time.sleep(0.5)
+    assert gate.stats()["deliveries"]["dead"] == context["total"] - 1, "cancelled: nothing redelivered"
+    button.click()
+    confirm(driver, accept=True)
+    remaining = context["total"] - 1
+    try:
+        wait_until(driver, lambda d: f"{remaining} delivered, 0 waiting, 0 dead again" in d.find_element(By.ID, "dead-result").text,
+                   "every row delivered", seconds=40)
+    except AssertionError as error:
+        states = [row.get_attribute("data-status") for row in dead_rows(driver)]
+        raise AssertionError(f"{error}; result {driver.find_element(By.ID, 'dead-result').text!r}; "
+                             f"error {driver.find_element(By.ID, 'dead-error').text!r}; rows {states}") from None
+    assert all(row.get_attribute("data-status") == "delivered" for row in dead_rows(driver))
+    assert gate.stats()["deliveries"]["dead"] == 0
+    driver.find_element(By.ID, "dead-refresh").click()
+    wait_until(driver, lambda d: visible(d, "dead-empty"), "no dead delivery left")
+    remember(suite, driver)
+
+
+def screenshots(suite, driver, context, gate):
+    """40 s of mixed traffic (accepted, duplicates, unknown kids) so the charts have something to show."""
+    driver.get(context["base"] + "/console#/overview")
+    wait_until(driver, lambda d: provider_row(d, "plaid") is not None, "the overview")
+    stop = threading.Event()
+
+    def traffic():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            body = json.dumps({"webhook_type": "TRANSACTIONS", "webhook_code": "DEFAULT_UPDATE", "item_id": f"item-{n}"}).encode()
+            post_webhook(gate.public_port, "plaid", body, {})
+            if n % 3 == 0:
+                post_webhook(gate.public_port, "plaid", body, {})  # a duplicate
+            if n % 5 == 0:
+                post_webhook(gate.public_port, "linkmoney", body, {}, kid="rotated-away")
+            time.sleep(0.15 + 0.1 * (1 + math.sin(n / 15)))
+
+    worker = threading.Thread(target=traffic, daemon=True)
+    worker.start()
+    time.sleep(40)
+    stop.set()
+    worker.join(timeout=10)
+    time.sleep(2.5)
+    driver.save_screenshot(os.path.join(suite.args.screenshots, "console-overview.png"))
+    open_event(driver, context["base"], "ITEM.ERROR", "plaid")
+    wait_until(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#event-deliveries .delivery").get_attribute("data-status") == "delivered",
+               "the redelivered event")
+    driver.set_window_size(1360, 1300)
+    driver.save_screenshot(os.path.join(suite.args.screenshots, "console-event.png"))
+    driver.set_window_size(1360, 1000)
+
+
+def refused_token(suite, driver, base):
+    driver.execute_script("sessionStorage.setItem('hookgate.console.token', 'a-token-the-gate-does-not-know');")
+    driver.get(base + "/console#/events")
+    wait_until(driver, lambda d: visible(d, "view-signin"), "the sign-in form after a 401")
+    assert driver.execute_script("return sessionStorage.getItem('hookgate.console.token')") is None
+    field = driver.find_element(By.ID, "signin-token")
+    field.send_keys(TOKEN)
+    driver.find_element(By.ID, "signin-submit").click()
+    wait_until(driver, lambda d: visible(d, "view-events"), "the events again after signing in")
+    remember(suite, driver)
+    driver.find_element(By.ID, "sign-out").click()
+    wait_until(driver, lambda d: visible(d, "view-signin"), "the sign-in form after signing out")
+    assert driver.execute_script("return sessionStorage.length") == 0
+    remember(suite, driver)
+
+
+def token_stays_secret(suite, driver, gate):
+    for url in suite.urls + [driver.current_url]:
+        assert TOKEN not in url and "token=" not in url, url
+    assert driver.execute_script("return document.cookie") == ""
+    log = gate.log_text()
+    assert log.strip(), "the gate wrote a log"
+    assert TOKEN not in log, "the token is in the gate's log"
+
+
+def no_token(driver, gate):
+    base = f"http://127.0.0.1:{gate.admin_port}"
+    with urllib.request.urlopen(base + "/stats", timeout=5) as answer:
+        assert answer.status == 200
+    driver.get(base + "/console")
+    wait_until(driver, lambda d: visible(d, "view-overview") and visible(d, "nav"), "the overview without a sign-in")
+    assert not visible(driver, "sign-out") and not visible(driver, "view-signin")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "hookgate"))
+    parser.add_argument("--screenshots", metavar="DIR", help="save console-overview.png and console-event.png here")
+    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the gates' temporary folders (database, log)")
+    parser.add_argument("--no-token", action="store_true", help="run the gate without admin.token (no sign-in checks)")
+    args = parser.parse_args()
+    if args.screenshots:
+        os.makedirs(args.screenshots, exist_ok=True)
+    sys.exit(run(args))
+
+
+if __name__ == "__main__":
+    main()

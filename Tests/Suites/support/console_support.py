@@ -1,0 +1,235 @@
+"""Helpers of Tests/Suites/console_browser.py: a gate process, a handler that fails on
+demand, and webhooks signed with the development key (independently of HookGate's signer)."""
+
+import base64
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+DEV_KEY = serialization.load_pem_private_key(open(os.path.join(ROOT, "Keys", "dev-private.pem"), "rb").read(), None)
+DEV_JWKS = os.path.join(ROOT, "Keys", "dev.jwks.json")
+KID = "hookgate-dev-1"
+HEADERS = {"plaid": "Plaid-Verification", "linkmoney": "Webhook-Verification", "ledgersync": "Webhook-Verification"}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign(body: bytes, kid: str = KID) -> str:
+    """An ES256 compact JWS over {iat, request_body_sha256}, the signature raw R||S."""
+    header = b64url(json.dumps({"alg": "ES256", "kid": kid, "typ": "JWT"}, separators=(",", ":")).encode())
+    claims = {"iat": int(time.time()), "request_body_sha256": hashlib.sha256(body).hexdigest()}
+    payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
+    r, s = utils.decode_dss_signature(DEV_KEY.sign(f"{header}.{payload}".encode(), ec.ECDSA(hashes.SHA256())))
+    return f"{header}.{payload}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+def post_webhook(port, provider, body, headers, kid=KID):
+    """POSTs a signed webhook; returns (status, answer text)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        sent = {"Content-Type": "application/json", HEADERS[provider]: sign(body, kid)}
+        sent.update(headers)
+        connection.request("POST", f"/webhooks/{provider}", body=body, headers=sent)
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def markup_webhooks():
+    """(provider, body, headers) of webhooks whose type, id, body and Content-Type carry markup."""
+    content_type = {"Content-Type": "application/json; note=<img src=x onerror=window.__pwned=7>"}
+    plaid = {
+        "webhook_type": '<img src=x onerror="window.__pwned=1">',
+        "webhook_code": "<script>window.__pwned=2</script>",
+        "item_id": "<b>item</b><img src=x onerror=window.__pwned=3>",
+        "error": {"error_message": "</pre><script>window.__pwned=4</script>"},
+        "environment": "sandbox",
+    }
+    ledgersync = {
+        "eventId": "<img src=x onerror=window.__pwned=5>",
+        "eventType": "<script>window.__pwned=6</script>",
+        "data": {"note": "</pre><script>window.__pwned=4</script>", "html": "<iframe src=javascript:window.__pwned=8>"},
+    }
+    return [
+        ("plaid", json.dumps(plaid, indent=2).encode(), content_type),
+        ("ledgersync", json.dumps(ledgersync, indent=2).encode(), content_type),
+    ]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sink:
+    """A handler on loopback answering `status` (settable) to every POST."""
+
+    def __init__(self):
+        sink = self
+        self.status = 500
+        self.received = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the gate's connection pool expects
+
+            def do_POST(self):  # noqa: N802 - the http.server API
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                sink.received += 1
+                self.send_response(sink.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            # The gate opens many connections at once; the default backlog of 5 drops some of them.
+            request_queue_size = 256
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Gate:
+    """`hookgate serve` on free loopback ports, a temporary database, one HTTP handler."""
+
+    def __init__(self, binary, directory, handler_url, token):
+        self.binary = os.path.abspath(binary)
+        self.directory = directory
+        self.token = token
+        self.public_port = free_port()
+        self.admin_port = free_port()
+        self.process = None
+        self.log_path = os.path.join(directory, "gate.log")
+        token_line = "  token: ${HOOKGATE_CONSOLE_TEST_TOKEN}\n" if token else ""
+        self.config = os.path.join(directory, "hookgate.yaml")
+        with open(self.config, "w") as config:
+            config.write(f"""server:
+  host: 127.0.0.1
+  port: {self.public_port}
+admin:
+  host: 127.0.0.1
+  port: {self.admin_port}
+{token_line}database:
+  path: {os.path.join(directory, "hookgate.sqlite")}
+  durability: normal
+providers:
+  plaid:
+    path: /webhooks/plaid
+    keys_file: {DEV_JWKS}
+  linkmoney:
+    path: /webhooks/linkmoney
+    keys_file: {DEV_JWKS}
+  ledgersync:
+    path: /webhooks/ledgersync
+    verification: jwt
+    keys_file: {DEV_JWKS}
+delivery:
+  initial_backoff: 0.05
+  max_backoff: 0.1
+  give_up_after: 0.5
+handlers:
+  - name: backend
+    match: ["*"]
+    http:
+      url: {handler_url}
+      timeout: 5
+""")
+
+    def environment(self):
+        environment = dict(os.environ)
+        if self.token:
+            environment["HOOKGATE_CONSOLE_TEST_TOKEN"] = self.token
+        return environment
+
+    def start(self):
+        log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--config", self.config, "--log-level", "info"],
+            stdout=log, stderr=subprocess.STDOUT, env=self.environment(), cwd=self.directory)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the gate exited with {self.process.returncode}: {self.log_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/readyz", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the gate did not become ready within 30 s")
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    def stats(self):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.admin_port}/stats")
+        if self.token:
+            request.add_header("Authorization", "Bearer " + self.token)
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.loads(answer.read())
+
+    def wait_stats(self, predicate, what, seconds):
+        deadline = time.time() + seconds
+        last = None
+        while time.time() < deadline:
+            last = self.stats()
+            if predicate(last):
+                return last
+            time.sleep(0.2)
+        raise AssertionError(f"timed out after {seconds} s waiting for {what}; deliveries {last and last['deliveries']}")
+
+    def replay(self, path):
+        """Replays a folder of bodies with `hookgate replay`; returns how many were accepted."""
+        result = subprocess.run(
+            [self.binary, "replay", path, "--to", f"http://127.0.0.1:{self.public_port}"],
+            capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"replay failed ({result.returncode}): {result.stdout} {result.stderr}")
+        for line in result.stdout.splitlines():
+            words = line.split()
+            if words[:1] == ["total"]:
+                return int(words[-1])
+        raise RuntimeError(f"no total in the replay's output: {result.stdout}")
+
+    def log_text(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as log:
+                return log.read()
+        except OSError:
+            return ""
+
+    def log_tail(self, lines=20):
+        return self.log_text().splitlines()[-lines:]
