@@ -71,6 +71,7 @@
                 HG.el("td", { class: "wrap" }, rejections),
                 HG.el("td", { class: "num" }, HG.formatNumber(rate(current, previous, pick("received")), 1)),
                 HG.el("td", { class: "num" }, HG.formatNumber(rate(current, previous, pick("accepted")), 1)),
+                HG.el("td", { class: "num" }, HG.formatNumber(rate(current, previous, pick("duplicates")), 1)),
                 HG.el("td", { class: "num" }, HG.formatNumber(rate(current, previous, pick("rejected")), 1)));
             body.appendChild(row);
         }
