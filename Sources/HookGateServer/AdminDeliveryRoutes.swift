@@ -7,6 +7,8 @@ import Hummingbird
 /// - `GET /deliveries?status=&provider=&handler=&limit=`: deliveries, newest first (`limit` 100 by default, at most 1000).
 /// - `POST /deliveries/{id}/redeliver`: make one delivery due now (404 when unknown, 409 while it is in flight).
 ///
+/// Bad parameters are ``AdminError``s: `400 {"error":"..."}`.
+///
 /// `POST /deliveries/redeliver-dead[?handler=]` stays in ``AdminEventRoutes``.
 struct AdminDeliveryRoutes: Sendable {
     let store: SQLiteEventStore
@@ -17,25 +19,21 @@ struct AdminDeliveryRoutes: Sendable {
         let dispatcher = self.dispatcher
         router.get("/deliveries") { request, _ -> Response in
             let query = AdminQuery(request)
-            do {
-                let deliveries = try await store.deliveries(
-                    status: try query.status(), provider: try query.provider(), handler: try query.text("handler"),
-                    limit: try query.limit(fallback: 100))
-                return AdminEventRoutes.json(["deliveries": deliveries])
-            } catch let invalid as AdminQuery.Invalid {
-                return AdminEventRoutes.problem(.badRequest, invalid.message)
-            }
+            let deliveries = try await store.deliveries(
+                status: try query.status(), provider: try query.provider(), handler: try query.text("handler"),
+                limit: try query.limit(fallback: 100))
+            return AdminEventRoutes.json(["deliveries": deliveries])
         }
         router.post("/deliveries/{id}/redeliver") { _, context -> Response in
             let reference = context.parameters.get("id") ?? ""
             guard let id = Int64(reference), id > 0 else {
-                return AdminEventRoutes.problem(.badRequest, "a delivery id is a positive whole number")
+                throw AdminError(.badRequest, "a delivery id is a positive whole number")
             }
             switch try await store.redeliver(deliveryID: id) {
             case .notFound:
-                return AdminEventRoutes.problem(.notFound, "no delivery \(id)")
+                throw AdminError(.notFound, "no delivery \(id)")
             case .inFlight:
-                return AdminEventRoutes.problem(.conflict, "delivery \(id) is being attempted; try again when the attempt ends")
+                throw AdminError(.conflict, "delivery \(id) is being attempted; try again when the attempt ends")
             case .queued:
                 dispatcher.notify()
                 return AdminEventRoutes.json(["redelivering": 1])

@@ -73,23 +73,19 @@ public struct AdminEventRoutes: Sendable {
         let dispatcher = self.dispatcher
         router.get("/events") { request, _ -> Response in
             let query = AdminQuery(request)
-            do {
-                let limit = try query.limit(fallback: 50)
-                let (since, until) = try query.timeRange()
-                var events = try await store.eventSummaries(
-                    status: try query.status(), provider: try query.provider(), handler: try query.text("handler"),
-                    eventType: try query.text("event_type"), since: since, until: until,
-                    before: try query.integer("before", in: 1...Int64.max, meaning: "a row id (a positive whole number)"), limit: limit + 1)
-                let more = events.count > limit
-                events = Array(events.prefix(limit))
-                return AdminEventRoutes.json(EventPage(events: events, nextBefore: more ? events.last?.id : nil))
-            } catch let invalid as AdminQuery.Invalid {
-                return AdminEventRoutes.problem(.badRequest, invalid.message)
-            }
+            let limit = try query.limit(fallback: 50)
+            let (since, until) = try query.timeRange()
+            var events = try await store.eventSummaries(
+                status: try query.status(), provider: try query.provider(), handler: try query.text("handler"),
+                eventType: try query.text("event_type"), since: since, until: until,
+                before: try query.integer("before", in: 1...Int64.max, meaning: "a row id (a positive whole number)"), limit: limit + 1)
+            let more = events.count > limit
+            events = Array(events.prefix(limit))
+            return AdminEventRoutes.json(EventPage(events: events, nextBefore: more ? events.last?.id : nil))
         }
         router.get("/events/{id}") { request, context -> Response in
             let reference = context.parameters.get("id") ?? ""
-            let provider = request.uri.queryParameters["provider"].flatMap { Provider(rawValue: String($0)) }
+            let provider = try AdminQuery(request).provider()
             let found = try await store.resolveEvents(reference, provider: provider)
             guard found.count == 1 else {
                 return found.isEmpty
@@ -100,17 +96,17 @@ public struct AdminEventRoutes: Sendable {
         }
         router.post("/events/{id}/redeliver") { request, context -> Response in
             let reference = context.parameters.get("id") ?? ""
-            let provider = request.uri.queryParameters["provider"].flatMap { Provider(rawValue: String($0)) }
+            let provider = try AdminQuery(request).provider()
             let found = try await store.resolveEvents(reference, provider: provider)
             guard found.count == 1 else {
                 return found.isEmpty ? AdminEventRoutes.problem(.notFound, "no event \(reference)") : AdminEventRoutes.problem(.conflict, "ambiguous event id; add ?provider=")
             }
-            let count = try await store.redeliver(eventRow: found[0].id, handler: request.uri.queryParameters["handler"].map(String.init))
+            let count = try await store.redeliver(eventRow: found[0].id, handler: try AdminQuery(request).text("handler"))
             dispatcher.notify()
             return AdminEventRoutes.json(["redelivering": count])
         }
         router.post("/deliveries/redeliver-dead") { request, _ -> Response in
-            let count = try await store.redeliverDead(handler: request.uri.queryParameters["handler"].map(String.init))
+            let count = try await store.redeliverDead(handler: try AdminQuery(request).text("handler"))
             dispatcher.notify()
             return AdminEventRoutes.json(["redelivering": count])
         }
