@@ -60,16 +60,19 @@ public struct AdminEventRoutes: Sendable {
             body: text, bodyBase64: text == nil ? Data(event.body).base64EncodedString() : nil, claims: event.claims, deliveries: deliveries)
     }
 
-    static let statuses = ["pending", "retrying", "in_flight", "delivered", "dead"]
 
     func add(to router: Router<GateRequestContext>) {
         let store = self.store
         let dispatcher = self.dispatcher
         router.get("/events") { request, _ -> Response in
             let query = request.uri.queryParameters
-            let status = query["status"].map(String.init)
-            if let status, !AdminEventRoutes.statuses.contains(status) {
-                return AdminEventRoutes.problem(.badRequest, "status must be one of \(AdminEventRoutes.statuses.joined(separator: ", "))")
+            var status: DeliveryStatus?
+            if let name = query["status"] {
+                guard let value = DeliveryStatus(rawValue: String(name)) else {
+                    let names = DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                    return AdminEventRoutes.problem(.badRequest, "status must be one of \(names)")
+                }
+                status = value
             }
             var provider: Provider?
             if let name = query["provider"] {

@@ -7,7 +7,7 @@ public struct EventSummary: Sendable, Codable, Equatable {
     public struct Delivery: Sendable, Codable, Equatable {
         public var id: Int64
         public var handler: String
-        public var status: String
+        public var status: DeliveryStatus
         public var attempts: Int
     }
 
@@ -23,7 +23,9 @@ public struct EventSummary: Sendable, Codable, Equatable {
 extension SQLiteEventStore {
     /// Events, newest first; with `status` and/or `handler`, only events having a
     /// delivery in that state (to that handler).
-    public func eventSummaries(status: String? = nil, provider: Provider? = nil, handler: String? = nil, limit: Int = 50) async throws -> [EventSummary] {
+    public func eventSummaries(
+        status: DeliveryStatus? = nil, provider: Provider? = nil, handler: String? = nil, limit: Int = 50
+    ) async throws -> [EventSummary] {
         try await pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []

@@ -153,7 +153,7 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
                 let outbox = try db.cachedStatement(
                     sql: """
                         INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at)
-                        VALUES (?, ?, 'pending', 0, ?, ?, ?, ?)
+                        VALUES (?, ?, ?, 0, ?, ?, ?, ?)
                         """)
                 var outcomes: [StoreOutcome] = []
                 outcomes.reserveCapacity(events.count)
@@ -168,7 +168,9 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
                     guard accepted else { continue }
                     let row = db.lastInsertedRowID
                     for delivery in event.deliveries {
-                        try outbox.execute(arguments: [row, delivery.handler, event.receivedAt, delivery.orderKey, event.receivedAt, event.receivedAt])
+                        try outbox.execute(arguments: [
+                            row, delivery.handler, DeliveryStatus.pending, event.receivedAt, delivery.orderKey, event.receivedAt, event.receivedAt,
+                        ])
                     }
                 }
                 return outcomes

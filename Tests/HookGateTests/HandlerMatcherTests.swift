@@ -34,7 +34,8 @@ import Testing
 
     @Test func orderKeyFollowsADottedPath() throws {
         let body = try Self.json(#"{"payload":{"account":{"id":"acc-9"}}}"#)
-        #expect(matcher.deliveries(provider: .ledgersync, type: "accountAdded", json: body).last == PlannedDelivery(handler: "accounts", orderKey: "acc-9"))
+        let planned = matcher.deliveries(provider: .ledgersync, type: "accountAdded", json: body)
+        #expect(planned.last == PlannedDelivery(handler: "accounts", orderKey: "acc-9"))
     }
 
     @Test func orderKeyOfAbsentNullAndNonStringValues() throws {
