@@ -1,8 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Crypto comes from the system OpenSSL only: no swift-crypto, no BoringSSL (so no
-// swift-nio-ssl and therefore no AsyncHTTPClient in the product), no jwt-kit.
+// Webhook cryptography (JOSE: ES256, SHA-256, constant-time compares, HMAC of forwards)
+// comes from the system OpenSSL only: JOSE depends on COpenSSL and nothing else (no
+// swift-crypto, no BoringSSL, no jwt-kit). Transport libraries may bring their own TLS:
+// AsyncHTTPClient uses swift-nio-ssl for https key endpoints.
 let package = Package(
     name: "HookGate",
     platforms: [.macOS(.v14)],
@@ -23,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -40,6 +43,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "HookGateHTTPClient",
+            dependencies: [
+                "HookGateCore",
+                "JOSE",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "HookGateStore",
             dependencies: [
                 "HookGateCore",
@@ -53,6 +66,7 @@ let package = Package(
                 "HookGateCore",
                 "HookGateStore",
                 "HookGateDispatch",
+                "HookGateHTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,12 +78,14 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            ]
+            ],
+            resources: [.embedInCode("Resources/openapi.json")]
         ),
         .target(
             name: "HookGateDispatch",
             dependencies: [
                 "HookGateCore",
+                "HookGateHTTPClient",
                 "HookGateStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

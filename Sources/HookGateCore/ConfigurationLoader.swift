@@ -214,9 +214,22 @@ public struct ConfigurationLoader: Sendable {
                     configuration.server.maxConnections = connections
                 }
             }
-            if let admin = mapping(top["admin"], "admin", allowed: ["host", "port"]) {
+            if let admin = mapping(top["admin"], "admin", allowed: ["host", "port", "token"]) {
                 if let host = host(admin["host"], "admin.host") { configuration.admin.host = host }
                 if let port = int(admin["port"], "admin.port", range: 0...65535) { configuration.admin.port = port }
+                if let token = string(admin["token"], "admin.token") {
+                    let minimum = GateConfiguration.Admin.minimumTokenBytes
+                    if token.utf8.count < minimum {
+                        problem("admin.token", "must be at least \(minimum) bytes (use ${ENV} and a random value, e.g. openssl rand -hex 32)")
+                    } else if !token.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) {
+                        problem("admin.token", "must be printable ASCII without spaces (it travels in an Authorization header)")
+                    } else {
+                        configuration.admin.token = token
+                    }
+                }
+            }
+            if !configuration.admin.isLoopback, configuration.admin.token == nil, !problems.contains(where: { $0.path == "admin.token" }) {
+                problem("admin.token", "is required when admin.host (\(configuration.admin.host)) is not a loopback address: event bodies are financial data")
             }
             if configuration.admin.port != 0, configuration.admin.port == configuration.server.port, configuration.admin.host == configuration.server.host {
                 problem("admin.port", "the admin listener must not share the public listener's address")

@@ -16,11 +16,24 @@ public struct GateConfiguration: Sendable {
         public init() {}
     }
 
-    /// The admin listener: health, stats, metrics.
+    /// The admin listener: health, stats, metrics, events, the console.
     public struct Admin: Sendable {
         public var host: String = "127.0.0.1"
         public var port: Int = 9091
+        /// The bearer token every admin route but `/healthz` and `/readyz` requires when set
+        /// (at least ``minimumTokenBytes``; required when ``host`` is not a loopback address).
+        public var token: String?
+        /// The shortest admin token accepted.
+        public static let minimumTokenBytes = 16
         public init() {}
+
+        /// Whether ``host`` names only this machine (`localhost`, 127.0.0.0/8, `::1`).
+        public var isLoopback: Bool {
+            let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+            if bare.lowercased() == "localhost" { return true }
+            guard let address = IPAddress(bare) else { return false }
+            return CIDR("127.0.0.0/8")!.contains(address) || CIDR("::1/128")!.contains(address)
+        }
     }
 
     /// How hard a commit is before the sender gets its 200.

@@ -1,7 +1,7 @@
 import Foundation
+import Synchronization
 import HookGateCore
 import HookGateStore
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,6 +11,17 @@ import Glibc
 /// variables in its environment. Exit status 0 is success. After `timeout` seconds
 /// the whole process group is killed (SIGKILL). Excerpts of standard output and
 /// error are recorded with the attempt.
+///
+/// **The whole body or nothing:** standard input is an unlinked temporary file that
+/// holds the entire body before the process is spawned; if it cannot be written in full,
+/// the command does not run and the attempt fails (and is retried). A handler never sees
+/// a partial or empty body because the gate stopped while feeding it.
+///
+/// **When the gate dies** (SIGKILL, power loss) during an attempt, the handler is not
+/// killed: it has its whole body and runs to its end, writing its output into unlinked
+/// files (no pipe to break). Its outcome is not recorded, so after the restart the
+/// delivery is resumed and the command runs again with `HOOKGATE_ATTEMPT` one higher
+/// (at-least-once): handlers must be idempotent by `HOOKGATE_DELIVERY_ID`/`HOOKGATE_EVENT_ID`.
 public struct ExecDeliverer: Deliverer {
     let command: [String]
     let timeout: Double
@@ -39,12 +50,26 @@ public struct ExecDeliverer: Deliverer {
 
     /// Runs the command synchronously (on a dedicated thread).
     static func run(command: [String], extraEnvironment: [String: String], input: [UInt8], timeout: Double) -> DeliveryOutcome {
-        var stdinPipe: [Int32] = [-1, -1]
-        var stdoutPipe: [Int32] = [-1, -1]
-        var stderrPipe: [Int32] = [-1, -1]
+        // Standard input: the whole body, written and rewound before the process exists.
+        let stdinFD: Int32
+        switch TemporaryFile.holding(input) {
+        case .success(let fd): stdinFD = fd
+        case .failure(let reason): return DeliveryOutcome(succeeded: false, excerpt: "not run: the body could not be staged for standard input: \(reason)")
+        }
+        defer { close(stdinFD) }
+        guard case .success(let stdoutFD) = TemporaryFile.holding([]), case .success(let stderrFD) = TemporaryFile.holding([]) else {
+            return DeliveryOutcome(succeeded: false, excerpt: "not run: cannot create files for its output: \(String(cString: strerror(errno)))")
+        }
+        defer {
+            close(stdoutFD)
+            close(stderrFD)
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrFD, 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -64,98 +89,35 @@ public struct ExecDeliverer: Deliverer {
         for (key, value) in extraEnvironment { environment[key] = value }
         let envStrings = environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
-        // Pipes are made close-on-exec and the child spawned under one lock, so no other
-        // concurrent spawn inherits this child's pipe ends (which would delay its EOF).
-        let spawned: Int32 = spawnLock.withLock { _ in
-            guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else { return errno }
-            for fd in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-            posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-            return withCStrings(command) { argv in
-                withCStrings(envStrings) { envp in
-                    posix_spawnp(&pid, command[0], &actions, &attributes, argv, envp)
-                }
+        // The descriptors are close-on-exec: only the dup2'ed copies reach the child.
+        let spawned = descriptorLock.withLock { _ in
+            withCStrings(command) { argv in
+                withCStrings(envStrings) { envp in posix_spawnp(&pid, command[0], &actions, &attributes, argv, envp) }
             }
         }
-        guard stdinPipe[0] >= 0, stdoutPipe[0] >= 0, stderrPipe[0] >= 0 else {
-            for fd in stdinPipe + stdoutPipe + stderrPipe where fd >= 0 { close(fd) }
-            return DeliveryOutcome(succeeded: false, excerpt: "pipe failed: \(String(cString: strerror(spawned)))")
-        }
-        close(stdinPipe[0])
-        close(stdoutPipe[1])
-        close(stderrPipe[1])
         guard spawned == 0 else {
-            close(stdinPipe[1])
-            close(stdoutPipe[0])
-            close(stderrPipe[0])
             return DeliveryOutcome(succeeded: false, excerpt: "cannot run \(command[0]): \(String(cString: strerror(spawned)))")
         }
 
-        let deadline = Date().addingTimeInterval(timeout)
-        var stdout: [UInt8] = []
-        var stderr: [UInt8] = []
-        var written = 0
-        var inputFD: Int32 = stdinPipe[1]
-        _ = fcntl(inputFD, F_SETFL, fcntl(inputFD, F_GETFL) | O_NONBLOCK)
-        var outFD: Int32 = stdoutPipe[0]
-        var errFD: Int32 = stderrPipe[0]
-        if input.isEmpty {
-            close(inputFD)
-            inputFD = -1
-        }
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
+        var status: Int32 = 0
         var timedOut = false
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while inputFD >= 0 || outFD >= 0 || errFD >= 0 {
-            let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 {
+        var pause: UInt32 = 500
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { break }
+            if result < 0 && errno != EINTR {
+                return DeliveryOutcome(succeeded: false, excerpt: "cannot wait for \(command[0]) (pid \(pid)): \(String(cString: strerror(errno)))")
+            }
+            if ContinuousClock.now >= deadline {
                 timedOut = true
                 break
             }
-            var fds = [
-                pollfd(fd: inputFD, events: Int16(POLLOUT), revents: 0), pollfd(fd: outFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: errFD, events: Int16(POLLIN), revents: 0),
-            ]
-            let ready = poll(&fds, 3, Int32(min(remaining * 1000, 1000)) + 1)
-            if ready < 0 && errno != EINTR { break }
-            if inputFD >= 0, fds[0].revents != 0 {
-                let count = input[written...].withUnsafeBytes { write(inputFD, $0.baseAddress, $0.count) }
-                if count > 0 { written += count }
-                if count < 0 && errno != EAGAIN || written >= input.count {
-                    close(inputFD)
-                    inputFD = -1
-                }
-            }
-            for (index, target) in [(1, 0), (2, 1)] where fds[index].revents != 0 {
-                let fd = target == 0 ? outFD : errFD
-                let count = read(fd, &buffer, buffer.count)
-                if count > 0 {
-                    if target == 0 {
-                        if stdout.count < DeliveryOutcome.maxExcerpt { stdout += buffer[0..<min(count, DeliveryOutcome.maxExcerpt - stdout.count)] }
-                    } else if stderr.count < DeliveryOutcome.maxExcerpt {
-                        stderr += buffer[0..<min(count, DeliveryOutcome.maxExcerpt - stderr.count)]
-                    }
-                } else if count == 0 || errno != EINTR {
-                    close(fd)
-                    if target == 0 { outFD = -1 } else { errFD = -1 }
-                }
-            }
+            usleep(pause)
+            pause = min(pause * 2, 20_000)
         }
-        for fd in [inputFD, outFD, errFD] where fd >= 0 { close(fd) }
-        var status: Int32 = 0
-        if !timedOut {
-            // Output closed; wait for the exit within what is left of the timeout.
-            while true {
-                let result = waitpid(pid, &status, WNOHANG)
-                if result == pid { break }
-                if result < 0 && errno != EINTR { break }
-                if deadline.timeIntervalSinceNow <= 0 {
-                    timedOut = true
-                    break
-                }
-                usleep(2000)
-            }
-        }
+        let stdout = TemporaryFile.prefix(of: stdoutFD, count: DeliveryOutcome.maxExcerpt)
+        let stderr = TemporaryFile.prefix(of: stderrFD, count: DeliveryOutcome.maxExcerpt)
         if timedOut {
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
@@ -176,8 +138,6 @@ public struct ExecDeliverer: Deliverer {
         return text
     }
 }
-
-private let spawnLock = Mutex(())
 
 /// Calls `body` with a NULL-terminated C array of the strings.
 func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {

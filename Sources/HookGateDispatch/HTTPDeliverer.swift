@@ -1,12 +1,10 @@
 import Foundation
 import HookGateCore
+import HookGateHTTPClient
 import HookGateStore
 import JOSE
 import NIOCore
 import NIOHTTP1
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Delivers by `POST` to an HTTP handler: the body byte for byte with the sender's
 /// `Content-Type`, the contract's `Hookgate-*` headers, and, when the handler has a
@@ -65,7 +63,7 @@ public struct HTTPDeliverer: Deliverer {
         let excerpt: [UInt8]
         do {
             if secure {
-                (status, responseHeaders, excerpt) = try await viaURLSession(headers: headers, body: job.body)
+                (status, responseHeaders, excerpt) = try await viaTLS(headers: headers, body: job.body)
             } else {
                 let response = try await pool.execute(
                     host: host, port: port, method: .POST, path: path, headers: headers, body: job.body,
@@ -93,29 +91,11 @@ public struct HTTPDeliverer: Deliverer {
         return max(0, date.timeIntervalSinceNow)
     }
 
-    private func viaURLSession(headers: [(String, String)], body: [UInt8]) async throws -> (Int, [(String, String)], [UInt8]) {
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = Data(body)
-        let (data, response) = try await HTTPDeliverer.session.data(for: request, delegate: NoRedirects())
-        guard let http = response as? HTTPURLResponse else { throw HTTPConnectionPool.Failure(description: "no HTTP response") }
-        let fields = http.allHeaderFields.compactMap { key, value -> (String, String)? in
-            guard let name = key as? String else { return nil }
-            return (name, "\(value)")
-        }
-        return (http.statusCode, fields, Array(data.prefix(HTTPConnectionPool.excerptBytes)))
-    }
-
-    static let session = URLSession(configuration: .ephemeral)
-}
-
-/// Refuses every redirect: a handler that redirects has not accepted the event.
-final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
-        completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
+    /// https handlers go through AsyncHTTPClient (swift-nio-ssl); only an excerpt of the
+    /// answer is kept, and the whole exchange is bounded by the handler's `timeout`.
+    private func viaTLS(headers: [(String, String)], body: [UInt8]) async throws -> (Int, [(String, String)], [UInt8]) {
+        let answer = try await BoundedHTTPClient.shared.send(
+            .POST, url: url.absoluteString, headers: headers, body: body, limit: HTTPConnectionPool.excerptBytes, overflow: .discard, timeout: timeout)
+        return (answer.status, answer.headers, answer.body)
     }
 }

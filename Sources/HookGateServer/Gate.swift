@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HookGateCore
 import HookGateDispatch
+import HookGateHTTPClient
 import HookGateStore
 import Hummingbird
 import HummingbirdCore
@@ -85,7 +86,7 @@ public final class Gate: Sendable {
     }
 
     /// The public router: one `POST` route per provider (other methods get 405), nothing else.
-    func makePublicRouter() -> Router<GateRequestContext> {
+    public func makePublicRouter() -> Router<GateRequestContext> {
         let router = Router(context: GateRequestContext.self)
         let resolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
         for settings in configuration.providers {
@@ -105,18 +106,28 @@ public final class Gate: Sendable {
         return router
     }
 
-    /// The admin router: health and readiness (the monitoring issue adds stats and metrics).
-    func makeAdminRouter() -> Router<GateRequestContext> {
+    /// The admin router: health, readiness, stats, metrics and the event routes.
+    ///
+    /// With `admin.token` set, the authentication middleware is added before any route, so
+    /// every route, including any added later, needs the token unless the middleware names
+    /// it open (``AdminAuthenticationMiddleware/isOpen(_:)``).
+    public func makeAdminRouter() -> Router<GateRequestContext> {
         let router = Router(context: GateRequestContext.self)
+        if let token = configuration.admin.token {
+            router.add(middleware: AdminAuthenticationMiddleware(token: token))
+        }
         router.get("/healthz") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         router.get("/readyz") { [readiness, store] _, _ -> Response in
             var problems = readiness.problems()
-            if !(await store.isWritable()) { problems.append("store not writable") }
+            if let problem = await store.writeProblem() { problems.append(problem) }
             let ready = problems.isEmpty
             let body = ready ? #"{"status":"ready"}"# : "{\"status\":\"unready\",\"reasons\":[" + problems.map(JSONValue.quote).joined(separator: ",") + "]}"
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("/openapi.json") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: Gate.openAPIDocument)))
         }
         router.get("/stats") { [self] _, _ -> Response in
             let document = try await self.stats()
@@ -131,6 +142,9 @@ public final class Gate: Sendable {
         AdminEventRoutes(store: store, dispatcher: dispatcher).add(to: router)
         return router
     }
+
+    /// The OpenAPI 3.1 description of the admin API (`Sources/HookGateServer/Resources/openapi.json`, embedded).
+    public static var openAPIDocument: [UInt8] { PackageResources.openapi_json }
 
     /// The live figures of `/stats`.
     public func stats() async throws -> StatsDocument {

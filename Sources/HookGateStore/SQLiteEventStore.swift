@@ -27,6 +27,20 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
     let synchronous: String
     private let committer: GroupCommitter<Prepared, StoreOutcome>
     private let outboxListener: OutboxListener
+    private let lastCommitFailure: CommitHealth
+
+    /// Why the last event commit failed (cleared by the next one that succeeds).
+    struct CommitFailure: Sendable {
+        var reason: String
+        var diskFull: Bool
+    }
+
+    /// The last event commit's failure, shared with the committer's closure (for `/readyz`).
+    final class CommitHealth: Sendable {
+        private let failure = Mutex<CommitFailure?>(nil)
+
+        func withLock<T>(_ body: (inout CommitFailure?) -> T) -> T { failure.withLock { body(&$0) } }
+    }
 
     /// Calls `listener` after every commit that wrote outbox rows (the dispatcher's wake-up).
     public func onOutboxWrite(_ listener: @escaping @Sendable () -> Void) {
@@ -80,12 +94,17 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         synchronous = level
         let listener = OutboxListener()
         outboxListener = listener
+        let health = CommitHealth()
+        lastCommitFailure = health
         committer = GroupCommitter(maxBatch: SQLiteEventStore.maxBatch, maxQueued: maxQueued) { [logger] batch in
             let outcomes: [StoreOutcome]
             do {
                 outcomes = try await pool.write { db in try SQLiteEventStore.insert(batch, into: db) }
+                health.withLock { if $0 != nil { $0 = nil } }
             } catch {
                 logger.error("commit failed; \(batch.count) events not acknowledged", metadata: ["error": "\(error)"])
+                let diskFull = (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+                health.withLock { $0 = CommitFailure(reason: SQLiteEventStore.describe(error), diskFull: diskFull) }
                 throw error
             }
             if batch.contains(where: { !$0.event.deliveries.isEmpty }) { listener.fire() }
@@ -266,14 +285,48 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
-    /// Whether a write transaction can be started and committed now (for `/readyz`).
-    public func isWritable() async -> Bool {
+    /// Free bytes below which `/readyz` reports the disk as nearly full.
+    public static let readinessReserveBytes: Int64 = 1 << 20
+
+    /// Why the store cannot take events now, for `/readyz`; `nil` when it can.
+    ///
+    /// Reports, in this order: the last event commit's failure, until a commit succeeds
+    /// (a full disk is taken as mended once the database's filesystem has
+    /// ``readinessReserveBytes`` free again); a write transaction that cannot be committed;
+    /// and a filesystem with less than ``readinessReserveBytes`` free.
+    public func writeProblem() async -> String? {
+        let free = freeBytes()
+        if let failure = lastCommitFailure.withLock({ $0 }) {
+            if failure.diskFull, let free, free >= SQLiteEventStore.readinessReserveBytes {
+                lastCommitFailure.withLock { $0 = nil }
+            } else {
+                let space = free.map { ", \($0) bytes free" } ?? ""
+                return "store not writable: the last commit failed: \(failure.reason)\(space)"
+            }
+        }
         do {
             try await pool.write { db in try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS readiness (x); DELETE FROM readiness") }
-            return true
         } catch {
-            return false
+            return "store not writable: \(SQLiteEventStore.describe(error))"
         }
+        if let free, free < SQLiteEventStore.readinessReserveBytes {
+            return "disk nearly full: \(free) bytes free where the database is (reserve \(SQLiteEventStore.readinessReserveBytes))"
+        }
+        return nil
+    }
+
+    /// Bytes available to this process on the database's filesystem.
+    func freeBytes() -> Int64? {
+        var info = statvfs()
+        let directory = (path as NSString).deletingLastPathComponent
+        guard statvfs(directory.isEmpty ? "." : directory, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
+    /// A store error for a log line or `/readyz`: SQLite's message and code, without the SQL.
+    static func describe(_ error: any Error) -> String {
+        guard let database = error as? DatabaseError else { return "\(error)" }
+        return "\(database.message ?? "SQLite error") (SQLite code \(database.extendedResultCode.rawValue))"
     }
 
     // MARK: Keys

@@ -15,6 +15,9 @@ struct StatsCommand: AsyncParsableCommand {
     @Option(help: "The admin listener's base URL.")
     var admin: String = "http://127.0.0.1:9091"
 
+    @Option(help: "The admin token (admin.token). Default: the environment variable HOOKGATE_ADMIN_TOKEN.")
+    var token: String?
+
     @Flag(help: "Print the raw JSON document.")
     var json = false
 
@@ -28,12 +31,20 @@ struct StatsCommand: AsyncParsableCommand {
 
     func fetch() async throws -> (Data, StatsDocument) {
         let url = URL(string: admin)!.appendingPathComponent("stats")
+        var request = URLRequest(url: url)
+        if let token = token ?? ProcessInfo.processInfo.environment["HOOKGATE_ADMIN_TOKEN"], !token.isEmpty {
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.data(from: url)
+            (data, response) = try await URLSession.shared.data(for: request)
         } catch {
             FileHandle.standardError.write(Data("cannot reach \(url): \(error.localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
+        if (response as? HTTPURLResponse)?.statusCode == 401 {
+            FileHandle.standardError.write(Data("\(url) needs the admin token: pass --token or set HOOKGATE_ADMIN_TOKEN\n".utf8))
             throw ExitCode(1)
         }
         guard (response as? HTTPURLResponse)?.statusCode == 200, let document = try? StatsDocument.decode(data) else {

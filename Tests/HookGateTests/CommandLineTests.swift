@@ -24,15 +24,17 @@ import Testing
 
     /// Runs the binary on a thread of its own: waiting for a child blocks, and the
     /// cooperative pool must stay free for the gates under test in this process.
-    static func run(_ arguments: [String], in directory: URL? = nil) async throws -> Run {
-        try await RawHTTP.onThread { try runBlocking(arguments, in: directory) }
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) async throws -> Run {
+        try await RawHTTP.onThread { try runBlocking(arguments, in: directory, environment: environment) }
     }
 
-    static func runBlocking(_ arguments: [String], in directory: URL?) throws -> Run {
+    /// Runs the binary; `environment` is added to this process's environment.
+    static func runBlocking(_ arguments: [String], in directory: URL?, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -127,14 +129,16 @@ import Testing
     }
 }
 
-/// The product's crypto is the system OpenSSL and nothing else.
+/// Webhook cryptography is the system OpenSSL and nothing else: the binary links
+/// `libcrypto.so.3`, JOSE's verify and sign calls resolve to it, the `JOSE` target
+/// depends on `COpenSSL` alone, and the transport's BoringSSL (swift-nio-ssl, brought by
+/// AsyncHTTPClient for https key endpoints) is present only under its own prefixed names.
 @Suite struct LinkageTests {
-    @Test func binaryLinksSystemLibcryptoAndNoBoringSSL() async throws {
-        let binary = CommandLineTests.binary
-        let ldd = try await RawHTTP.onThread { () -> String in
+    static func output(_ executable: String, _ arguments: [String]) async throws -> String {
+        try await RawHTTP.onThread { () -> String in
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-            process.arguments = [binary.path]
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
             let pipe = Pipe()
             process.standardOutput = pipe
             try process.run()
@@ -142,10 +146,33 @@ import Testing
             process.waitUntilExit()
             return String(decoding: data, as: UTF8.self)
         }
+    }
+
+    @Test func joseRunsOnTheSystemLibcryptoOnly() async throws {
+        let binary = CommandLineTests.binary.path
+        let ldd = try await Self.output("/usr/bin/ldd", [binary])
         #expect(ldd.contains("libcrypto.so.3"), "\(ldd)")
-        let bytes = try Data(contentsOf: binary)
-        for marker in ["CNIOBoringSSL", "BoringSSL", "boringssl"] {
-            #expect(bytes.range(of: Data(marker.utf8)) == nil, "the binary contains \(marker)")
+        // The calls JOSE makes are undefined in the binary: the dynamic linker takes them from libcrypto.so.3.
+        let undefined = Set(try await Self.output("/usr/bin/nm", ["-D", "--undefined-only", binary]).split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) })
+        for symbol in ["EVP_PKEY_verify", "EVP_PKEY_verify_init", "EVP_PKEY_sign", "EVP_PKEY_public_check", "CRYPTO_memcmp", "SHA256"] {
+            #expect(undefined.contains { $0 == symbol || $0.hasPrefix(symbol + "@") }, "\(symbol) is not taken from the system libcrypto")
+        }
+        // No OpenSSL-named symbol is defined inside the binary (BoringSSL's are all CNIOBoringSSL_-prefixed).
+        let defined = try await Self.output("/usr/bin/nm", ["--defined-only", binary]).split(separator: "\n")
+        let clashes = defined.filter { line in
+            guard let name = line.split(separator: " ").last else { return false }
+            return name.hasPrefix("EVP_") || name.hasPrefix("ECDSA_") || name.hasPrefix("CRYPTO_memcmp") || name.hasPrefix("SHA256")
+        }
+        #expect(clashes.isEmpty, "\(clashes.prefix(5))")
+        // The JOSE target: COpenSSL its only dependency, and its sources import nothing else but Foundation.
+        let manifest = try String(contentsOf: Signer.repositoryRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        #expect(manifest.contains(#".target(name: "JOSE", dependencies: ["COpenSSL"])"#))
+        let sources = Signer.repositoryRoot.appendingPathComponent("Sources/JOSE")
+        for file in try FileManager.default.contentsOfDirectory(atPath: sources.path) where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("import ") {
+                #expect(["import COpenSSL", "import Foundation"].contains(String(line)), "\(file): \(line)")
+            }
         }
     }
 }

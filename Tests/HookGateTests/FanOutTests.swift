@@ -363,3 +363,37 @@ import Testing
         await sink.stop()
     }
 }
+
+/// A handler's answer is read within bounds: an endless body costs an excerpt of memory
+/// and the handler's `timeout` of time, then the attempt fails and is retried.
+@Suite struct HandlerAnswerBoundsTests {
+    @Test func endlessHandlerAnswerIsCutOffAtTheTimeout() async throws {
+        let endless = try HostileKeyEndpoint(.endless)
+        let before = ProcessInfo.processInfo.residentMegabytes
+        let harness = try await GateHarness(yaml: FanOutTests.yaml(handlers: """
+              - name: endless
+                match: ["*"]
+                http:
+                  url: http://127.0.0.1:\(endless.port)/hooks
+                  timeout: 1
+            """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
+        #expect(try await FanOutTests.send(harness, Signer.plaidBody(4242)).status == 200)
+        let attempted = await eventually(seconds: 10) { ((try? await harness.gate.store.deliveries(limit: 1))?.first?.attempts ?? 0) >= 1 }
+        #expect(attempted)
+        let delivery = try #require(try await harness.gate.store.deliveries(limit: 1).first)
+        #expect(delivery.status == .retrying)
+        let attempt = try #require(try await harness.gate.store.attempts(deliveryID: delivery.id).first)
+        #expect(attempt.succeeded == false)
+        #expect(attempt.durationMilliseconds >= 900 && attempt.durationMilliseconds < 5000, "\(attempt.durationMilliseconds) ms")
+        #expect((attempt.excerpt ?? "").utf8.count <= DeliveryOutcomeLimit.excerpt + 8)
+        // Tens of MB/s were offered for a second; the gate kept an excerpt.
+        #expect(ProcessInfo.processInfo.residentMegabytes - before < 200)
+        try await harness.stop()
+        endless.stop()
+    }
+}
+
+enum DeliveryOutcomeLimit {
+    /// `DeliveryOutcome.maxExcerpt`, plus the ellipsis.
+    static let excerpt = 512
+}

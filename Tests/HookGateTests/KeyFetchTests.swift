@@ -6,7 +6,7 @@ import Testing
 
 /// The key cache against a real loopback key endpoint.
 @Suite(.serialized) struct KeyFetchTests {
-    static func yaml(_ stub: KeyEndpointStub, cooldown: Int = 60, rate: Int = 30, keyURL: String? = nil) -> String {
+    static func yaml(_ stub: KeyEndpointStub?, cooldown: Int = 60, rate: Int = 30, keyURL: String? = nil) -> String {
         """
         server:
           host: 127.0.0.1
@@ -19,12 +19,12 @@ import Testing
           max_fetches_per_minute: \(rate)
         providers:
           plaid:
-            key_url: \(keyURL ?? stub.url)
+            key_url: \(keyURL ?? stub?.url ?? "")
             client_id: ${PLAID_CLIENT_ID}
             secret: ${PLAID_SECRET}
             key_timeout: 2
           linkmoney:
-            key_url: \(keyURL ?? stub.url)
+            key_url: \(keyURL ?? stub?.url ?? "")
             client_id: lm-client
             client_secret: lm-secret
         """
@@ -172,5 +172,69 @@ import Testing
         #expect(stub.requests(for: "kid-p") == 1)
         try await second.stop()
         await stub.stop()
+    }
+}
+
+/// Key endpoints that misbehave: every answer HookGate reads is bounded in size and
+/// time, and a broken answer is `key_unavailable` (503 + Retry-After), never a verdict.
+@Suite(.serialized) struct HostileKeyEndpointTests {
+    static func expectUnavailable(_ mode: HostileKeyEndpoint.Mode, maxSeconds: Double) async throws -> HostileKeyEndpoint {
+        let endpoint = try HostileKeyEndpoint(mode)
+        let harness = try await GateHarness(yaml: KeyFetchTests.yaml(nil, keyURL: endpoint.url), environment: KeyFetchTests.environment)
+        let key = try P256PrivateKey.generate()
+        let started = ContinuousClock.now
+        let response = try await KeyFetchTests.send(harness, key: key, kid: "kid-hostile")
+        let elapsed = ContinuousClock.now - started
+        #expect(response.status == 503, "\(mode): \(response.text)")
+        #expect(response.text == #"{"error":"key_unavailable"}"#)
+        #expect(response.header("Retry-After") != nil)
+        #expect(elapsed < .seconds(maxSeconds), "\(mode) took \(elapsed)")
+        // Not negatively cached as unknown: the next try asks again (no verdict was taken).
+        #expect(try await KeyFetchTests.send(harness, key: key, kid: "kid-hostile").status == 503)
+        try await harness.stop()
+        endpoint.stop()
+        return endpoint
+    }
+
+    @Test func endlessBodyIsCutOffAtTheLimit() async throws {
+        let before = ProcessInfo.processInfo.residentMegabytes
+        let endpoint = try await Self.expectUnavailable(.endless, maxSeconds: 4)
+        // The gate stopped reading soon after the limit: far less than the endpoint could send.
+        #expect(ProcessInfo.processInfo.residentMegabytes - before < 200)
+        #expect(endpoint.connections >= 2)
+    }
+
+    @Test func slowBodyIsCutOffAtKeyTimeout() async throws {
+        // key_timeout is 2 s in KeyFetchTests.yaml; the drip would take ~30 s.
+        _ = try await Self.expectUnavailable(.drip, maxSeconds: 4)
+    }
+
+    @Test func hugeAnnouncedBodyIsRefused() async throws {
+        let endpoint = try await Self.expectUnavailable(.huge, maxSeconds: 4)
+        #expect(endpoint.bytesWritten < 64 << 20)
+    }
+
+    @Test(arguments: ["not json at all", "[1,2,3]", #"{"key":42}"#, #"{"key":{"kty":"RSA","kid":"kid-hostile"}}"#, "{\"key\":"])
+    func unparseableAnswerIsUnavailableNotUnknown(body: String) async throws {
+        _ = try await Self.expectUnavailable(.body(body), maxSeconds: 4)
+    }
+
+    @Test func answerWithoutAKeyIsAnUnknownKey() async throws {
+        let endpoint = try HostileKeyEndpoint(.body(#"{"key":null,"request_id":"x"}"#))
+        let harness = try await GateHarness(yaml: KeyFetchTests.yaml(nil, keyURL: endpoint.url), environment: KeyFetchTests.environment)
+        let response = try await KeyFetchTests.send(harness, key: try P256PrivateKey.generate(), kid: "kid-none")
+        #expect(response.status == 401)
+        #expect(response.text == #"{"error":"unknown_key"}"#)
+        try await harness.stop()
+        endpoint.stop()
+    }
+}
+
+extension ProcessInfo {
+    /// This process's resident set size in MiB (from /proc/self/statm).
+    var residentMegabytes: Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let pages = Int(text.split(separator: " ")[1]) ?? 0
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / (1 << 20)
     }
 }

@@ -56,9 +56,9 @@ final class GateHarness: Sendable {
         try await RawHTTP.request(port: publicPort, path: path, headers: headers, body: body)
     }
 
-    /// GETs an admin path.
-    func admin(_ path: String) async throws -> RawHTTP.Response {
-        try await RawHTTP.request(port: adminPort, method: "GET", path: path)
+    /// Sends a request (GET by default) to an admin path.
+    func admin(_ path: String, method: String = "GET", headers: [(String, String)] = []) async throws -> RawHTTP.Response {
+        try await RawHTTP.request(port: adminPort, method: method, path: path, headers: headers)
     }
 }
 
