@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer target and runs it for a bounded time over a copy of the seed
 # corpus. Usage: Fuzz/run.sh [SECONDS] (default 60). A crash leaves crash-* files in
-# Fuzz/artifacts/ and exits non-zero; turn each into a test in
-# Tests/HookGateTests/FuzzRegressionTests.swift.
+# Fuzz/artifacts/ and exits non-zero; move each into Fuzz/regressions/ under a
+# descriptive name and state its expected verdict in Tests/HookGateTests/FuzzRegressionTests.swift.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"

@@ -27,13 +27,9 @@ public struct CaptureFile: Codable, Sendable, Equatable {
         self.eventType = eventType
         self.receivedAt = receivedAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         self.headers = headers.map { [$0.0, $0.1] }
-        if let text = String(validating: body, as: UTF8.self) {
-            self.body = text
-            bodyBase64 = nil
-        } else {
-            self.body = nil
-            bodyBase64 = Data(body).base64EncodedString()
-        }
+        let encoded = EncodedBody(body)
+        self.body = encoded.text
+        bodyBase64 = encoded.base64
         bodySha256 = SHA256.hexHash(body)
     }
 

@@ -23,7 +23,7 @@ public struct ClientAddressResolver: Sendable {
     public func clientAddress(peer: IPAddress?, forwardedFor: [String]) -> IPAddress? {
         guard let peer else { return nil }
         guard isTrusted(peer), !forwardedFor.isEmpty else { return peer }
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingSpacesAndTabs() }
         var client = peer
         for hop in hops.reversed() {
             guard let address = IPAddress(hop) else { return client }
@@ -31,11 +31,5 @@ public struct ClientAddressResolver: Sendable {
             if !isTrusted(address) { return address }
         }
         return client
-    }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> String {
-        String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

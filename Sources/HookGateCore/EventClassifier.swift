@@ -22,26 +22,14 @@ public enum EventClassifier {
     public static func classifyParsed(provider: Provider, body: [UInt8]) throws(HookGateError) -> (id: String, type: String, json: JSONValue) {
         switch provider {
         case .plaid, .linkmoney:
-            let json: JSONValue
-            do {
-                json = try JSONParser.parse(body, options: .strict)
-            } catch {
-                throw HookGateError(.malformedBody, "body is not JSON: \(error.reason)")
-            }
-            guard json.objectMembers != nil else { throw HookGateError(.malformedBody, "body is not a JSON object") }
+            let json = try object(body, options: .strict)
             let type = json["webhook_type"]?.stringValue ?? "UNKNOWN"
             let code = json["webhook_code"]?.stringValue ?? "UNKNOWN"
             return ("sha256:" + SHA256.hexHash(body), "\(type).\(code)", json)
         case .ledgersync:
-            let json: JSONValue
-            do {
-                json = try JSONParser.parse(body, options: .trailingCommas)
-            } catch {
-                throw HookGateError(.malformedBody, "body is not JSON: \(error.reason)")
-            }
-            guard json.objectMembers != nil else { throw HookGateError(.malformedBody, "body is not a JSON object") }
+            let json = try object(body, options: .trailingCommas)
             guard let raw = json["eventId"]?.stringValue else { throw HookGateError(.missingEventID, "eventId is missing or not a string") }
-            let id = raw.trimmingCharacters()
+            let id = raw.trimmingWhiteSpace()
             guard !id.isEmpty else { throw HookGateError(.missingEventID, "eventId is empty") }
             guard id.utf8.count <= maxEventIDLength, !id.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
                 throw HookGateError(.missingEventID, "eventId is longer than \(maxEventIDLength) bytes or has control characters")
@@ -49,14 +37,17 @@ public enum EventClassifier {
             return (id, json["eventType"]?.stringValue ?? "unknown", json)
         }
     }
-}
 
-extension String {
-    /// Without leading and trailing Unicode white space.
-    func trimmingCharacters() -> String {
-        var scalars = Substring(self).unicodeScalars
-        while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
-        return String(scalars)
+    /// The body parsed as a JSON object.
+    /// - Throws: `malformed_body` when it is not JSON (under `options`) or not an object.
+    private static func object(_ body: [UInt8], options: JSONParser.Options) throws(HookGateError) -> JSONValue {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body, options: options)
+        } catch {
+            throw HookGateError(.malformedBody, "body is not JSON: \(error.reason)")
+        }
+        guard json.objectMembers != nil else { throw HookGateError(.malformedBody, "body is not a JSON object") }
+        return json
     }
 }

@@ -58,7 +58,7 @@ public struct WebhookVerifier: Sendable {
     /// Parses the token, mapping JOSE failures to `malformed_token`.
     public static func parse(_ token: String) throws(HookGateError) -> CompactJWS {
         do {
-            return try CompactJWS(token.trimmingSpaces())
+            return try CompactJWS(token.trimmingSpacesAndTabs())
         } catch {
             throw HookGateError(.malformedToken, error.reason)
         }
@@ -101,15 +101,5 @@ public struct WebhookVerifier: Sendable {
             throw HookGateError(.bodyMismatch, "request_body_sha256 does not match the SHA-256 of the body as received")
         }
         return VerifiedToken(header: jws.header, claims: jws.claims, keyID: keyID, issuedAt: iat)
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs (header values may carry them).
-    func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
     }
 }

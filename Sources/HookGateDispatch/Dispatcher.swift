@@ -34,7 +34,10 @@ public final class Dispatcher: Service, Sendable {
     let pool: HTTPConnectionPool
     private let wakeup = WakeupSignal()
     private let slots = Mutex(Slots())
-    private let completions: CompletionBatcher
+    /// Attempt results, recorded in batches: one transaction for all that finished while
+    /// the previous batch committed. A failed batch is logged; its deliveries stay in
+    /// flight and are retried after a restart.
+    private let completions: GroupCommitter<AttemptResult, Void>
 
     /// Builds the deliverers of `configuration.handlers`.
     public init(configuration: GateConfiguration, store: SQLiteEventStore, logger: Logger) {
@@ -56,7 +59,15 @@ public final class Dispatcher: Service, Sendable {
             }
             return Runtime(name: handler.name, deliverer: deliverer, concurrency: handler.concurrency)
         }
-        completions = CompletionBatcher(store: store, logger: logger)
+        completions = GroupCommitter(maxBatch: 512) { results in
+            do {
+                try await store.complete(results)
+            } catch {
+                logger.error("cannot record \(results.count) attempts", metadata: ["error": "\(error)"])
+                throw error
+            }
+            return Array(repeating: (), count: results.count)
+        }
     }
 
     /// Wakes the dispatcher (new outbox rows, or a redelivery).
@@ -162,7 +173,7 @@ public final class Dispatcher: Service, Sendable {
         let result = AttemptResult(
             deliveryID: job.deliveryID, attempt: job.attempt, startedAt: started, durationMilliseconds: milliseconds, succeeded: outcome.succeeded,
             statusCode: outcome.statusCode, excerpt: outcome.excerpt, next: next)
-        await completions.submit(result)
+        _ = try? await completions.submit(result)  // a failure is logged by the committer's closure
         let metadata: Logger.Metadata = [
             "handler": "\(runtime.name)", "delivery_id": "\(job.deliveryID)", "event_id": "\(job.eventID)", "attempt": "\(job.attempt)",
             "duration_ms": "\(String(format: "%.1f", milliseconds))", "outcome": "\(outcome.succeeded ? "delivered" : next == .dead ? "dead" : "retry")",
@@ -180,64 +191,5 @@ public final class Dispatcher: Service, Sendable {
 
     static func nowMilliseconds() -> Int64 {
         Int64(Date().timeIntervalSince1970 * 1000)
-    }
-}
-
-/// Commits attempt results in batches (one transaction for all that finished while
-/// the previous batch committed).
-final class CompletionBatcher: Sendable {
-    struct State {
-        var pending: [(AttemptResult, CheckedContinuation<Void, Never>)] = []
-        var writing = false
-    }
-
-    let store: SQLiteEventStore
-    let logger: Logger
-    private let state = Mutex(State())
-
-    init(store: SQLiteEventStore, logger: Logger) {
-        self.store = store
-        self.logger = logger
-    }
-
-    /// Returns once `result` is committed (or its commit failed and was logged; the
-    /// delivery then stays in flight and is retried after a restart).
-    func submit(_ result: AttemptResult) async {
-        await withCheckedContinuation { continuation in
-            let lead = state.withLock { state -> Bool in
-                state.pending.append((result, continuation))
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            if lead {
-                Task { await self.drain() }
-            }
-        }
-    }
-
-    private func drain() async {
-        while true {
-            let batch = state.withLock { state -> [(AttemptResult, CheckedContinuation<Void, Never>)] in
-                let batch = Array(state.pending.prefix(512))
-                state.pending.removeFirst(batch.count)
-                if batch.isEmpty { state.writing = false }
-                return batch
-            }
-            if batch.isEmpty { return }
-            do {
-                try await store.complete(batch.map(\.0))
-            } catch {
-                logger.error("cannot record \(batch.count) attempts", metadata: ["error": "\(error)"])
-            }
-            for item in batch { item.1.resume() }
-        }
-    }
-
-    /// Waits until nothing is queued.
-    func flush() async {
-        while state.withLock({ $0.writing || !$0.pending.isEmpty }) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
     }
 }

@@ -37,10 +37,9 @@ public final class FileDeliverer: Deliverer {
             ("type", JSONValue.quote(job.eventType)), ("received_at", JSONValue.quote(received)),
             ("delivery_id", String(job.deliveryID)),
         ]
-        if let text = String(validating: job.body, as: UTF8.self) {
-            fields.append(("body", JSONValue.quote(text)))
-        } else {
-            fields.append(("body_base64", JSONValue.quote(Data(job.body).base64EncodedString())))
+        switch EncodedBody(job.body) {
+        case .utf8(let text): fields.append(("body", JSONValue.quote(text)))
+        case .base64(let encoded): fields.append(("body_base64", JSONValue.quote(encoded)))
         }
         return "{" + fields.map { "\(JSONValue.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }

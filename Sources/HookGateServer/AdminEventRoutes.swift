@@ -55,11 +55,11 @@ public struct AdminEventRoutes: Sendable {
         for delivery in try await store.deliveries(eventRow: event.id, limit: 1000).reversed() {
             deliveries.append(.init(delivery: delivery, attempts: try await store.attempts(deliveryID: delivery.id)))
         }
-        let text = String(validating: event.body, as: UTF8.self)
+        let body = EncodedBody(event.body)
         return EventDetail(
             id: event.id, provider: event.provider.rawValue, eventId: event.eventID, eventType: event.eventType, receivedAt: event.receivedAt,
             clientIp: event.clientIP, requestId: event.requestID, headers: event.headers.map { [$0.0, $0.1] }, bodySha256: event.bodySHA256,
-            body: text, bodyBase64: text == nil ? Data(event.body).base64EncodedString() : nil, claims: event.claims, deliveries: deliveries)
+            body: body.text, bodyBase64: body.base64, claims: event.claims, deliveries: deliveries)
     }
 
     /// One page of `GET /events`: `next_before` (present when older events match) is the cursor of the next page.

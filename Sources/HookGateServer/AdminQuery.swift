@@ -4,18 +4,17 @@ import Hummingbird
 /// Reads and checks the query parameters of an admin request; every bad value throws an
 /// ``AdminError`` answered `400 {"error":"..."}` saying which parameter and why.
 struct AdminQuery {
-    static let statuses = ["pending", "retrying", "in_flight", "delivered", "dead"]
     let parameters: Parameters
 
     init(_ request: Request) {
         parameters = request.uri.queryParameters
     }
 
-    /// A delivery state, one of ``statuses``.
-    func status() throws -> String? {
-        guard let status = parameters["status"].map(String.init) else { return nil }
-        guard AdminQuery.statuses.contains(status) else {
-            throw AdminError(.badRequest, "status must be one of \(AdminQuery.statuses.joined(separator: ", "))")
+    /// A delivery state (`DeliveryStatus`), or a 400 naming the accepted ones.
+    func status() throws -> DeliveryStatus? {
+        guard let name = parameters["status"].map(String.init) else { return nil }
+        guard let status = DeliveryStatus(rawValue: name) else {
+            throw AdminError(.badRequest, "status must be one of \(DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return status
     }

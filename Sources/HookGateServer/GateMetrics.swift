@@ -55,11 +55,8 @@ public final class GateMetrics: Sendable {
 
     /// Brings the gauges and key-fetch counters up to date.
     func refresh(deliveries: DeliveryCounts, store: (events: Int, bytes: Int64), keys: [Provider: KeyCache.Statistics], uptime: Double) {
-        for (state, value) in [
-            ("pending", deliveries.pending), ("retrying", deliveries.retrying), ("in_flight", deliveries.inFlight),
-            ("delivered", deliveries.delivered), ("dead", deliveries.dead),
-        ] {
-            gauge("hookgate_deliveries", [("state", state)], Double(value))
+        for state in DeliveryStatus.allCases {
+            gauge("hookgate_deliveries", [("state", state.rawValue)], Double(deliveries[state]))
         }
         gauge("hookgate_delivery_oldest_pending_seconds", [], deliveries.oldestPendingSeconds)
         gauge("hookgate_store_events", [], Double(store.events))

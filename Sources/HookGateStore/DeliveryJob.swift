@@ -59,7 +59,7 @@ public struct DeliveryRecord: Sendable, Codable, Equatable {
     public var eventID: String
     public var eventType: String
     public var handler: String
-    public var status: String
+    public var status: DeliveryStatus
     public var attempts: Int
     public var nextAttemptAt: Int64
     public var orderKey: String?
@@ -87,4 +87,26 @@ public struct DeliveryCounts: Sendable, Codable, Equatable {
     /// Age in seconds of the oldest delivery not yet delivered or dead (0 when none).
     public var oldestPendingSeconds: Double = 0
     public init() {}
+
+    /// The count of deliveries in `status`.
+    public subscript(status: DeliveryStatus) -> Int {
+        get {
+            switch status {
+            case .pending: pending
+            case .retrying: retrying
+            case .inFlight: inFlight
+            case .delivered: delivered
+            case .dead: dead
+            }
+        }
+        set {
+            switch status {
+            case .pending: pending = newValue
+            case .retrying: retrying = newValue
+            case .inFlight: inFlight = newValue
+            case .delivered: delivered = newValue
+            case .dead: dead = newValue
+            }
+        }
+    }
 }

@@ -7,7 +7,7 @@ public struct EventSummary: Sendable, Codable, Equatable {
     public struct Delivery: Sendable, Codable, Equatable {
         public var id: Int64
         public var handler: String
-        public var status: String
+        public var status: DeliveryStatus
         public var attempts: Int
     }
 
@@ -30,7 +30,7 @@ extension SQLiteEventStore {
     ///   - until: only events received before this time (Unix ms).
     ///   - before: the pagination cursor: only events whose row id is smaller.
     public func eventSummaries(
-        status: String? = nil, provider: Provider? = nil, handler: String? = nil, eventType: String? = nil, since: Int64? = nil,
+        status: DeliveryStatus? = nil, provider: Provider? = nil, handler: String? = nil, eventType: String? = nil, since: Int64? = nil,
         until: Int64? = nil, before: Int64? = nil, limit: Int = 50
     ) async throws -> [EventSummary] {
         try await pool.read { db in

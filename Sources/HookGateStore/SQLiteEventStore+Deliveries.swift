@@ -10,8 +10,8 @@ extension SQLiteEventStore {
     public func resumeInFlight(now: Int64) async throws -> Int {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'retrying' END, next_attempt_at = ?, updated_at = ? WHERE status = 'in_flight'",
-                arguments: [now, now])
+                sql: "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN ? ELSE ? END, next_attempt_at = ?, updated_at = ? WHERE status = ?",
+                arguments: [DeliveryStatus.pending, DeliveryStatus.retrying, now, now, DeliveryStatus.inFlight])
             return db.changesCount
         }
     }
@@ -28,18 +28,21 @@ extension SQLiteEventStore {
                 sql: """
                     SELECT d.id, d.attempts, d.created_at, d.event_row, e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
                     FROM deliveries d JOIN events e ON e.id = d.event_row
-                    WHERE d.handler = ? AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?
+                    WHERE d.handler = ? AND d.status IN (?, ?) AND d.next_attempt_at <= ?
                       AND (d.order_key IS NULL OR NOT EXISTS (
                         SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
-                          AND p.status IN ('pending', 'retrying', 'in_flight')))
+                          AND p.status IN (?, ?, ?)))
                     ORDER BY d.next_attempt_at, d.id LIMIT ?
                     """,
-                arguments: [handler, now, limit])
+                arguments: [
+                    handler, DeliveryStatus.pending, DeliveryStatus.retrying, now,
+                    DeliveryStatus.pending, DeliveryStatus.retrying, DeliveryStatus.inFlight, limit,
+                ])
             var jobs: [DeliveryJob] = []
-            let claim = try db.cachedStatement(sql: "UPDATE deliveries SET status = 'in_flight', updated_at = ? WHERE id = ?")
+            let claim = try db.cachedStatement(sql: "UPDATE deliveries SET status = ?, updated_at = ? WHERE id = ?")
             for row in rows {
                 let id: Int64 = try row.decode(forColumn: "id")
-                try claim.execute(arguments: [now, id])
+                try claim.execute(arguments: [DeliveryStatus.inFlight, now, id])
                 let headers = SQLiteEventStore.decodeHeaders(try row.decode(forColumn: "headers"))
                 let body: Data = try row.decode(forColumn: "body")
                 jobs.append(DeliveryJob(
@@ -61,17 +64,20 @@ extension SQLiteEventStore {
             let attempt = try db.cachedStatement(
                 sql: "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, succeeded, status_code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)")
             let update = try db.cachedStatement(
-                sql: "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_error = ? WHERE id = ? AND status = 'in_flight'")
+                sql: "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_error = ? WHERE id = ? AND status = ?"
+            )
             for result in results {
                 try attempt.execute(arguments: [
                     result.deliveryID, result.attempt, result.startedAt, result.durationMilliseconds, result.succeeded, result.statusCode, result.excerpt,
                 ])
-                let (status, next): (String, Int64) = switch result.next {
-                case .delivered: ("delivered", now)
-                case .retry(let at): ("retrying", at)
-                case .dead: ("dead", now)
+                let (status, next): (DeliveryStatus, Int64) = switch result.next {
+                case .delivered: (.delivered, now)
+                case .retry(let at): (.retrying, at)
+                case .dead: (.dead, now)
                 }
-                try update.execute(arguments: [status, result.attempt, next, now, result.succeeded ? nil : result.excerpt, result.deliveryID])
+                try update.execute(arguments: [
+                    status, result.attempt, next, now, result.succeeded ? nil : result.excerpt, result.deliveryID, DeliveryStatus.inFlight,
+                ])
             }
         }
     }
@@ -79,12 +85,15 @@ extension SQLiteEventStore {
     /// The earliest `next_attempt_at` of a waiting delivery (Unix ms), if any.
     public func nextDueTime() async throws -> Int64? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')")
+            let waiting: StatementArguments = [DeliveryStatus.pending, DeliveryStatus.retrying]
+            return try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE status IN (?, ?)", arguments: waiting)
         }
     }
 
     /// Deliveries, newest first, filtered by status, provider and handler.
-    public func deliveries(status: String? = nil, provider: Provider? = nil, handler: String? = nil, eventRow: Int64? = nil, limit: Int = 100) async throws -> [DeliveryRecord] {
+    public func deliveries(
+        status: DeliveryStatus? = nil, provider: Provider? = nil, handler: String? = nil, eventRow: Int64? = nil, limit: Int = 100
+    ) async throws -> [DeliveryRecord] {
         try await pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -117,7 +126,7 @@ extension SQLiteEventStore {
                 DeliveryRecord(
                     id: try row.decode(forColumn: "id"), eventRow: try row.decode(forColumn: "event_row"), provider: try row.decode(forColumn: "provider"),
                     eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"), handler: try row.decode(forColumn: "handler"),
-                    status: try row.decode(forColumn: "status"), attempts: try row.decode(forColumn: "attempts"),
+                    status: try row.decode(DeliveryStatus.self, forColumn: "status"), attempts: try row.decode(forColumn: "attempts"),
                     nextAttemptAt: try row.decode(forColumn: "next_attempt_at"), orderKey: try row.decode(String?.self, forColumn: "order_key"),
                     lastError: try row.decode(String?.self, forColumn: "last_error"))
             }
@@ -144,10 +153,10 @@ extension SQLiteEventStore {
         return try await pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, updated_at = ?
-                    WHERE event_row = ? AND status != 'in_flight' AND (? IS NULL OR handler = ?)
+                    UPDATE deliveries SET status = ?, next_attempt_at = ?, updated_at = ?
+                    WHERE event_row = ? AND status != ? AND (? IS NULL OR handler = ?)
                     """,
-                arguments: [now, now, eventRow, handler, handler])
+                arguments: [DeliveryStatus.retrying, now, now, eventRow, DeliveryStatus.inFlight, handler, handler])
             return db.changesCount
         }
     }
@@ -158,8 +167,8 @@ extension SQLiteEventStore {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await pool.write { db in
             try db.execute(
-                sql: "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, updated_at = ? WHERE status = 'dead' AND (? IS NULL OR handler = ?)",
-                arguments: [now, now, handler, handler])
+                sql: "UPDATE deliveries SET status = ?, next_attempt_at = ?, updated_at = ? WHERE status = ? AND (? IS NULL OR handler = ?)",
+                arguments: [DeliveryStatus.retrying, now, now, DeliveryStatus.dead, handler, handler])
             return db.changesCount
         }
     }
@@ -170,16 +179,11 @@ extension SQLiteEventStore {
             var counts = DeliveryCounts()
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM deliveries GROUP BY status") {
                 let n: Int = try row.decode(forColumn: "n")
-                switch try row.decode(String.self, forColumn: "status") {
-                case "pending": counts.pending = n
-                case "retrying": counts.retrying = n
-                case "in_flight": counts.inFlight = n
-                case "delivered": counts.delivered = n
-                case "dead": counts.dead = n
-                default: break
-                }
+                if let status = DeliveryStatus(rawValue: try row.decode(String.self, forColumn: "status")) { counts[status] = n }
             }
-            if let oldest = try Int64.fetchOne(db, sql: "SELECT min(created_at) FROM deliveries WHERE status IN ('pending', 'retrying', 'in_flight')") {
+            let waiting = "SELECT min(created_at) FROM deliveries WHERE status IN (?, ?, ?)"
+            let unfinished: StatementArguments = [DeliveryStatus.pending, DeliveryStatus.retrying, DeliveryStatus.inFlight]
+            if let oldest = try Int64.fetchOne(db, sql: waiting, arguments: unfinished) {
                 counts.oldestPendingSeconds = max(0, Double(now - oldest) / 1000)
             }
             return counts

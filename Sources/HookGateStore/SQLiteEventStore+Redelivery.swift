@@ -19,8 +19,8 @@ extension SQLiteEventStore {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await pool.write { db in
             try db.execute(
-                sql: "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, updated_at = ? WHERE id = ? AND status != 'in_flight'",
-                arguments: [now, now, deliveryID])
+                sql: "UPDATE deliveries SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status != ?",
+                arguments: [DeliveryStatus.retrying, now, now, deliveryID, DeliveryStatus.inFlight])
             if db.changesCount > 0 { return .queued }
             let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = ?)", arguments: [deliveryID]) ?? false
             return exists ? .inFlight : .notFound

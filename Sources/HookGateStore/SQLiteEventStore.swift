@@ -8,11 +8,11 @@ import Synchronization
 /// The SQLite store (GRDB on the system libsqlite3, WAL): events deduplicated by
 /// (provider, event id), and the key cache's saved keys.
 ///
-/// Writes go through one writer with **group commit**: concurrent ``store(_:)`` calls
-/// queue up while a transaction commits and are committed together in the next one,
-/// so throughput is not capped by the disk's fsync rate. Every call returns only
-/// after its transaction committed with the configured durability (`full`: fsync
-/// of the WAL on commit; `normal`: survives a process crash, not power loss).
+/// Writes go through one writer with **group commit** (``GroupCommitter``): concurrent
+/// ``store(_:)`` calls queue up while a transaction commits and are committed together
+/// in the next one, so throughput is not capped by the disk's fsync rate. Every call
+/// returns only after its transaction committed with the configured durability (`full`:
+/// fsync of the WAL on commit; `normal`: survives a process crash, not power loss).
 public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
     /// The most events committed in one transaction.
     public static let maxBatch = 512
@@ -25,10 +25,9 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
     public let path: String
     /// `PRAGMA synchronous` for event commits: FULL or NORMAL, from the configuration.
     let synchronous: String
-    private let logger: Logger
-    private let queue = Mutex(WriteQueue())
-    private let outboxListener = Mutex<(@Sendable () -> Void)?>(nil)
-    private let lastCommitFailure = Mutex<CommitFailure?>(nil)
+    private let committer: GroupCommitter<Prepared, StoreOutcome>
+    private let outboxListener: OutboxListener
+    private let lastCommitFailure: CommitHealth
 
     /// Why the last event commit failed (cleared by the next one that succeeds).
     struct CommitFailure: Sendable {
@@ -36,13 +35,25 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         var diskFull: Bool
     }
 
-    /// Calls `listener` after every commit that wrote outbox rows (the dispatcher's wake-up).
-    public func onOutboxWrite(_ listener: @escaping @Sendable () -> Void) {
-        outboxListener.withLock { $0 = listener }
+    /// The last event commit's failure, shared with the committer's closure (for `/readyz`).
+    final class CommitHealth: Sendable {
+        private let failure = Mutex<CommitFailure?>(nil)
+
+        func withLock<T>(_ body: (inout CommitFailure?) -> T) -> T { failure.withLock { body(&$0) } }
     }
 
-    private func onOutboxWrite() {
-        outboxListener.withLock { $0 }?()
+    /// Calls `listener` after every commit that wrote outbox rows (the dispatcher's wake-up).
+    public func onOutboxWrite(_ listener: @escaping @Sendable () -> Void) {
+        outboxListener.set(listener)
+    }
+
+    /// The one callback told about outbox writes; shared with the committer's closure.
+    final class OutboxListener: Sendable {
+        private let listener = Mutex<(@Sendable () -> Void)?>(nil)
+
+        func set(_ callback: @escaping @Sendable () -> Void) { listener.withLock { $0 = callback } }
+
+        func fire() { listener.withLock { $0 }?() }
     }
 
     /// An event with its derived columns computed before it joins the queue, so the
@@ -60,11 +71,6 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         }
     }
 
-    struct WriteQueue {
-        var pending: [(Prepared, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] = []
-        var writing = false
-    }
-
     /// Opens (creating if needed) the database at `path` and migrates it.
     /// - Throws: when the file cannot be opened or migrated.
     public init(
@@ -72,12 +78,12 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
     ) throws {
         self.path = path
         self.maxQueued = maxQueued
-        self.logger = logger
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "hookgate"
         let existed = FileManager.default.fileExists(atPath: path)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        self.pool = pool
         if !existed {
             // Webhook bodies are financial data: owner-only. SQLite gives -wal/-shm the same mode.
             chmod(path, 0o600)
@@ -86,6 +92,24 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         // so the writer's durability is set here, afterwards.
         let level = durability == .full ? "FULL" : "NORMAL"
         synchronous = level
+        let listener = OutboxListener()
+        outboxListener = listener
+        let health = CommitHealth()
+        lastCommitFailure = health
+        committer = GroupCommitter(maxBatch: SQLiteEventStore.maxBatch, maxQueued: maxQueued) { [logger] batch in
+            let outcomes: [StoreOutcome]
+            do {
+                outcomes = try await pool.write { db in try SQLiteEventStore.insert(batch, into: db) }
+                health.withLock { if $0 != nil { $0 = nil } }
+            } catch {
+                logger.error("commit failed; \(batch.count) events not acknowledged", metadata: ["error": "\(error)"])
+                let diskFull = (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+                health.withLock { $0 = CommitFailure(reason: SQLiteEventStore.describe(error), diskFull: diskFull) }
+                throw error
+            }
+            if batch.contains(where: { !$0.event.deliveries.isEmpty }) { listener.fire() }
+            return outcomes
+        }
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(level)") }
         try StoreSchema.migrator.migrate(pool)
     }
@@ -110,87 +134,55 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
 
     // MARK: Events
 
+    /// Commits `event` (and, when it is new, one outbox row per planned delivery) in
+    /// the next group commit, and returns once that transaction is durable.
+    /// - Throws: `overloaded` when ``maxQueued`` events already wait (nothing is queued);
+    ///   `store_unavailable` when the transaction holding it failed.
     public func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome {
-        let prepared = Prepared(event)
-        let result = await withCheckedContinuation { continuation in
-            let lead = queue.withLock { state -> Bool? in
-                guard state.pending.count < maxQueued else { return nil }
-                state.pending.append((prepared, continuation))
-                if state.writing { return false }
-                state.writing = true
-                return true
-            }
-            switch lead {
-            case nil:
-                continuation.resume(returning: .failure(HookGateError(.overloaded, "\(maxQueued) events already wait for a commit", retryAfter: 1)))
-            case true?:
-                startWriter()
-            case false?:
-                break
-            }
-        }
-        return try result.get()
-    }
-
-    private func startWriter() {
-        Task.detached { [self] in
-            while true {
-                let batch = queue.withLock { state -> [(Prepared, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)] in
-                    let count = min(state.pending.count, SQLiteEventStore.maxBatch)
-                    let batch = Array(state.pending.prefix(count))
-                    state.pending.removeFirst(count)
-                    if batch.isEmpty { state.writing = false }
-                    return batch
-                }
-                if batch.isEmpty { return }
-                await commit(batch)
-            }
-        }
-    }
-
-    private func commit(_ batch: [(Prepared, CheckedContinuation<Result<StoreOutcome, HookGateError>, Never>)]) async {
-        let events = batch.map(\.0)
         do {
-            let outcomes = try await pool.write { db -> [StoreOutcome] in
-                let statement = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING
-                        """)
-                let outbox = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at)
-                        VALUES (?, ?, 'pending', 0, ?, ?, ?, ?)
-                        """)
-                var outcomes: [StoreOutcome] = []
-                outcomes.reserveCapacity(events.count)
-                for item in events {
-                    let event = item.event
-                    try statement.execute(arguments: [
-                        event.provider.rawValue, event.eventID, event.eventType, Data(event.body), item.bodySHA256,
-                        item.headersJSON, event.clientIP, event.requestID, event.receivedAt, event.claims,
-                    ])
-                    let accepted = db.changesCount == 1
-                    outcomes.append(accepted ? .accepted : .duplicate)
-                    guard accepted else { continue }
-                    let row = db.lastInsertedRowID
-                    for delivery in event.deliveries {
-                        try outbox.execute(arguments: [row, delivery.handler, event.receivedAt, delivery.orderKey, event.receivedAt, event.receivedAt])
-                    }
-                }
-                return outcomes
-            }
-            lastCommitFailure.withLock { if $0 != nil { $0 = nil } }
-            for (index, item) in batch.enumerated() { item.1.resume(returning: .success(outcomes[index])) }
+            return try await committer.submit(Prepared(event))
         } catch {
-            logger.error("commit failed; \(batch.count) events not acknowledged", metadata: ["error": "\(error)"])
-            let diskFull = (error as? DatabaseError)?.resultCode == .SQLITE_FULL
-            lastCommitFailure.withLock { $0 = CommitFailure(reason: SQLiteEventStore.describe(error), diskFull: diskFull) }
-            let failure = HookGateError(.storeUnavailable, "the store could not commit: \(error)", retryAfter: 5)
-            for item in batch { item.1.resume(returning: .failure(failure)) }
-            return
+            switch error {
+            case .full(let limit):
+                throw HookGateError(.overloaded, "\(limit) events already wait for a commit", retryAfter: 1)
+            case .commitFailed(let cause):
+                throw HookGateError(.storeUnavailable, "the store could not commit: \(cause)", retryAfter: 5)
+            }
         }
-        if events.contains(where: { !$0.event.deliveries.isEmpty }) { onOutboxWrite() }
+    }
+
+    /// Inserts a batch of events and their outbox rows; an event already stored is a
+    /// duplicate and gets no rows. Hand-written SQL with cached statements: the hot path.
+    static func insert(_ events: [Prepared], into db: Database) throws -> [StoreOutcome] {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING
+                """)
+        let outbox = try db.cachedStatement(
+            sql: """
+                INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at)
+                VALUES (?, ?, ?, 0, ?, ?, ?, ?)
+                """)
+        var outcomes: [StoreOutcome] = []
+        outcomes.reserveCapacity(events.count)
+        for item in events {
+            let event = item.event
+            try statement.execute(arguments: [
+                event.provider.rawValue, event.eventID, event.eventType, Data(event.body), item.bodySHA256,
+                item.headersJSON, event.clientIP, event.requestID, event.receivedAt, event.claims,
+            ])
+            let accepted = db.changesCount == 1
+            outcomes.append(accepted ? .accepted : .duplicate)
+            guard accepted else { continue }
+            let row = db.lastInsertedRowID
+            for delivery in event.deliveries {
+                try outbox.execute(arguments: [
+                    row, delivery.handler, DeliveryStatus.pending, event.receivedAt, delivery.orderKey, event.receivedAt, event.receivedAt,
+                ])
+            }
+        }
+        return outcomes
     }
 
     static func encodeHeaders(_ headers: [(String, String)]) -> String {

@@ -39,8 +39,8 @@ struct EventsCommand: AsyncParsableCommand {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Option(help: "Only events with a delivery in this state: pending, retrying, in_flight, delivered or dead.")
-        var status: String?
+        @Option(help: "Only events with a delivery in this state.")
+        var status: DeliveryStatus?
 
         @Option(help: "Only this provider's events: plaid, linkmoney or ledgersync.")
         var provider: String?
@@ -55,9 +55,6 @@ struct EventsCommand: AsyncParsableCommand {
         var json = false
 
         func validate() throws {
-            if let status, !["pending", "retrying", "in_flight", "delivered", "dead"].contains(status) {
-                throw ValidationError("--status must be pending, retrying, in_flight, delivered or dead")
-            }
             if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider must be plaid, linkmoney or ledgersync") }
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
         }

@@ -177,7 +177,7 @@ import Testing
         let answer = try await RawHTTP.request(port: harness.adminPort, method: "POST", path: "/deliveries/\(id)/redeliver")
         #expect(answer.status == 200 && answer.text == #"{"redelivering":1}"#)
         #expect(await eventually { (try? await harness.gate.store.deliveryCounts().delivered) == 1 })
-        #expect(try await harness.gate.store.deliveries(status: "delivered").map(\.id) == [Int64(id)])
+        #expect(try await harness.gate.store.deliveries(status: .delivered).map(\.id) == [Int64(id)])
         #expect(try await harness.gate.store.deliveryCounts().dead == 2)  // only that one
         #expect(try await harness.gate.store.attempts(deliveryID: Int64(id)).last?.succeeded == true)
 

@@ -162,7 +162,9 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-test-\(UUID().uuidString)")
         let first = try await GateHarness(yaml: Self.yaml(stub), directory: dir, environment: Self.environment)
         #expect(try await Self.send(first, key: key, kid: "kid-p").status == 200)
-        try await Task.sleep(for: .milliseconds(200))  // the key is saved in the background
+        // The key is saved in the background: wait (bounded) until the store holds it.
+        let saved = try await eventually(seconds: 5) { try await first.gate.store.savedKeys(provider: .plaid).contains { $0.keyID == "kid-p" } }
+        #expect(saved)
         try await first.stop()
         stub.setDown(true)  // a restarted gate must not need the endpoint for a key it already has
         let second = try await GateHarness(yaml: Self.yaml(stub), directory: dir, environment: Self.environment)

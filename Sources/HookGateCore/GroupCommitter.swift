@@ -1,0 +1,125 @@
+import Synchronization
+
+/// Group commit: many callers submit one item each; one drainer at a time hands the
+/// queued items to `commit` in batches, and every caller is resumed with its own outcome.
+///
+/// While a batch commits, new submissions queue up and go together into the next
+/// batch, so the cost of a commit (an fsync, a transaction) is shared by everyone who
+/// arrived in the meantime.
+///
+/// - **Bound**: at most ``maxQueued`` items wait for a batch (the batch being committed
+///   does not count). A submission past it is not queued: ``submit(_:)`` throws
+///   ``Failure/full(maxQueued:)`` at once, so the caller can shed load (answer 503).
+/// - **Failure**: when `commit` throws, every item of that batch fails with
+///   ``Failure/commitFailed(_:)`` carrying that error; later batches are tried as usual.
+///   `commit` must return one outcome per item, in order; any other count fails the batch.
+/// - **Order**: items are committed in the order they were queued; batches are
+///   committed one after another, never concurrently, each at most ``maxBatch`` items.
+/// - **Cancellation**: a cancelled caller still waits for its item's commit; a queued
+///   item is never withdrawn.
+public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
+    /// Why a submitted item has no outcome.
+    public enum Failure: Error {
+        /// ``GroupCommitter/maxQueued`` items already wait; the item was not queued.
+        case full(maxQueued: Int)
+        /// The batch holding the item could not be committed; the error `commit` threw.
+        case commitFailed(any Error)
+    }
+
+    /// The count `commit` returned does not match its batch.
+    struct OutcomeCountMismatch: Error, CustomStringConvertible {
+        let items: Int
+        let outcomes: Int
+        var description: String { "commit returned \(outcomes) outcomes for \(items) items" }
+    }
+
+    private typealias Waiter = CheckedContinuation<Result<Outcome, Failure>, Never>
+
+    private struct State {
+        var pending: [(item: Item, waiter: Waiter)] = []
+        var draining = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// The most items handed to `commit` at once.
+    public let maxBatch: Int
+    /// The most items waiting for a batch; past it ``submit(_:)`` fails with ``Failure/full(maxQueued:)``.
+    public let maxQueued: Int
+    private let commit: @Sendable ([Item]) async throws -> [Outcome]
+    private let state = Mutex(State())
+
+    /// Creates a committer.
+    /// - Parameters:
+    ///   - maxBatch: the most items per call of `commit` (at least 1).
+    ///   - maxQueued: the most items waiting for a batch (unbounded by default).
+    ///   - commit: commits a batch and returns one outcome per item, in order; runs on
+    ///     a detached task, one call at a time.
+    public init(maxBatch: Int = 512, maxQueued: Int = .max, commit: @escaping @Sendable ([Item]) async throws -> [Outcome]) {
+        self.maxBatch = max(1, maxBatch)
+        self.maxQueued = maxQueued
+        self.commit = commit
+    }
+
+    /// Items waiting for a batch (not counting the batch being committed).
+    public var queuedCount: Int { state.withLock { $0.pending.count } }
+
+    /// Queues `item` and returns its outcome once its batch is committed.
+    /// - Throws: ``Failure/full(maxQueued:)`` at once when the queue is full;
+    ///   ``Failure/commitFailed(_:)`` when its batch failed.
+    public func submit(_ item: Item) async throws(Failure) -> Outcome {
+        let result = await withCheckedContinuation { (waiter: Waiter) in
+            let lead = state.withLock { state -> Bool? in
+                guard state.pending.count < maxQueued else { return nil }
+                state.pending.append((item, waiter))
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            switch lead {
+            case nil: waiter.resume(returning: .failure(.full(maxQueued: maxQueued)))
+            case true?: Task.detached { await self.drain() }
+            case false?: break
+            }
+        }
+        return try result.get()
+    }
+
+    /// Returns once the queue is empty and no batch is being committed; immediately
+    /// when idle. Items submitted meanwhile are waited for too.
+    public func flush() async {
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state -> Bool in
+                if !state.draining { return true }
+                state.idleWaiters.append(waiter)
+                return false
+            }
+            if idle { waiter.resume() }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let (batch, idle) = state.withLock { state -> ([(item: Item, waiter: Waiter)], [CheckedContinuation<Void, Never>]) in
+                let batch = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(batch.count)
+                guard batch.isEmpty else { return (batch, []) }
+                state.draining = false
+                defer { state.idleWaiters = [] }
+                return ([], state.idleWaiters)
+            }
+            if batch.isEmpty {
+                for waiter in idle { waiter.resume() }
+                return
+            }
+            let results: [Result<Outcome, Failure>]
+            do {
+                let outcomes = try await commit(batch.map(\.item))
+                guard outcomes.count == batch.count else { throw OutcomeCountMismatch(items: batch.count, outcomes: outcomes.count) }
+                results = outcomes.map { .success($0) }
+            } catch {
+                results = Array(repeating: .failure(.commitFailed(error)), count: batch.count)
+            }
+            for (entry, result) in zip(batch, results) { entry.waiter.resume(returning: result) }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import HookGateCore
+import Synchronization
+import Testing
+
+/// The generic group committer behind the store's event commits and the dispatcher's
+/// attempt records: batching, outcomes per caller, failures per batch, the queue bound.
+@Suite struct GroupCommitterTests {
+    /// Holds commits back until opened, so a test can let a queue build up.
+    final class Latch: Sendable {
+        private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+        func wait() async {
+            await withCheckedContinuation { waiter in
+                let open = state.withLock { state -> Bool in
+                    if !state.open { state.waiters.append(waiter) }
+                    return state.open
+                }
+                if open { waiter.resume() }
+            }
+        }
+
+        func open() {
+            for waiter in state.withLock({ state -> [CheckedContinuation<Void, Never>] in
+                state.open = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }) { waiter.resume() }
+        }
+    }
+
+    /// What the commit closure saw: how many calls started, and the batches committed.
+    final class Log: Sendable {
+        private let state = Mutex<(started: Int, batches: [[Int]])>((0, []))
+        /// Counts a call; true for the first.
+        func start() -> Bool { state.withLock { $0.started += 1; return $0.started == 1 } }
+        func record(_ batch: [Int]) { state.withLock { $0.batches.append(batch) } }
+        var started: Int { state.withLock { $0.started } }
+        var all: [[Int]] { state.withLock { $0.batches } }
+    }
+
+    /// A flag one task sets and another reads.
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
+    }
+
+    struct Refused: Error {}
+
+    /// A committer whose first batch waits for `latch`; outcomes are the items doubled,
+    /// and a batch holding `failing` throws.
+    static func committer(
+        _ log: Log, _ latch: Latch, maxBatch: Int = 512, maxQueued: Int = .max, failing: Int? = nil
+    ) -> GroupCommitter<Int, Int> {
+        GroupCommitter(maxBatch: maxBatch, maxQueued: maxQueued) { batch in
+            if log.start() { await latch.wait() }
+            log.record(batch)
+            if let failing, batch.contains(failing) { throw Refused() }
+            return batch.map { $0 * 2 }
+        }
+    }
+
+    /// Submits item 0, waits until its batch is being committed (and held back), then
+    /// submits the other `items` concurrently, waits until all of them are queued, lets
+    /// the commits go and returns each item's outcome.
+    static func submitBehindFirst(
+        _ committer: GroupCommitter<Int, Int>, _ log: Log, _ latch: Latch, _ items: Range<Int>
+    ) async -> [Int: Result<Int, GroupCommitter<Int, Int>.Failure>] {
+        await withTaskGroup(of: (Int, Result<Int, GroupCommitter<Int, Int>.Failure>).self) { group in
+            defer { latch.open() }  // never leave a test hanging on the latch
+            group.addTask { (0, await Self.result(committer, 0)) }
+            #expect(await eventually(seconds: 5) { log.started == 1 })
+            for item in items where item != 0 { group.addTask { (item, await Self.result(committer, item)) } }
+            #expect(await eventually(seconds: 5) { committer.queuedCount == items.count - 1 })
+            latch.open()
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+    }
+
+    static func result(_ committer: GroupCommitter<Int, Int>, _ item: Int) async -> Result<Int, GroupCommitter<Int, Int>.Failure> {
+        do {
+            return .success(try await committer.submit(item))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    @Test func concurrentSubmissionsShareBatchesAndGetTheirOwnOutcomes() async {
+        let log = Log()
+        let latch = Latch()
+        let committer = Self.committer(log, latch)
+        let results = await Self.submitBehindFirst(committer, log, latch, 0..<100)
+        #expect(results.count == 100)
+        for (item, result) in results { #expect((try? result.get()) == item * 2, "item \(item)") }
+        #expect(log.all.count == 2, "the 99 that queued behind the first commit went in one batch")
+        #expect(log.all.first == [0] && Set(log.all.last ?? []) == Set(1..<100))
+    }
+
+    @Test func batchesAreBoundedByMaxBatchAndKeepQueueOrder() async {
+        let log = Log()
+        let latch = Latch()
+        let committer = Self.committer(log, latch, maxBatch: 10)
+        let results = await Self.submitBehindFirst(committer, log, latch, 0..<36)
+        #expect(results.values.allSatisfy { (try? $0.get()) != nil })
+        #expect(log.all.map(\.count) == [1, 10, 10, 10, 5])
+        let queued = log.all.dropFirst().flatMap { $0 }
+        #expect(queued.count == 35 && Set(queued) == Set(1..<36))
+    }
+
+    @Test func aFailedBatchFailsEveryItemInItAndOnlyThem() async throws {
+        let log = Log()
+        let latch = Latch()
+        let committer = Self.committer(log, latch, maxBatch: 10, failing: 7)
+        let results = await Self.submitBehindFirst(committer, log, latch, 0..<21)
+        let failingBatch = try #require(log.all.first { $0.contains(7) })
+        for (item, result) in results {
+            switch result {
+            case .success(let outcome):
+                #expect(!failingBatch.contains(item) && outcome == item * 2, "item \(item)")
+            case .failure(.commitFailed(let error)):
+                #expect(failingBatch.contains(item) && error is Refused, "item \(item)")
+            case .failure(let other):
+                Issue.record("item \(item): \(other)")
+            }
+        }
+        #expect(results.values.filter { (try? $0.get()) == nil }.count == failingBatch.count)
+        // The committer carries on after a failed batch.
+        #expect(try await committer.submit(50) == 100)
+    }
+
+    @Test func aFullQueueRefusesAtOnceWithoutQueueing() async throws {
+        let log = Log()
+        let latch = Latch()
+        let committer = Self.committer(log, latch, maxQueued: 3)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            defer { latch.open() }
+            group.addTask { try await committer.submit(0) }  // taken by the drainer, held by the latch
+            #expect(await eventually(seconds: 5) { log.started == 1 })
+            for item in 1...3 { group.addTask { try await committer.submit(item) } }
+            #expect(await eventually(seconds: 5) { committer.queuedCount == 3 })
+            let refused = await Self.result(committer, 4)
+            guard case .failure(.full(let limit)) = refused else {
+                Issue.record("expected .full, got \(refused)")
+                return
+            }
+            #expect(limit == 3)
+            latch.open()
+            let outcomes = try await group.reduce(into: []) { $0.append($1) }
+            #expect(Set(outcomes) == [0, 2, 4, 6])
+        }
+        #expect(!log.all.joined().contains(4), "a refused item is never committed")
+    }
+
+    @Test func flushWaitsUntilEverythingQueuedIsCommitted() async throws {
+        let log = Log()
+        let latch = Latch()
+        let committer = Self.committer(log, latch)
+        await committer.flush()  // idle: returns at once
+        let flushed = Flag()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            defer { latch.open() }
+            group.addTask { _ = try await committer.submit(0) }
+            #expect(await eventually(seconds: 5) { log.started == 1 })
+            for item in 1..<5 { group.addTask { _ = try await committer.submit(item) } }
+            #expect(await eventually(seconds: 5) { committer.queuedCount == 4 })
+            group.addTask {
+                await committer.flush()
+                flushed.set()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(!flushed.isSet, "flush returned while a batch was held back")
+            latch.open()
+            try await group.waitForAll()
+        }
+        #expect(flushed.isSet)
+        #expect(log.all.joined().count == 5)
+    }
+}
