@@ -19,13 +19,17 @@ public enum EventClassifier {
     }
 
     /// The identity, type and parsed body (for handler order keys).
-    public static func classifyParsed(provider: Provider, body: [UInt8]) throws(HookGateError) -> (id: String, type: String, json: JSONValue) {
+    /// - Parameter bodySHA256: the body's lowercase hex SHA-256 when the caller already
+    ///   computed it (the verifier does), so the body is hashed once per webhook.
+    public static func classifyParsed(
+        provider: Provider, body: [UInt8], bodySHA256: String? = nil
+    ) throws(HookGateError) -> (id: String, type: String, json: JSONValue) {
         switch provider {
         case .plaid, .linkmoney:
             let json = try object(body, options: .strict)
             let type = json["webhook_type"]?.stringValue ?? "UNKNOWN"
             let code = json["webhook_code"]?.stringValue ?? "UNKNOWN"
-            return ("sha256:" + SHA256.hexHash(body), "\(type).\(code)", json)
+            return ("sha256:" + (bodySHA256 ?? SHA256.hexHash(body)), "\(type).\(code)", json)
         case .ledgersync:
             let json = try object(body, options: .trailingCommas)
             guard let raw = json["eventId"]?.stringValue else { throw HookGateError(.missingEventID, "eventId is missing or not a string") }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import JOSE
 import Logging
 
@@ -35,7 +36,12 @@ public actor KeyCache {
     private let persistence: (any KeyPersistence)?
     private let logger: Logger
     private let clock: @Sendable () -> Double
-    private var keys: [String: Entry] = [:]
+    private var keys: [String: Entry] = [:] {
+        didSet { published.withLock { $0 = keys } }
+    }
+    /// A copy of ``keys`` readable without entering the actor: a cache hit (nearly every
+    /// webhook) costs a lock, not an actor hop.
+    private nonisolated let published = Mutex<[String: Entry]>([:])
     private var negative: [String: Double] = [:]
     private var inflight: [String: Task<JWK?, any Error>] = [:]
     private var bucket: TokenBucket
@@ -73,6 +79,7 @@ public actor KeyCache {
             }
         }
         statistics.cached = keys.count
+        published.withLock { [keys] in $0 = keys }  // observers do not run in an initializer
     }
 
     /// Counters since start and the number of cached keys.
@@ -83,7 +90,7 @@ public actor KeyCache {
     ///   unusable), `expired_key` (its `expired_at` is set), or `key_unavailable` (the
     ///   source cannot be asked now, or the fetch budget is spent).
     public func key(for keyID: String) async throws(HookGateError) -> Entry {
-        if let entry = keys[keyID] { return try usable(entry) }
+        if let entry = keys[keyID] { return try KeyCache.usable(entry) }
         let now = clock()
         if let until = negative[keyID] {
             if until > now {
@@ -119,7 +126,7 @@ public actor KeyCache {
             result = .failure(HookGateError(.keyUnavailable, "key fetch failed: \(error)", retryAfter: 30))
         }
         if inflight[keyID] == task { inflight[keyID] = nil }
-        if let entry = keys[keyID] { return try usable(entry) }  // another waiter stored it
+        if let entry = keys[keyID] { return try KeyCache.usable(entry) }  // another waiter stored it
         switch result {
         case .failure(let error):
             if error.code == .keyUnavailable { statistics.fetchFailures += 1 }
@@ -137,11 +144,19 @@ public actor KeyCache {
                 throw HookGateError(.unknownKey, "the \(provider) key source returned an unusable key for kid \(keyID): \(error.reason)")
             }
             store(entry, kid: keyID)
-            return try usable(entry)
+            return try KeyCache.usable(entry)
         }
     }
 
-    private func usable(_ entry: Entry) throws(HookGateError) -> Entry {
+    /// The cached key for `keyID`, without entering the actor; `nil` when it is not cached
+    /// (then ``key(for:)`` fetches it).
+    /// - Throws: ``HookGateError`` `expired_key` when the cached key's `expired_at` is set.
+    public nonisolated func cachedKey(for keyID: String) throws(HookGateError) -> Entry? {
+        guard let entry = published.withLock({ $0[keyID] }) else { return nil }
+        return try KeyCache.usable(entry)
+    }
+
+    private static func usable(_ entry: Entry) throws(HookGateError) -> Entry {
         if let expiredAt = entry.jwk.expiredAt {
             throw HookGateError(.expiredKey, "kid \(entry.jwk.keyID ?? "?") expired at \(expiredAt)")
         }

@@ -7,4 +7,7 @@ public struct VerifiedToken: Sendable {
     public let claims: JSONValue
     public let keyID: String
     public let issuedAt: Int64
+    /// The lowercase hex SHA-256 of the body it was checked against (equal to its
+    /// `request_body_sha256`), so the body need not be hashed again.
+    public let bodySHA256: String
 }

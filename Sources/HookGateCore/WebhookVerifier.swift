@@ -50,7 +50,12 @@ public struct WebhookVerifier: Sendable {
             guard let credential, !credential.isEmpty else { throw HookGateError(.missingSignature, "no verification token header") }
             let jws = try Self.parse(credential)
             let keyID = try Self.checkHeader(jws)
-            let entry = try await keys.key(for: keyID)
+            let entry: KeyCache.Entry
+            if let cached = try keys.cachedKey(for: keyID) {
+                entry = cached
+            } else {
+                entry = try await keys.key(for: keyID)
+            }
             return try Self.check(jws, keyID: keyID, key: entry.publicKey, body: body, now: now, maxAge: maxAge)
         }
     }
@@ -100,6 +105,6 @@ public struct WebhookVerifier: Sendable {
         guard ConstantTime.equals(Array(claimed.lowercased().utf8), Array(actual.utf8)) else {
             throw HookGateError(.bodyMismatch, "request_body_sha256 does not match the SHA-256 of the body as received")
         }
-        return VerifiedToken(header: jws.header, claims: jws.claims, keyID: keyID, issuedAt: iat)
+        return VerifiedToken(header: jws.header, claims: jws.claims, keyID: keyID, issuedAt: iat, bodySHA256: actual)
     }
 }

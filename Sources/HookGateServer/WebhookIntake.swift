@@ -77,7 +77,7 @@ struct WebhookIntake: Sendable {
         guard logger.logLevel <= level else { return response }
         var metadata: Logger.Metadata = [
             "request_id": "\(requestID)", "client_ip": "\(client?.description ?? "-")", "provider": "\(settings.provider.rawValue)",
-            "outcome": "\(outcome)", "status": "\(response.status.code)", "duration_ms": "\(String(format: "%.3f", milliseconds))",
+            "outcome": "\(outcome)", "status": "\(response.status.code)", "duration_ms": "\(RequestLineFormat.milliseconds(elapsed))",
         ]
         if let eventID { metadata["event_id"] = "\(eventID)" }
         if let reason { metadata["reason"] = "\(reason)" }
@@ -100,7 +100,7 @@ struct WebhookIntake: Sendable {
         let credential = credentialHeader.flatMap { request.headers[$0] }
         let now = Int64(Date().timeIntervalSince1970)
         let token = try await verifier.verify(credential: credential, body: body, now: now)
-        let (eventID, eventType, json) = try EventClassifier.classifyParsed(provider: settings.provider, body: body)
+        let (eventID, eventType, json) = try EventClassifier.classifyParsed(provider: settings.provider, body: body, bodySHA256: token?.bodySHA256)
         var kept: [(String, String)] = []
         if let contentType = request.headers[.contentType] { kept.append(("Content-Type", contentType)) }
         if case .jwt(let header, _, _) = settings.verification, let credential { kept.append((header, credential)) }
@@ -127,6 +127,19 @@ struct WebhookIntake: Sendable {
         } catch {
             throw HookGateError(.malformedBody, "body could not be read: \(error)")
         }
+    }
+}
+
+/// Formatting for the per-request log line, without Foundation's `String(format:)` (the
+/// log line is written for every webhook at the default level).
+public enum RequestLineFormat {
+    /// `elapsed` in milliseconds with three decimals, e.g. `1.234`.
+    public static func milliseconds(_ elapsed: Duration) -> String {
+        let (seconds, attoseconds) = elapsed.components
+        let micros = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        let fraction = micros % 1000
+        let padding = fraction < 10 ? "00" : fraction < 100 ? "0" : ""
+        return "\(micros / 1000).\(padding)\(fraction)"
     }
 }
 

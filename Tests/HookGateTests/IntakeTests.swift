@@ -252,3 +252,14 @@ import Testing
         try await second.stop()
     }
 }
+
+/// The log line's duration formatting (three decimals, no Foundation formatting).
+@Suite struct RequestLineTests {
+    @Test(arguments: [
+        (Duration.microseconds(1234), "1.234"), (.microseconds(5), "0.005"), (.microseconds(50), "0.050"), (.zero, "0.000"),
+        (.milliseconds(1500), "1500.000"), (.nanoseconds(999), "0.000"),
+    ])
+    func milliseconds(duration: Duration, text: String) {
+        #expect(RequestLineFormat.milliseconds(duration) == text)
+    }
+}
