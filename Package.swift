@@ -64,9 +64,7 @@ let package = Package(
             name: "HookGateServer",
             dependencies: [
                 "HookGateCore",
-                "HookGateStore",
-                "HookGateDispatch",
-                "HookGateHTTPClient",
+                "JOSE",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +90,7 @@ let package = Package(
             dependencies: [
                 "HookGateCore",
                 "HookGateHTTPClient",
-                "HookGateStore",
+                "JOSE",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -100,12 +98,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The composition root: opens the backend the configuration names and assembles the
+        // key caches, the dispatcher, the server and retention into one service group.
+        .target(
+            name: "HookGateApp",
+            dependencies: [
+                "HookGateCore",
+                "HookGateDispatch",
+                "HookGateHTTPClient",
+                "HookGateServer",
+                "HookGateStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "hookgate",
             dependencies: [
                 "JOSE",
+                "HookGateApp",
                 "HookGateCore",
-                "HookGateStore",
                 "HookGateServer",
                 "HookGateDispatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -129,6 +142,7 @@ let package = Package(
             name: "HookGateTests",
             dependencies: [
                 "JOSE",
+                "HookGateApp",
                 "HookGateCore",
                 "HookGateStore",
                 "HookGateServer",

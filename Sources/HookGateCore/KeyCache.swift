@@ -12,7 +12,7 @@ import Logging
 /// `key_unavailable`, which the sender retries). On an unknown `kid`, the cached keys
 /// that are not expired are refreshed at most once per cooldown (Plaid's recipe), so
 /// a key whose `expired_at` becomes set is rejected from then on. Fetched keys are
-/// saved through ``KeyPersistence``.
+/// saved through ``KeyStore``.
 public actor KeyCache {
     /// A key ready to verify with.
     public struct Entry: Sendable {
@@ -33,7 +33,7 @@ public actor KeyCache {
     public nonisolated let provider: Provider
     public nonisolated let cooldown: Double
     private let source: any KeySource
-    private let persistence: (any KeyPersistence)?
+    private let persistence: (any KeyStore)?
     private let logger: Logger
     private let clock: @Sendable () -> Double
     private var keys: [String: Entry] = [:] {
@@ -53,7 +53,7 @@ public actor KeyCache {
     ///   - initialKeys: keys known at start (a pinned set, or keys saved by an earlier run).
     ///   - maxFetchesPerMinute: the token bucket's size and refill per minute.
     public init(
-        provider: Provider, source: any KeySource, initialKeys: [JWK] = [], persistence: (any KeyPersistence)? = nil,
+        provider: Provider, source: any KeySource, initialKeys: [JWK] = [], persistence: (any KeyStore)? = nil,
         cooldown: Double = 60, maxFetchesPerMinute: Int = 30, logger: Logger = Logger(label: "hookgate.keys"),
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {

@@ -1,4 +1,4 @@
-import HookGateStore
+import HookGateCore
 
 /// Something that can make one delivery attempt to a handler.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import HookGateCore
-import HookGateStore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -14,7 +13,7 @@ import Synchronization
 /// the next retry is due. Graceful shutdown stops claiming and lets attempts in
 /// flight finish (each is bounded by its handler's timeout); anything cut off stays
 /// `in_flight` in the store and is retried at the next start.
-public final class Dispatcher: Service, Sendable {
+public final class Dispatcher: DeliveryWaker, Service, Sendable {
     struct Runtime: Sendable {
         let name: String
         let deliverer: any Deliverer
@@ -26,7 +25,7 @@ public final class Dispatcher: Service, Sendable {
         var total = 0
     }
 
-    let store: SQLiteEventStore
+    let store: any DeliveryQueue
     let runtimes: [Runtime]
     let schedule: RetrySchedule
     let globalLimit: Int
@@ -39,8 +38,8 @@ public final class Dispatcher: Service, Sendable {
     /// flight and are retried after a restart.
     private let completions: GroupCommitter<AttemptResult, Void>
 
-    /// Builds the deliverers of `configuration.handlers`.
-    public init(configuration: GateConfiguration, store: SQLiteEventStore, logger: Logger) {
+    /// Builds the deliverers of `configuration.handlers`, working the queue of `store`.
+    public init(configuration: GateConfiguration, store: any DeliveryQueue, logger: Logger) {
         self.store = store
         self.logger = logger
         let pool = HTTPConnectionPool()

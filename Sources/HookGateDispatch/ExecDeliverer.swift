@@ -1,7 +1,6 @@
 import Foundation
 import Synchronization
 import HookGateCore
-import HookGateStore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,5 @@
 import Foundation
 import HookGateCore
-import HookGateStore
 import JOSE
 import Synchronization
 #if canImport(Glibc)

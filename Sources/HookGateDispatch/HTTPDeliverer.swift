@@ -1,7 +1,6 @@
 import Foundation
 import HookGateCore
 import HookGateHTTPClient
-import HookGateStore
 import JOSE
 import NIOCore
 import NIOHTTP1

@@ -1,5 +1,4 @@
-import HookGateDispatch
-import HookGateStore
+import HookGateCore
 import Hummingbird
 
 /// The admin listener's delivery endpoints, which the operator console's dead-letter view uses.
@@ -11,12 +10,12 @@ import Hummingbird
 ///
 /// `POST /deliveries/redeliver-dead[?handler=]` stays in ``AdminEventRoutes``.
 struct AdminDeliveryRoutes: Sendable {
-    let store: SQLiteEventStore
-    let dispatcher: Dispatcher
+    let store: any GateStore
+    let waker: any DeliveryWaker
 
     func add(to router: Router<GateRequestContext>) {
         let store = self.store
-        let dispatcher = self.dispatcher
+        let waker = self.waker
         router.get("/deliveries") { request, _ -> Response in
             let query = AdminQuery(request)
             let deliveries = try await store.deliveries(
@@ -35,7 +34,7 @@ struct AdminDeliveryRoutes: Sendable {
             case .inFlight:
                 throw AdminError(.conflict, "delivery \(id) is being attempted; try again when the attempt ends")
             case .queued:
-                dispatcher.notify()
+                waker.notify()
                 return AdminEventRoutes.json(["redelivering": 1])
             }
         }

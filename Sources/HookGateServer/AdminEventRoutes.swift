@@ -1,8 +1,6 @@
 import Foundation
 import HTTPTypes
 import HookGateCore
-import HookGateDispatch
-import HookGateStore
 import Hummingbird
 import JOSE
 import NIOCore
@@ -16,8 +14,8 @@ import NIOCore
 /// - `POST /events/{id}/redeliver[?handler=]`: make its deliveries due now.
 /// - `POST /deliveries/redeliver-dead[?handler=]`: make every dead delivery due now.
 public struct AdminEventRoutes: Sendable {
-    let store: SQLiteEventStore
-    let dispatcher: Dispatcher
+    let store: any GateStore
+    let waker: any DeliveryWaker
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? SnakeCaseJSON.encoder().encode(value)) ?? Data("{}".utf8)
@@ -50,7 +48,7 @@ public struct AdminEventRoutes: Sendable {
         public var deliveries: [DeliveryDetail]
     }
 
-    public static func detail(_ event: StoredEvent, store: SQLiteEventStore) async throws -> EventDetail {
+    public static func detail(_ event: StoredEvent, store: any EventQueries) async throws -> EventDetail {
         var deliveries: [EventDetail.DeliveryDetail] = []
         for delivery in try await store.deliveries(eventRow: event.id, limit: 1000).reversed() {
             deliveries.append(.init(delivery: delivery, attempts: try await store.attempts(deliveryID: delivery.id)))
@@ -70,7 +68,7 @@ public struct AdminEventRoutes: Sendable {
 
     func add(to router: Router<GateRequestContext>) {
         let store = self.store
-        let dispatcher = self.dispatcher
+        let waker = self.waker
         router.get("/events") { request, _ -> Response in
             let query = AdminQuery(request)
             let limit = try query.limit(fallback: 50)
@@ -102,12 +100,12 @@ public struct AdminEventRoutes: Sendable {
                 return found.isEmpty ? AdminEventRoutes.problem(.notFound, "no event \(reference)") : AdminEventRoutes.problem(.conflict, "ambiguous event id; add ?provider=")
             }
             let count = try await store.redeliver(eventRow: found[0].id, handler: try AdminQuery(request).text("handler"))
-            dispatcher.notify()
+            waker.notify()
             return AdminEventRoutes.json(["redelivering": count])
         }
         router.post("/deliveries/redeliver-dead") { request, _ -> Response in
             let count = try await store.redeliverDead(handler: try AdminQuery(request).text("handler"))
-            dispatcher.notify()
+            waker.notify()
             return AdminEventRoutes.json(["redelivering": count])
         }
     }

@@ -1,7 +1,6 @@
 import CoreMetrics
 import Foundation
 import HookGateCore
-import HookGateStore
 import Prometheus
 import Synchronization
 

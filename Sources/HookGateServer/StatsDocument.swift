@@ -1,6 +1,5 @@
 import Foundation
 import HookGateCore
-import HookGateStore
 
 /// The `/stats` document (../shared/contract/README.md, plus labels saying which
 /// figures count since start and which are totals from the database).

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import HookGateCore
 
-/// The outbox: deliveries claimed by the dispatcher, attempts recorded, redelivery.
+/// The delivery queue: deliveries claimed by the dispatcher, attempts recorded, redelivery.
 extension SQLiteEventStore {
     /// Puts deliveries a stopped process left `in_flight` back to be retried now
     /// (at-least-once: the handler may see that attempt again). Returns how many.
@@ -90,65 +90,10 @@ extension SQLiteEventStore {
         }
     }
 
-    /// Deliveries, newest first, filtered by status, provider and handler.
-    public func deliveries(
-        status: DeliveryStatus? = nil, provider: Provider? = nil, handler: String? = nil, eventRow: Int64? = nil, limit: Int = 100
-    ) async throws -> [DeliveryRecord] {
-        try await pool.read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let status {
-                clauses.append("d.status = ?")
-                arguments += [status]
-            }
-            if let provider {
-                clauses.append("e.provider = ?")
-                arguments += [provider.rawValue]
-            }
-            if let handler {
-                clauses.append("d.handler = ?")
-                arguments += [handler]
-            }
-            if let eventRow {
-                clauses.append("d.event_row = ?")
-                arguments += [eventRow]
-            }
-            arguments += [limit]
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT d.*, e.provider, e.event_id, e.event_type FROM deliveries d JOIN events e ON e.id = d.event_row
-                    \(filter) ORDER BY d.id DESC LIMIT ?
-                    """,
-                arguments: arguments
-            ).map { row in
-                DeliveryRecord(
-                    id: try row.decode(forColumn: "id"), eventRow: try row.decode(forColumn: "event_row"), provider: try row.decode(forColumn: "provider"),
-                    eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"), handler: try row.decode(forColumn: "handler"),
-                    status: try row.decode(DeliveryStatus.self, forColumn: "status"), attempts: try row.decode(forColumn: "attempts"),
-                    nextAttemptAt: try row.decode(forColumn: "next_attempt_at"), orderKey: try row.decode(String?.self, forColumn: "order_key"),
-                    lastError: try row.decode(String?.self, forColumn: "last_error"))
-            }
-        }
-    }
-
-    /// Every attempt of a delivery, in order.
-    public func attempts(deliveryID: Int64) async throws -> [AttemptRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number, id", arguments: [deliveryID]).map { row in
-                AttemptRecord(
-                    deliveryID: deliveryID, number: try row.decode(forColumn: "number"), startedAt: try row.decode(forColumn: "started_at"),
-                    durationMilliseconds: try row.decode(forColumn: "duration_ms"), succeeded: try row.decode(forColumn: "succeeded"),
-                    statusCode: try row.decode(Int?.self, forColumn: "status_code"), excerpt: try row.decode(String?.self, forColumn: "excerpt"))
-            }
-        }
-    }
-
     /// Makes the deliveries of event row `eventRow` due now (all of them, or only
     /// `handler`'s), whatever their state except in flight. Returns how many.
     @discardableResult
-    public func redeliver(eventRow: Int64, handler: String? = nil) async throws -> Int {
+    public func redeliver(eventRow: Int64, handler: String?) async throws -> Int {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await pool.write { db in
             try db.execute(
@@ -161,32 +106,28 @@ extension SQLiteEventStore {
         }
     }
 
+    /// Makes delivery `deliveryID` due now unless it is in flight.
+    public func redeliver(deliveryID: Int64) async throws -> RedeliveryOutcome {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE deliveries SET status = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status != ?",
+                arguments: [DeliveryStatus.retrying, now, now, deliveryID, DeliveryStatus.inFlight])
+            if db.changesCount > 0 { return .queued }
+            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = ?)", arguments: [deliveryID]) ?? false
+            return exists ? .inFlight : .notFound
+        }
+    }
+
     /// Makes every dead delivery (of `handler`, if given) due now. Returns how many.
     @discardableResult
-    public func redeliverDead(handler: String? = nil) async throws -> Int {
+    public func redeliverDead(handler: String?) async throws -> Int {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await pool.write { db in
             try db.execute(
                 sql: "UPDATE deliveries SET status = ?, next_attempt_at = ?, updated_at = ? WHERE status = ? AND (? IS NULL OR handler = ?)",
                 arguments: [DeliveryStatus.retrying, now, now, DeliveryStatus.dead, handler, handler])
             return db.changesCount
-        }
-    }
-
-    /// Deliveries by state and the age of the oldest waiting one.
-    public func deliveryCounts(now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) async throws -> DeliveryCounts {
-        try await pool.read { db in
-            var counts = DeliveryCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM deliveries GROUP BY status") {
-                let n: Int = try row.decode(forColumn: "n")
-                if let status = DeliveryStatus(rawValue: try row.decode(String.self, forColumn: "status")) { counts[status] = n }
-            }
-            let waiting = "SELECT min(created_at) FROM deliveries WHERE status IN (?, ?, ?)"
-            let unfinished: StatementArguments = [DeliveryStatus.pending, DeliveryStatus.retrying, DeliveryStatus.inFlight]
-            if let oldest = try Int64.fetchOne(db, sql: waiting, arguments: unfinished) {
-                counts.oldestPendingSeconds = max(0, Double(now - oldest) / 1000)
-            }
-            return counts
         }
     }
 }

@@ -5,15 +5,16 @@ import JOSE
 import Logging
 import Synchronization
 
-/// The SQLite store (GRDB on the system libsqlite3, WAL): events deduplicated by
-/// (provider, event id), and the key cache's saved keys.
+/// The SQLite backend of the store contract (GRDB on the system libsqlite3, WAL): events
+/// deduplicated by (provider, event id) with their outbox rows, the delivery queue, the
+/// queries, and the key cache's saved keys. One gate per database file.
 ///
 /// Writes go through one writer with **group commit** (``GroupCommitter``): concurrent
 /// ``store(_:)`` calls queue up while a transaction commits and are committed together
 /// in the next one, so throughput is not capped by the disk's fsync rate. Every call
 /// returns only after its transaction committed with the configured durability (`full`:
 /// fsync of the WAL on commit; `normal`: survives a process crash, not power loss).
-public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
+public final class SQLiteEventStore: GateStore, Sendable {
     /// The most events committed in one transaction.
     public static let maxBatch = 512
 
@@ -197,12 +198,10 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         }
     }
 
-    /// The event with row id `id`.
     public func event(id: Int64) async throws -> StoredEvent? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id]).map(SQLiteEventStore.decode) }
     }
 
-    /// The event with this provider and event id.
     public func event(provider: Provider, eventID: String) async throws -> StoredEvent? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM events WHERE provider = ? AND event_id = ?", arguments: [provider.rawValue, eventID])
@@ -210,8 +209,7 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         }
     }
 
-    /// Events, newest first, optionally filtered.
-    public func events(provider: Provider? = nil, since: Int64? = nil, limit: Int = 100) async throws -> [StoredEvent] {
+    public func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
         try await pool.read { db in
             var clauses: [String] = []
             var arguments: StatementArguments = []
@@ -246,7 +244,7 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         )
     }
 
-    /// The number of stored events and the database's size on disk (main file + WAL), in bytes.
+    /// The number of stored events and the database's size on disk (main file, WAL and shared memory), in bytes.
     public func size() async throws -> (events: Int, bytes: Int64) {
         let count = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
         var bytes: Int64 = 0
@@ -258,10 +256,16 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         return (count, bytes)
     }
 
-    /// Deletes events received before `cutoff` (Unix ms), in small transactions so
-    /// intake is never blocked for long. Returns how many were deleted.
+    /// Deletes events received before `cutoff` (Unix ms) in transactions of 1000, so intake
+    /// is never blocked for long; their deliveries and attempts go with them (foreign keys).
     @discardableResult
-    public func prune(receivedBefore cutoff: Int64, chunk: Int = 1000) async throws -> Int {
+    public func prune(receivedBefore cutoff: Int64) async throws -> Int {
+        try await prune(receivedBefore: cutoff, chunk: 1000)
+    }
+
+    /// Deletes events received before `cutoff` (Unix ms), `chunk` per transaction. Returns how many.
+    @discardableResult
+    public func prune(receivedBefore cutoff: Int64, chunk: Int) async throws -> Int {
         var total = 0
         while true {
             let deleted = try await pool.write { db -> Int in
@@ -331,6 +335,7 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
 
     // MARK: Keys
 
+    /// Every saved key of `provider`, oldest saved first.
     public func savedKeys(provider: Provider) async throws -> [JWK] {
         let texts = try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT jwk FROM keys WHERE provider = ? ORDER BY saved_at", arguments: [provider.rawValue])
@@ -338,6 +343,7 @@ public final class SQLiteEventStore: EventStore, KeyPersistence, Sendable {
         return texts.compactMap { try? JSONDecoder().decode(JWK.self, from: Data($0.utf8)) }
     }
 
+    /// Saves `key`, replacing the saved key of the same provider and `kid`.
     public func saveKey(_ key: JWK, provider: Provider) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

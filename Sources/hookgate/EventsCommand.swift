@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import HookGateApp
 import HookGateCore
 import HookGateServer
-import HookGateStore
+import Logging
 
 /// `hookgate events`: inspect stored events and their deliveries, redeliver.
 ///
@@ -20,7 +21,7 @@ struct EventsCommand: AsyncParsableCommand {
         @Option(help: "Take the database path from this configuration file.")
         var config: String?
 
-        func open() throws -> SQLiteEventStore {
+        func open() throws -> any GateStore {
             var path = database ?? "hookgate.sqlite"
             if database == nil, let config {
                 do {
@@ -30,7 +31,9 @@ struct EventsCommand: AsyncParsableCommand {
                 }
             }
             guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no database at \(path)") }
-            return try SQLiteEventStore(path: path, durability: .full)
+            var database = GateConfiguration.Database()
+            database.path = path
+            return try Gate.openStore(database, logger: Logger(label: "hookgate.store"))
         }
     }
 
@@ -217,7 +220,7 @@ extension EventsCommand {
     }
 }
 
-func resolve(_ reference: String, provider: String?, store: SQLiteEventStore) async throws -> StoredEvent {
+func resolve(_ reference: String, provider: String?, store: any EventQueries) async throws -> StoredEvent {
     let found = try await store.resolveEvents(reference, provider: provider.flatMap(Provider.init))
     if found.isEmpty {
         FileHandle.standardError.write(Data("no event \(reference)\n".utf8))

@@ -1,6 +1,6 @@
 import ArgumentParser
-import HookGateServer
 import Foundation
+import HookGateApp
 
 /// `hookgate`: the webhook receiver and verification proxy.
 @main

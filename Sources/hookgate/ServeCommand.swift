@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import HookGateApp
 import HookGateCore
-import HookGateServer
 import Logging
 
 /// `hookgate serve`: runs the gate.
@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if check {
             do {
-                try ConfigurationCheck.keyFiles(configuration)
+                try await KeyCacheBuilder.check(configuration)
             } catch {
                 FileHandle.standardError.write(Data("\(config ?? "embedded defaults"): \(error)\n".utf8))
                 throw ExitCode(1)

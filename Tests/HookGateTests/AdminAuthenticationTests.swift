@@ -44,7 +44,7 @@ import Testing
 
     @Test func everyAdminRouteButTheProbesNeedsTheToken() async throws {
         let harness = try await GateHarness(yaml: Self.yaml(admin: "admin:\n  host: 127.0.0.1\n  port: 0\n  token: \(Self.token)"))
-        let routes = harness.gate.makeAdminRouter().routes
+        let routes = harness.gate.server.makeAdminRouter().routes
         #expect(routes.count >= 8)
         var checked = 0
         for route in routes {

@@ -98,7 +98,7 @@ import Testing
             #expect(response.text == "{\"error\":\"\(code)\"}", "\(label): \(response.text)")
         }
         #expect(try await harness.gate.store.size().events == 0)
-        let counters = try #require(harness.gate.statistics.counters()[.plaid])
+        let counters = try #require(harness.gate.server.statistics.counters()[.plaid])
         #expect(counters.received == cases.count)
         #expect(counters.rejected["malformed_token"] == 3)
         try await harness.stop()
@@ -236,9 +236,9 @@ import Testing
         let ready = try await harness.admin("/readyz")
         #expect(ready.status == 200)
         #expect(ready.text == #"{"status":"ready"}"#)
-        #expect(harness.gate.readiness.problems().isEmpty)
+        #expect(harness.gate.server.readiness.problems().isEmpty)
         try await harness.stop()
-        #expect(harness.gate.readiness.problems().contains("shutting down"))
+        #expect(harness.gate.server.readiness.problems().contains("shutting down"))
     }
 
     @Test func restartKeepsDedup() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import HookGateApp
 import HookGateCore
 import HookGateServer
 import JOSE

@@ -8,7 +8,7 @@ import Testing
 /// is served at `/openapi.json`, and describes the bearer scheme.
 @Suite struct OpenAPITests {
     static func document() throws -> JSONValue {
-        try JSONParser.parse(Gate.openAPIDocument)
+        try JSONParser.parse(GateServer.openAPIDocument)
     }
 
     /// (METHOD, path) of every operation in the document.
@@ -26,7 +26,7 @@ import Testing
 
     @Test func everyAdminRouteIsDocumentedAndNothingElse() async throws {
         let harness = try await GateHarness(yaml: TestConfig.pinned())
-        let routes = Set(harness.gate.makeAdminRouter().routes.map { "\($0.method.rawValue) \($0.path.description)" })
+        let routes = Set(harness.gate.server.makeAdminRouter().routes.map { "\($0.method.rawValue) \($0.path.description)" })
         let documented = try Self.documentedOperations()
         #expect(routes.count >= 9)
         #expect(routes.subtracting(documented).isEmpty, "routes missing from the document: \(routes.subtracting(documented).sorted())")
@@ -59,7 +59,7 @@ import Testing
         let response = try await harness.admin("/openapi.json", headers: [("Authorization", "Bearer \(token)")])
         #expect(response.status == 200)
         #expect(response.header("Content-Type") == "application/json")
-        #expect(response.body == Gate.openAPIDocument)
+        #expect(response.body == GateServer.openAPIDocument)
         try await harness.stop()
     }
 }

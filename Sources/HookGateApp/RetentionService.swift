@@ -1,12 +1,12 @@
 import Foundation
-import HookGateStore
+import HookGateCore
 import Logging
 import ServiceLifecycle
 
 /// Deletes events older than the retention (the dedup window) every `interval`
 /// seconds, in small transactions. Stops on graceful shutdown.
 struct RetentionService: Service {
-    let store: SQLiteEventStore
+    let store: any EventStore
     let retention: Int
     let interval: Double
     let logger: Logger
@@ -26,15 +26,5 @@ struct RetentionService: Service {
                 return
             }
         }
-    }
-}
-
-/// Flips readiness when graceful shutdown begins; listed last so it is told first.
-struct ShutdownWatcher: Service {
-    let readiness: Readiness
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        readiness.markShuttingDown()
     }
 }

@@ -1,88 +1,53 @@
 import Foundation
 import HTTPTypes
 import HookGateCore
-import HookGateDispatch
-import HookGateHTTPClient
-import HookGateStore
 import Hummingbird
 import HummingbirdCore
 import JOSE
 import Logging
 import NIOCore
 import ServiceLifecycle
-import UnixSignals
 
-/// A configured gate: the store, the key caches, the verifiers, and the two
-/// listeners, assembled into one `ServiceGroup`.
+/// The gate's HTTP side: the public intake listener and the private admin listener,
+/// over the store contract's protocols and a ``DeliveryWaker`` (the composition root,
+/// `Gate` in HookGateApp, supplies the backend, the verifiers and the dispatcher).
 ///
-/// Startup order: the store opens and migrates, saved keys are loaded, then the
-/// listeners start. Graceful shutdown (SIGTERM/SIGINT or ``ServiceGroup/triggerGracefulShutdown()``):
-/// `/readyz` turns unready, the public listener stops accepting and finishes
-/// in-flight requests (each one commits before it is answered), then the admin
-/// listener and background services stop.
-public final class Gate: Sendable {
+/// Graceful shutdown: `/readyz` turns unready, the public listener stops accepting and
+/// finishes in-flight requests (each one commits before it is answered), then the admin
+/// listener stops.
+public final class GateServer: Sendable {
+    /// The configuration the listeners run on.
     public let configuration: GateConfiguration
-    public let store: SQLiteEventStore
+    /// The backend events are stored in and read from.
+    public let store: any GateStore
+    /// Intake counters since start.
     public let statistics = IntakeStatistics()
+    /// Listener and shutdown state for `/readyz`.
     public let readiness = Readiness()
+    /// The key caches of the providers that verify tokens (for `/stats`).
     public let keyCaches: [Provider: KeyCache]
+    /// When this server was built (uptime's origin).
     public let startedAt = Date()
-    public let dispatcher: Dispatcher
+    /// Told after a redelivery so due deliveries go out now.
+    public let waker: any DeliveryWaker
+    /// The Prometheus registry behind `/metrics`.
     public let metrics = GateMetrics()
+    /// The version `/stats` and `hookgate --version` report.
     public static let version = "0.1.0"
     let verifiers: [Provider: WebhookVerifier]
     let logger: Logger
 
-    /// Opens the store and prepares verifiers.
-    /// - Throws: ``ConfigurationError`` for unreadable key files, or the store's error.
-    public init(configuration: GateConfiguration, logger: Logger) async throws {
+    /// A server over `store`, verifying with `verifiers` (one per provider to receive).
+    public init(
+        configuration: GateConfiguration, store: any GateStore, verifiers: [Provider: WebhookVerifier], keyCaches: [Provider: KeyCache],
+        waker: any DeliveryWaker, logger: Logger
+    ) {
         self.configuration = configuration
-        self.logger = logger
-        store = try SQLiteEventStore(path: configuration.database.path, durability: configuration.database.durability, logger: logger)
-        var caches: [Provider: KeyCache] = [:]
-        var verifiers: [Provider: WebhookVerifier] = [:]
-        for settings in configuration.providers {
-            let scheme: WebhookVerifier.Scheme
-            switch settings.verification {
-            case .none:
-                logger.warning("verification is OFF for this provider: anyone who can reach its route can post events",
-                               metadata: ["provider": "\(settings.provider)"])
-                scheme = .none
-            case .token(_, let secret):
-                scheme = .token(secret: Array(secret.utf8))
-            case .jwt(_, let keySettings, let maxAge):
-                let cache = try await Gate.makeKeyCache(settings.provider, keySettings, configuration: configuration, store: store, logger: logger)
-                caches[settings.provider] = cache
-                scheme = .jwt(keys: cache, maxAge: maxAge)
-            }
-            verifiers[settings.provider] = WebhookVerifier(provider: settings.provider, scheme: scheme)
-        }
-        keyCaches = caches
+        self.store = store
         self.verifiers = verifiers
-        let dispatcher = Dispatcher(configuration: configuration, store: store, logger: logger)
-        self.dispatcher = dispatcher
-        store.onOutboxWrite { dispatcher.notify() }
-    }
-
-    static func makeKeyCache(
-        _ provider: Provider, _ settings: GateConfiguration.KeySourceSettings, configuration: GateConfiguration, store: SQLiteEventStore,
-        logger: Logger
-    ) async throws -> KeyCache {
-        switch settings {
-        case .pinnedJSON(let name, let json):
-            let source = try PinnedKeySource(json: json, origin: name)
-            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, logger: logger)
-        case .pinnedFile(let path):
-            let source = try PinnedKeySource(path: path)
-            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, logger: logger)
-        case .remote(let url, let credentials, let timeout):
-            guard let endpoint = URL(string: url) else { throw ConfigurationError(path: "providers.\(provider).key_url", "not a URL") }
-            let source = HTTPKeySource(url: endpoint, credentials: credentials, timeout: timeout)
-            let saved = try await store.savedKeys(provider: provider)
-            return KeyCache(
-                provider: provider, source: source, initialKeys: saved, persistence: store, cooldown: Double(configuration.keyCooldown),
-                maxFetchesPerMinute: configuration.maxKeyFetchesPerMinute, logger: logger)
-        }
+        self.keyCaches = keyCaches
+        self.waker = waker
+        self.logger = logger
     }
 
     /// The public router: one `POST` route per provider (other methods get 405), nothing else.
@@ -129,7 +94,7 @@ public final class Gate: Sendable {
             return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("/openapi.json") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: Gate.openAPIDocument)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: GateServer.openAPIDocument)))
         }
         router.get("/stats") { [self] _, _ -> Response in
             let document = try await self.stats()
@@ -141,8 +106,8 @@ public final class Gate: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        AdminEventRoutes(store: store, dispatcher: dispatcher).add(to: router)
-        AdminDeliveryRoutes(store: store, dispatcher: dispatcher).add(to: router)
+        AdminEventRoutes(store: store, waker: waker).add(to: router)
+        AdminDeliveryRoutes(store: store, waker: waker).add(to: router)
         return router
     }
 
@@ -172,7 +137,7 @@ public final class Gate: Sendable {
         let size = try await store.size()
         let latency = statistics.latency()
         return StatsDocument(
-            version: Gate.version, uptimeSeconds: Date().timeIntervalSince(startedAt), scope: StatsDocument.scopeLabels, providers: providers,
+            version: GateServer.version, uptimeSeconds: Date().timeIntervalSince(startedAt), scope: StatsDocument.scopeLabels, providers: providers,
             keys: StatsDocument.keyFigures(total), keysByProvider: byProvider,
             deliveries: .init(pending: deliveries.pending, retrying: deliveries.retrying, inFlight: deliveries.inFlight, succeeded: deliveries.delivered,
                               dead: deliveries.dead, oldestPendingSeconds: deliveries.oldestPendingSeconds),
@@ -186,14 +151,13 @@ public final class Gate: Sendable {
         metrics.refresh(deliveries: try await store.deliveryCounts(), store: try await store.size(), keys: keys, uptime: Date().timeIntervalSince(startedAt))
     }
 
-    /// The service group running both listeners and the background services.
-    /// - Parameters:
-    ///   - gracefulShutdownSignals: signals that start a graceful shutdown (none in tests).
-    ///   - onListening: called with (public port, admin port) once both are bound.
-    public func makeServiceGroup(
-        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+    /// The two listeners and the readiness watcher, as services in start order: admin,
+    /// public, then the watcher (stopped first, so `/readyz` turns unready before the
+    /// listeners stop).
+    /// - Parameter onListening: called with (public port, admin port) once both are bound.
+    public func makeServices(
         onListening: @escaping @Sendable (_ publicPort: Int, _ adminPort: Int) async -> Void = { _, _ in }
-    ) -> ServiceGroup {
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let ports = PortPair(onListening)
         let readiness = self.readiness
         // The body deadline (readTimeout, answered 408) fires before the connection idle timeout closes silently.
@@ -222,20 +186,11 @@ public final class Gate: Sendable {
                 await ports.set(admin: channel.localAddress?.port ?? -1)
             },
             logger: logger)
-        let retention = RetentionService(store: store, retention: configuration.database.retention, interval: 300, logger: logger)
-        var group = ServiceGroupConfiguration(
-            services: [
-                .init(service: retention, serviceName: "retention"),
-                .init(service: dispatcher, serviceName: "dispatcher"),
-                .init(service: adminApp, serviceName: "admin"),
-                .init(service: publicApp, serviceName: "public"),
-                .init(service: ShutdownWatcher(readiness: readiness), successTerminationBehavior: .ignore, serviceName: "readiness"),
-            ],
-            gracefulShutdownSignals: gracefulShutdownSignals,
-            logger: logger)
-        group.maximumGracefulShutdownDuration = .seconds(30)
-        group.maximumCancellationDuration = .seconds(10)
-        return ServiceGroup(configuration: group)
+        return [
+            .init(service: adminApp, serviceName: "admin"),
+            .init(service: publicApp, serviceName: "public"),
+            .init(service: ShutdownWatcher(readiness: readiness), successTerminationBehavior: .ignore, serviceName: "readiness"),
+        ]
     }
 }
 

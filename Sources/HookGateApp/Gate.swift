@@ -1,0 +1,95 @@
+import Foundation
+import HookGateCore
+import HookGateDispatch
+import HookGateServer
+import HookGateStore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: a configured gate, assembled from the backend the configuration
+/// names, the key caches and verifiers, the dispatcher, the server and retention.
+///
+/// Startup order: the backend opens and migrates, saved keys are loaded, then (in
+/// ``makeServiceGroup(gracefulShutdownSignals:onListening:)``) retention, the dispatcher and
+/// the listeners start. Graceful shutdown (SIGTERM/SIGINT or ``ServiceGroup/triggerGracefulShutdown()``)
+/// runs in reverse: `/readyz` turns unready, the public listener stops accepting and
+/// finishes in-flight requests (each one commits before it is answered), then the admin
+/// listener and the background services stop.
+public final class Gate: Sendable {
+    /// The configuration the gate runs on.
+    public let configuration: GateConfiguration
+    /// The backend (SQLite now).
+    public let store: any GateStore
+    /// The fan-out service.
+    public let dispatcher: Dispatcher
+    /// The two listeners.
+    public let server: GateServer
+    let logger: Logger
+
+    /// The version `/stats` and `hookgate --version` report.
+    public static var version: String { GateServer.version }
+
+    /// The key caches of the providers that verify tokens.
+    public var keyCaches: [Provider: KeyCache] { server.keyCaches }
+
+    /// Opens the backend and prepares verifiers, dispatcher and server.
+    /// - Throws: ``ConfigurationError`` for unreadable key files or a bad key URL, or the backend's error.
+    public init(configuration: GateConfiguration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let store = try Gate.openStore(configuration.database, logger: logger)
+        self.store = store
+        let keys = KeyCacheBuilder(configuration: configuration, keyStore: store, logger: logger)
+        var caches: [Provider: KeyCache] = [:]
+        var verifiers: [Provider: WebhookVerifier] = [:]
+        for settings in configuration.providers {
+            let scheme: WebhookVerifier.Scheme
+            switch settings.verification {
+            case .none:
+                logger.warning("verification is OFF for this provider: anyone who can reach its route can post events",
+                               metadata: ["provider": "\(settings.provider)"])
+                scheme = .none
+            case .token(_, let secret):
+                scheme = .token(secret: Array(secret.utf8))
+            case .jwt(_, let keySettings, let maxAge):
+                let cache = try await keys.keyCache(settings.provider, keySettings)
+                caches[settings.provider] = cache
+                scheme = .jwt(keys: cache, maxAge: maxAge)
+            }
+            verifiers[settings.provider] = WebhookVerifier(provider: settings.provider, scheme: scheme)
+        }
+        let dispatcher = Dispatcher(configuration: configuration, store: store, logger: logger)
+        self.dispatcher = dispatcher
+        server = GateServer(configuration: configuration, store: store, verifiers: verifiers, keyCaches: caches, waker: dispatcher, logger: logger)
+        store.onOutboxWrite { dispatcher.notify() }
+    }
+
+    /// Opens the backend `database` names: the SQLite file at its path (the only backend so far).
+    /// - Throws: when the database cannot be opened or migrated.
+    public static func openStore(_ database: GateConfiguration.Database, logger: Logger) throws -> any GateStore {
+        try SQLiteEventStore(path: database.path, durability: database.durability, logger: logger)
+    }
+
+    /// The service group running retention, the dispatcher and the listeners, started in
+    /// that order and stopped in reverse.
+    /// - Parameters:
+    ///   - gracefulShutdownSignals: signals that start a graceful shutdown (none in tests).
+    ///   - onListening: called with (public port, admin port) once both are bound.
+    public func makeServiceGroup(
+        gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        onListening: @escaping @Sendable (_ publicPort: Int, _ adminPort: Int) async -> Void = { _, _ in }
+    ) -> ServiceGroup {
+        let retention = RetentionService(store: store, retention: configuration.database.retention, interval: 300, logger: logger)
+        var group = ServiceGroupConfiguration(
+            services: [
+                .init(service: retention, serviceName: "retention"),
+                .init(service: dispatcher, serviceName: "dispatcher"),
+            ] + server.makeServices(onListening: onListening),
+            gracefulShutdownSignals: gracefulShutdownSignals,
+            logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(30)
+        group.maximumCancellationDuration = .seconds(10)
+        return ServiceGroup(configuration: group)
+    }
+}
