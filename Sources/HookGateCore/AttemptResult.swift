@@ -2,9 +2,11 @@
 public struct AttemptResult: Sendable {
     /// Where the delivery goes after this attempt.
     public enum Next: Sendable, Equatable {
+        /// The handler took it.
         case delivered
         /// Try again at this Unix ms.
         case retry(at: Int64)
+        /// Given up on (the retry schedule is spent).
         case dead
     }
 

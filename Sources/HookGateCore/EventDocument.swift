@@ -9,20 +9,29 @@ public struct EventDocument: Encodable, Sendable {
         public var attempts: [AttemptRecord]
     }
 
+    /// The store's row id.
     public var id: Int64
+    /// The provider (wire name).
     public var provider: String
+    /// The event's id.
     public var eventId: String
+    /// The event's type.
     public var eventType: String
     /// Unix ms.
     public var receivedAt: Int64
+    /// The sender's address, when known.
     public var clientIp: String?
+    /// The intake request's id.
     public var requestId: String
     /// The kept request headers as `[name, value]` pairs, in order.
     public var headers: [[String]]
+    /// Lowercase hex SHA-256 of the body.
     public var bodySha256: String
     /// The body as text when it is UTF-8, else `nil` and ``bodyBase64`` holds it.
     public var body: String?
+    /// The body in base64 when it is not UTF-8 text.
     public var bodyBase64: String?
+    /// The verified token's claims (JSON), when the provider signs.
     public var claims: String?
     /// The event's deliveries, oldest first.
     public var deliveries: [DeliveryDetail]
