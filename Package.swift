@@ -113,6 +113,15 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // What the commands do beyond parsing arguments: replay, the verify report, export, tables.
+        .target(
+            name: "HookGateTools",
+            dependencies: [
+                "HookGateCore",
+                "HookGateDispatch",
+                "JOSE",
+            ]
+        ),
         .executableTarget(
             name: "hookgate",
             dependencies: [
@@ -120,12 +129,9 @@ let package = Package(
                 "HookGateApp",
                 "HookGateCore",
                 "HookGateServer",
-                "HookGateDispatch",
+                "HookGateTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -147,6 +153,7 @@ let package = Package(
                 "HookGateStore",
                 "HookGateServer",
                 "HookGateDispatch",
+                "HookGateTools",
                 "hookgate",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,9 +2,11 @@
 public struct AttemptResult: Sendable {
     /// Where the delivery goes after this attempt.
     public enum Next: Sendable, Equatable {
+        /// The handler took it.
         case delivered
         /// Try again at this Unix ms.
         case retry(at: Int64)
+        /// Given up on (the retry schedule is spent).
         case dead
     }
 
@@ -27,7 +29,8 @@ public struct AttemptResult: Sendable {
 
     /// A result, as the dispatcher reports it.
     public init(
-        deliveryID: Int64, attempt: Int, startedAt: Int64, durationMilliseconds: Double, succeeded: Bool, statusCode: Int?, excerpt: String, next: Next
+        deliveryID: Int64, attempt: Int, startedAt: Int64, durationMilliseconds: Double, succeeded: Bool, statusCode: Int?, excerpt: String,
+        next: Next
     ) {
         self.deliveryID = deliveryID
         self.attempt = attempt

@@ -157,10 +157,16 @@ public actor KeyCache {
     }
 
     private static func usable(_ entry: Entry) throws(HookGateError) -> Entry {
-        if let expiredAt = entry.jwk.expiredAt {
-            throw HookGateError(.expiredKey, "kid \(entry.jwk.keyID ?? "?") expired at \(expiredAt)")
-        }
+        try KeyCache.requireCurrent(entry.jwk)
         return entry
+    }
+
+    /// Refuses a key whose `expired_at` is set, as the gate does (also `hookgate verify`).
+    /// - Throws: ``HookGateError`` `expired_key`.
+    public static func requireCurrent(_ jwk: JWK) throws(HookGateError) {
+        if let expiredAt = jwk.expiredAt {
+            throw HookGateError(.expiredKey, "kid \(jwk.keyID ?? "?") expired at \(expiredAt)")
+        }
     }
 
     private func store(_ entry: Entry, kid: String) {

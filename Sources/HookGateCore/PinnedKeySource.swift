@@ -54,4 +54,17 @@ public struct PinnedKeySource: KeySource {
             return nil
         }
     }
+
+    /// The pinned key for a token naming `keyID`: a lone key without a `kid` is used whatever
+    /// the token names; otherwise the one key with that `kid`. Expiry is not checked here
+    /// (``KeyCache/requireCurrent(_:)`` does).
+    /// - Throws: ``HookGateError`` `unknown_key` when no key, or more than one, has that `kid`.
+    public func key(for keyID: String) throws(HookGateError) -> JWK {
+        if keySet.keys.count == 1, keySet.keys[0].keyID == nil { return keySet.keys[0] }
+        do {
+            return try keySet.key(withID: keyID)
+        } catch {
+            throw HookGateError(.unknownKey, error.reason)
+        }
+    }
 }

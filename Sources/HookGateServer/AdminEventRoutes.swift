@@ -26,40 +26,6 @@ public struct AdminEventRoutes: Sendable {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\(JSONValue.quote(message))}")))
     }
 
-    /// The document `GET /events/{id}` returns and `hookgate events show --json` prints.
-    public struct EventDetail: Encodable, Sendable {
-        public struct DeliveryDetail: Encodable, Sendable {
-            public var delivery: DeliveryRecord
-            public var attempts: [AttemptRecord]
-        }
-
-        public var id: Int64
-        public var provider: String
-        public var eventId: String
-        public var eventType: String
-        public var receivedAt: Int64
-        public var clientIp: String?
-        public var requestId: String
-        public var headers: [[String]]
-        public var bodySha256: String
-        public var body: String?
-        public var bodyBase64: String?
-        public var claims: String?
-        public var deliveries: [DeliveryDetail]
-    }
-
-    public static func detail(_ event: StoredEvent, store: any EventQueries) async throws -> EventDetail {
-        var deliveries: [EventDetail.DeliveryDetail] = []
-        for delivery in try await store.deliveries(eventRow: event.id, limit: 1000).reversed() {
-            deliveries.append(.init(delivery: delivery, attempts: try await store.attempts(deliveryID: delivery.id)))
-        }
-        let body = EncodedBody(event.body)
-        return EventDetail(
-            id: event.id, provider: event.provider.rawValue, eventId: event.eventID, eventType: event.eventType, receivedAt: event.receivedAt,
-            clientIp: event.clientIP, requestId: event.requestID, headers: event.headers.map { [$0.0, $0.1] }, bodySha256: event.bodySHA256,
-            body: body.text, bodyBase64: body.base64, claims: event.claims, deliveries: deliveries)
-    }
-
     /// One page of `GET /events`: `next_before` (present when older events match) is the cursor of the next page.
     struct EventPage: Encodable {
         var events: [EventSummary]
@@ -90,7 +56,7 @@ public struct AdminEventRoutes: Sendable {
                     ? AdminEventRoutes.problem(.notFound, "no event \(reference)")
                     : AdminEventRoutes.problem(.conflict, "event id \(reference) exists for several providers; add ?provider=")
             }
-            return AdminEventRoutes.json(try await AdminEventRoutes.detail(found[0], store: store))
+            return AdminEventRoutes.json(try await store.document(of: found[0]))
         }
         router.post("/events/{id}/redeliver") { request, context -> Response in
             let reference = context.parameters.get("id") ?? ""

@@ -8,37 +8,25 @@ extension SQLiteEventStore {
     /// delivery in that state (to that handler).
     public func eventSummaries(_ filter: EventFilter) async throws -> [EventSummary] {
         try await pool.read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let provider = filter.provider {
-                clauses.append("e.provider = ?")
-                arguments += [provider.rawValue]
-            }
+            var conditions = SQLConditions()
+            conditions.add("e.provider = ?", filter.provider?.rawValue)
             if let eventType = filter.eventType {
                 // GLOB is case-sensitive like event types; its other wildcards are bracketed so only `*` is one.
-                clauses.append(eventType.contains("*") ? "e.event_type GLOB ?" : "e.event_type = ?")
-                arguments += [eventType.contains("*") ? SQLiteEventStore.globPattern(eventType) : eventType]
+                let glob = eventType.contains("*")
+                conditions.add(glob ? "e.event_type GLOB ?" : "e.event_type = ?", glob ? SQLiteEventStore.globPattern(eventType) : eventType)
             }
-            if let since = filter.since {
-                clauses.append("e.received_at >= ?")
-                arguments += [since]
-            }
-            if let until = filter.until {
-                clauses.append("e.received_at < ?")
-                arguments += [until]
-            }
-            if let before = filter.before {
-                clauses.append("e.id < ?")
-                arguments += [before]
-            }
+            conditions.add("e.received_at >= ?", filter.since)
+            conditions.add("e.received_at < ?", filter.until)
+            conditions.add("e.id < ?", filter.before)
             if filter.status != nil || filter.handler != nil {
-                clauses.append("EXISTS (SELECT 1 FROM deliveries d WHERE d.event_row = e.id AND (? IS NULL OR d.status = ?) AND (? IS NULL OR d.handler = ?))")
-                arguments += [filter.status, filter.status, filter.handler, filter.handler]
+                conditions.add(
+                    "EXISTS (SELECT 1 FROM deliveries d WHERE d.event_row = e.id AND (? IS NULL OR d.status = ?) AND (? IS NULL OR d.handler = ?))",
+                    values: [filter.status, filter.status, filter.handler, filter.handler])
             }
+            var arguments = conditions.arguments
             arguments += [filter.limit]
-            let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             let rows = try Row.fetchAll(
-                db, sql: "SELECT e.id, e.provider, e.event_id, e.event_type, e.received_at FROM events e \(condition) ORDER BY e.id DESC LIMIT ?",
+                db, sql: "SELECT e.id, e.provider, e.event_id, e.event_type, e.received_at FROM events e \(conditions.sql) ORDER BY e.id DESC LIMIT ?",
                 arguments: arguments)
             return try rows.map { row in
                 let id: Int64 = try row.decode(forColumn: "id")
@@ -70,33 +58,19 @@ extension SQLiteEventStore {
 
     /// Deliveries, newest first, filtered by status, provider, handler and event.
     public func deliveries(_ filter: DeliveryFilter) async throws -> [DeliveryRecord] {
-        let (status, provider, handler, eventRow, limit) = (filter.status, filter.provider, filter.handler, filter.eventRow, filter.limit)
-        return try await pool.read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let status {
-                clauses.append("d.status = ?")
-                arguments += [status]
-            }
-            if let provider {
-                clauses.append("e.provider = ?")
-                arguments += [provider.rawValue]
-            }
-            if let handler {
-                clauses.append("d.handler = ?")
-                arguments += [handler]
-            }
-            if let eventRow {
-                clauses.append("d.event_row = ?")
-                arguments += [eventRow]
-            }
-            arguments += [limit]
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        try await pool.read { db in
+            var conditions = SQLConditions()
+            conditions.add("d.status = ?", filter.status)
+            conditions.add("e.provider = ?", filter.provider?.rawValue)
+            conditions.add("d.handler = ?", filter.handler)
+            conditions.add("d.event_row = ?", filter.eventRow)
+            var arguments = conditions.arguments
+            arguments += [filter.limit]
             return try Row.fetchAll(
                 db,
                 sql: """
                     SELECT d.*, e.provider, e.event_id, e.event_type FROM deliveries d JOIN events e ON e.id = d.event_row
-                    \(filter) ORDER BY d.id DESC LIMIT ?
+                    \(conditions.sql) ORDER BY d.id DESC LIMIT ?
                     """,
                 arguments: arguments
             ).map { row in

@@ -211,19 +211,12 @@ public final class SQLiteEventStore: GateStore, Sendable {
 
     public func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
         try await pool.read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let provider {
-                clauses.append("provider = ?")
-                arguments += [provider.rawValue]
-            }
-            if let since {
-                clauses.append("received_at >= ?")
-                arguments += [since]
-            }
-            let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            var conditions = SQLConditions()
+            conditions.add("provider = ?", provider?.rawValue)
+            conditions.add("received_at >= ?", since)
+            var arguments = conditions.arguments
             arguments += [limit]
-            return try Row.fetchAll(db, sql: "SELECT * FROM events \(filter) ORDER BY id DESC LIMIT ?", arguments: arguments).map(SQLiteEventStore.decode)
+            return try Row.fetchAll(db, sql: "SELECT * FROM events \(conditions.sql) ORDER BY id DESC LIMIT ?", arguments: arguments).map(SQLiteEventStore.decode)
         }
     }
 

@@ -33,17 +33,12 @@ struct SignCommand: AsyncParsableCommand {
 
     func run() async throws {
         let body = try readFile(bodyFile, what: "body file")
-        let privateKey: P256PrivateKey
+        let signer: WebhookSigner
         do {
-            let pem = try key.map { String(decoding: try readFile($0, what: "key"), as: UTF8.self) } ?? DevelopmentKeys.privateKeyPEM
-            privateKey = try P256PrivateKey(pem: pem)
+            signer = try WebhookSigner(pem: try key.map { String(decoding: try readFile($0, what: "key"), as: UTF8.self) }, keyID: kid)
         } catch let error as JOSEError {
             throw ValidationError("\(key ?? "development key"): \(error.reason)")
         }
-        let token = try CompactJWS.sign(
-            header: [("kid", .string(kid ?? DevelopmentKeys.keyID)), ("typ", .string("JWT"))],
-            claims: [("iat", .number(String(iat ?? Int64(Date().timeIntervalSince1970)))), ("request_body_sha256", .string(SHA256.hexHash(body)))],
-            key: privateKey)
-        print(token)
+        print(try signer.token(body: Array(body), issuedAt: iat ?? Int64(Date().timeIntervalSince1970)))
     }
 }

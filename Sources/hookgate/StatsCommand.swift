@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookGateServer
+import HookGateTools
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -90,7 +91,7 @@ struct StatsCommand: AsyncParsableCommand {
             row.append(reasons.isEmpty ? "-" : reasons)
             return row
         }
-        lines.append(Table.render(header: header, rows: rows))
+        lines.append(TextTable.render(header: header, rows: rows))
         let keys = document.keys
         lines.append("keys:        cached \(keys.cached), fetches \(keys.fetches), fetch failures \(keys.fetchFailures), negative-cache hits \(keys.negativeHits), rate-limited \(keys.rateLimited)")
         let d = document.deliveries

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookGateCore
-import JOSE
+import HookGateTools
 
 /// `hookgate verify`: explains whether a token verifies, and why not.
 struct VerifyCommand: AsyncParsableCommand {
@@ -54,71 +54,9 @@ struct VerifyCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let bodyBytes = try body.map { Array(try readFile($0, what: "body file")) }
-        let now = self.now ?? Int64(Date().timeIntervalSince1970)
-
-        func reject(_ error: HookGateError) throws -> Never {
-            print("verdict: REJECTED \(error.code.rawValue)")
-            print("reason:  \(error.reason)")
-            throw ExitCode(1)
-        }
-
-        let jws: CompactJWS
-        do {
-            jws = try WebhookVerifier.parse(text)
-        } catch {
-            try reject(error)
-        }
-        print("header:  \(jws.header.compactText)")
-        print("claims:  \(jws.claims.compactText)")
-        let keyID: String
-        do {
-            keyID = try WebhookVerifier.checkHeader(jws)
-        } catch {
-            try reject(error)
-        }
-        // A single JWK without a kid is used whatever the token names; a JWKS must be chosen from.
-        let jwk: JWK
-        if source.keySet.keys.count == 1, source.keySet.keys[0].keyID == nil {
-            jwk = source.keySet.keys[0]
-        } else {
-            do {
-                jwk = try source.keySet.key(withID: keyID)
-            } catch {
-                try reject(HookGateError(error.code == .ambiguousKey ? .unknownKey : .unknownKey, "\(error.reason) in \(key)"))
-            }
-        }
-        let publicKey: P256PublicKey
-        do {
-            publicKey = try jwk.publicKey()
-        } catch {
-            try reject(HookGateError(.unknownKey, "the key for kid \(keyID) is unusable: \(error.reason)"))
-        }
-        print("key:     kid \(jwk.keyID ?? "(none)") from \(key)")
-        if let expiredAt = jwk.expiredAt { try reject(HookGateError(.expiredKey, "kid \(keyID) has expired_at \(expiredAt)")) }
-        if let iat = jws.claims["iat"]?.int64Value {
-            let age = now - iat
-            let when = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(iat)))
-            print("iat:     \(iat) (\(when)), \(age >= 0 ? "\(age) s old" : "\(-age) s in the future"); limit \(maxAge == 0 ? "none" : "\(maxAge) s")")
-        }
-        if let bodyBytes {
-            print("body:    \(bodyBytes.count) bytes, sha256 \(SHA256.hexHash(bodyBytes))")
-            do {
-                _ = try WebhookVerifier.check(jws, keyID: keyID, key: publicKey, body: bodyBytes, now: now, maxAge: maxAge)
-            } catch {
-                try reject(error)
-            }
-            print("verdict: VERIFIED (signature, age and body hash)")
-        } else {
-            // Without the body, check everything but the body hash.
-            do {
-                _ = try WebhookVerifier.check(jws, keyID: keyID, key: publicKey, body: [], now: now, maxAge: maxAge)
-            } catch where error.code == .bodyMismatch {
-                print("verdict: VERIFIED (signature and age; pass --body to check request_body_sha256)")
-                return
-            } catch {
-                try reject(error)
-            }
-            print("verdict: VERIFIED (signature and age; the claimed body hash is that of an empty body)")
-        }
+        let report = VerifyReport(
+            token: text, keys: source, keyOrigin: key, body: bodyBytes, now: now ?? Int64(Date().timeIntervalSince1970), maxAge: maxAge)
+        for line in report.lines { print(line) }
+        if report.rejection != nil { throw ExitCode(1) }
     }
 }

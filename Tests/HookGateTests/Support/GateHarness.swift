@@ -67,20 +67,17 @@ final class GateHarness: Sendable {
 enum Signer {
     static let devKey = try! P256PrivateKey(pem: DevelopmentKeys.privateKeyPEM)
 
+    /// A Plaid-style token from the one signer HookGate has (``WebhookSigner``); with `alg`,
+    /// re-signed under a header whose `alg` is forced (the signer always writes ES256).
     static func token(
         body: [UInt8], key: P256PrivateKey = devKey, kid: String? = DevelopmentKeys.keyID, iat: Int64 = Int64(Date().timeIntervalSince1970),
         alg: String? = nil, extraHeader: [(String, JSONValue)] = [], claims: [(String, JSONValue)]? = nil
     ) throws -> String {
-        var header: [(String, JSONValue)] = []
-        if let kid { header.append(("kid", .string(kid))) }
-        header.append(("typ", .string("JWT")))
-        header += extraHeader
-        let claimList = claims ?? [("iat", .number(String(iat))), ("request_body_sha256", .string(SHA256.hexHash(body)))]
-        let token = try CompactJWS.sign(header: header, claims: claimList, key: key)
+        let signer = WebhookSigner(key: key, keyID: kid)
+        let token = try signer.token(body: body, issuedAt: iat, extraHeader: extraHeader, claims: claims)
         guard let alg else { return token }
-        // Re-sign with a header whose alg is forced (the signer always writes ES256).
         let parts = token.split(separator: ".")
-        var forced = header
+        var forced = signer.header(extra: extraHeader)
         forced.insert(("alg", .string(alg)), at: 0)
         let headerPart = Base64URL.encode(Array(JSONValue.object(forced).compactText.utf8))
         let input = headerPart + "." + parts[1]

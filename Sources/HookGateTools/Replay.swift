@@ -1,0 +1,80 @@
+import Foundation
+import HookGateCore
+
+/// Sends webhook bodies to a running gate and tallies its answers: `hookgate replay`.
+///
+/// Bodies are signed fresh (iat now, `request_body_sha256` of the bytes) in the provider's
+/// verification header; with ``asCaptured``, captures are resent with their original
+/// headers instead. Requests go out ``concurrency`` at a time, at most ``rate`` per second.
+public struct Replay: Sendable {
+    /// The gate's public base URL (http or https).
+    public var base: URL
+    /// Signs bodies sent fresh.
+    public var signer: WebhookSigner
+    /// Resend captures' original headers unchanged.
+    public var asCaptured: Bool
+    /// Requests in flight at once.
+    public var concurrency: Int
+    /// At most this many requests per second, when set.
+    public var rate: Double?
+    /// Send everything this many times.
+    public var repetitions: Int
+    /// Headers added to every request, after the others.
+    public var extraHeaders: [(String, String)]
+
+    /// A replay to `base`; see each property.
+    public init(
+        base: URL, signer: WebhookSigner, asCaptured: Bool = false, concurrency: Int = 4, rate: Double? = nil, repetitions: Int = 1,
+        extraHeaders: [(String, String)] = []
+    ) {
+        self.base = base
+        self.signer = signer
+        self.asCaptured = asCaptured
+        self.concurrency = concurrency
+        self.rate = rate
+        self.repetitions = repetitions
+        self.extraHeaders = extraHeaders
+    }
+
+    /// Sends every item ``repetitions`` times and returns the answers by provider.
+    /// - Parameter showProgress: draw a progress bar on standard error (for a terminal; 10 requests or more).
+    /// - Throws: ``JOSEError`` when a token cannot be signed, or cancellation.
+    public func run(_ items: [ReplayItem], showProgress: Bool = false) async throws -> ReplayReport {
+        let sender = ReplaySender(base: base)
+        let total = items.count * repetitions
+        let progress = ReplayProgress(total: total, enabled: showProgress && total >= 10)
+        let tally = ReplayTally()
+        let started = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(concurrency, total) {
+                group.addTask {
+                    while true {
+                        let index = tally.take()
+                        guard index < total else { return }
+                        if let rate {
+                            let wait = started.addingTimeInterval(Double(index) / rate).timeIntervalSinceNow
+                            if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+                        }
+                        let item = items[index % items.count]
+                        let requestHeaders = try headers(for: item)
+                        let answer = await sender.send(path: "/webhooks/\(item.provider.rawValue)", headers: requestHeaders, body: item.body)
+                        tally.record(provider: item.provider.rawValue, answer: answer)
+                        progress.advance()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        progress.finish()
+        sender.shutdown()
+        return ReplayReport(
+            counts: tally.counts(), total: total, elapsed: Date().timeIntervalSince(started), target: base.absoluteString, asCaptured: asCaptured)
+    }
+
+    /// The request headers of `item`: its captured ones, or a fresh token; then ``extraHeaders``.
+    func headers(for item: ReplayItem) throws -> [(String, String)] {
+        if asCaptured, let captured = item.captured { return captured + extraHeaders }
+        let token = try signer.token(body: item.body)
+        return [("Content-Type", item.contentType ?? "application/json"), (item.provider.defaultVerificationHeader, token)] + extraHeaders
+    }
+}

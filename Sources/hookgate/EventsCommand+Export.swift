@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import HookGateCore
+import HookGateTools
+
+/// `hookgate events export`.
+extension EventsCommand {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write stored events as capture files (provider, original headers, received time, body byte for byte) "
+                + "that `hookgate replay` reads.")
+
+        @OptionGroup var options: DatabaseOptions
+
+        @Argument(help: "Row ids or event ids to export.")
+        var ids: [String] = []
+
+        @Option(help: "Events received at or after this time: ISO 8601 (2026-11-21T10:00:00Z) or Unix seconds.")
+        var since: String?
+
+        @Option(help: "Only this provider's events.")
+        var provider: String?
+
+        @Option(help: "The folder to write into (created if missing; one subfolder per provider).")
+        var out: String
+
+        func validate() throws {
+            if ids.isEmpty && since == nil && provider == nil { throw ValidationError("give event ids, --since or --provider") }
+            if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider must be plaid, linkmoney or ledgersync") }
+            if let since, Export.parseTime(since) == nil { throw ValidationError("--since must be ISO 8601 or Unix seconds") }
+        }
+
+        static func parseTime(_ text: String) -> Date? {
+            if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+            return try? Date(text, strategy: .iso8601)
+        }
+
+        func run() async throws {
+            let store = try options.open()
+            var events: [StoredEvent] = []
+            for id in ids { events.append(try await resolve(id, provider: provider, store: store)) }
+            if ids.isEmpty {
+                let cutoff = since.flatMap(Export.parseTime).map { Int64($0.timeIntervalSince1970 * 1000) }
+                events = try await store.events(provider: provider.flatMap(Provider.init), since: cutoff, limit: Int.max).reversed()
+            }
+            do {
+                try EventExport.write(events, to: out)
+            } catch let error as ToolError {
+                throw ValidationError(error.message)
+            }
+            print("exported \(events.count) event\(events.count == 1 ? "" : "s") to \(out)")
+        }
+    }
+}
