@@ -22,8 +22,14 @@ public struct AdminEventRoutes: Sendable {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\(JSONValue.quote(message))}")))
+    /// The one event `reference` names, or a 404 / 409 ``AdminError``.
+    static func single(_ found: [StoredEvent], _ reference: String) throws(AdminError) -> StoredEvent {
+        guard found.count == 1 else {
+            throw found.isEmpty
+                ? AdminError(.notFound, "no event \(reference)")
+                : AdminError(.conflict, "event id \(reference) exists for several providers; add ?provider=")
+        }
+        return found[0]
     }
 
     /// One page of `GET /events`: `next_before` (present when older events match) is the cursor of the next page.
@@ -50,22 +56,14 @@ public struct AdminEventRoutes: Sendable {
         router.get("/events/{id}") { request, context -> Response in
             let reference = context.parameters.get("id") ?? ""
             let provider = try AdminQuery(request).provider()
-            let found = try await store.resolveEvents(reference, provider: provider)
-            guard found.count == 1 else {
-                return found.isEmpty
-                    ? AdminEventRoutes.problem(.notFound, "no event \(reference)")
-                    : AdminEventRoutes.problem(.conflict, "event id \(reference) exists for several providers; add ?provider=")
-            }
-            return AdminEventRoutes.json(try await store.document(of: found[0]))
+            let event = try AdminEventRoutes.single(try await store.resolveEvents(reference, provider: provider), reference)
+            return AdminEventRoutes.json(try await store.document(of: event))
         }
         router.post("/events/{id}/redeliver") { request, context -> Response in
             let reference = context.parameters.get("id") ?? ""
             let provider = try AdminQuery(request).provider()
-            let found = try await store.resolveEvents(reference, provider: provider)
-            guard found.count == 1 else {
-                return found.isEmpty ? AdminEventRoutes.problem(.notFound, "no event \(reference)") : AdminEventRoutes.problem(.conflict, "ambiguous event id; add ?provider=")
-            }
-            let count = try await store.redeliver(eventRow: found[0].id, handler: try AdminQuery(request).text("handler"))
+            let event = try AdminEventRoutes.single(try await store.resolveEvents(reference, provider: provider), reference)
+            let count = try await store.redeliver(eventRow: event.id, handler: try AdminQuery(request).text("handler"))
             waker.notify()
             return AdminEventRoutes.json(["redelivering": count])
         }

@@ -53,15 +53,17 @@ public final class GateServer: Sendable {
     /// The public router: one `POST` route per provider (other methods get 405), nothing else.
     public func makePublicRouter() -> Router<GateRequestContext> {
         let router = Router(context: GateRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: IntakeLogMiddleware(statistics: statistics, metrics: metrics, logger: logger))
         let resolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
         for settings in configuration.providers {
             guard let verifier = verifiers[settings.provider] else { continue }
             let intake = WebhookIntake(
-                settings: settings, verifier: verifier, store: store, resolver: resolver, statistics: statistics,
+                settings: settings, verifier: verifier, store: store, resolver: resolver,
                 maxBodyBytes: configuration.server.maxBodyBytes, readTimeout: Double(configuration.server.readTimeout),
-                matcher: HandlerMatcher(handlers: configuration.handlers), metrics: metrics, logger: logger)
+                matcher: HandlerMatcher(handlers: configuration.handlers))
             let path = RouterPath(settings.path)
-            router.post(path) { request, context in await intake.handle(request, context: context) }
+            router.post(path) { request, context in try await intake.handle(request, context: context) }
             for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
                 router.on(path, method: method) { _, _ -> Response in
                     Response(status: .methodNotAllowed, headers: [.allow: "POST"])
@@ -78,6 +80,7 @@ public final class GateServer: Sendable {
     /// it open (``AdminAuthenticationMiddleware/isOpen(_:)``).
     public func makeAdminRouter() -> Router<GateRequestContext> {
         let router = Router(context: GateRequestContext.self)
+        router.add(middleware: AdminErrorMiddleware(logger: logger))
         if let token = configuration.admin.token {
             router.add(middleware: AdminAuthenticationMiddleware(token: token))
         }

@@ -19,16 +19,19 @@ extension HookGateError.Code {
     }
 }
 
-extension HookGateError {
-    /// The answer: status, `{"error":"<code>"}` (the code only, never the reason), and
-    /// `Retry-After` for transient codes.
-    public func response(requestID: String) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json", .requestID: requestID]
+extension HookGateError: HTTPResponseError {
+    /// The HTTP status of this error's code.
+    public var status: HTTPResponse.Status { code.httpStatus }
+
+    /// The answer: status, `{"error":"<code>"}` (the code only, never the reason),
+    /// `Retry-After` for transient codes, `Connection: close` when the rest of the request
+    /// will not be read. ``RequestIDMiddleware`` adds the request id.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
         if code.isTransient { headers[.retryAfter] = String(retryAfter ?? 5) }
         if code == .bodyTooLarge || code == .requestTimeout { headers[.connection] = "close" }
-        return Response(
-            status: code.httpStatus, headers: headers,
-            body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\(JSONValue.quote(code.rawValue))}")))
+        // The code is a fixed ASCII word: no encoder needed for `{"error":"<code>"}`.
+        return Response(status: code.httpStatus, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"\(code.rawValue)\"}")))
     }
 }
 

@@ -15,74 +15,51 @@ struct WebhookIntake: Sendable {
     let verifier: WebhookVerifier
     let store: any EventStore
     let resolver: ClientAddressResolver
-    let statistics: IntakeStatistics
     let maxBodyBytes: Int
     let readTimeout: Double
-    let logger: Logger
     let credentialHeader: HTTPField.Name?
     let matcher: HandlerMatcher
-    let metrics: GateMetrics
 
     init(
         settings: GateConfiguration.ProviderSettings, verifier: WebhookVerifier, store: any EventStore, resolver: ClientAddressResolver,
-        statistics: IntakeStatistics, maxBodyBytes: Int, readTimeout: Double, matcher: HandlerMatcher, metrics: GateMetrics, logger: Logger
+        maxBodyBytes: Int, readTimeout: Double, matcher: HandlerMatcher
     ) {
         self.matcher = matcher
-        self.metrics = metrics
         self.settings = settings
         self.verifier = verifier
         self.store = store
         self.resolver = resolver
-        self.statistics = statistics
         self.maxBodyBytes = maxBodyBytes
         self.readTimeout = readTimeout
-        self.logger = logger
         switch settings.verification {
         case .jwt(let header, _, _), .token(let header, _): credentialHeader = HTTPField.Name(header)
         case .none: credentialHeader = nil
         }
     }
 
-    func handle(_ request: Request, context: GateRequestContext) async -> Response {
-        let started = ContinuousClock.now
-        let requestID = RequestID.from(request.headers[.requestID])
+    /// Answers one webhook: `200` with `{"status":"accepted"|"duplicate","event_id":...}`
+    /// once the event is committed.
+    /// - Throws: ``HookGateError`` for every refusal (answered by its ``HookGateError/response(from:context:)``);
+    ///   an oversized or stalled body also gets its connection closed once answered.
+    func handle(_ request: Request, context: GateRequestContext) async throws(HookGateError) -> Response {
         let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init)
         let client = resolver.clientAddress(peer: peer, forwardedFor: request.headers[values: .forwardedFor])
-        var eventID: String?
-        let outcome: String
-        let response: Response
-        var reason: String?
+        context.intakeNote?.begin(provider: settings.provider, client: client)
         do {
-            let (id, result) = try await process(request, context: context, requestID: requestID, client: client)
-            eventID = id
-            outcome = result.rawValue
-            response = Response(
-                status: .ok, headers: [.contentType: "application/json", .requestID: requestID],
+            let (id, result) = try await process(request, context: context, requestID: context.requestID, client: client)
+            context.intakeNote?.finish(eventID: id, outcome: result)
+            // Built by hand on the hot path: a JSONEncoder costs more than the rest of the answer.
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"\(result.rawValue)\",\"event_id\":\(JSONValue.quote(id))}")))
         } catch {
-            outcome = error.code.rawValue
-            reason = error.reason
-            response = error.response(requestID: requestID)
             if error.code == .bodyTooLarge || error.code == .requestTimeout {
                 // Do not read (or wait for) the rest of an oversized or stalled body: close once answered.
                 let channel = context.channel
                 channel.eventLoop.scheduleTask(in: .milliseconds(200)) { channel.close(promise: nil) }
             }
+            throw error
         }
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        statistics.record(provider: settings.provider, outcome: outcome, milliseconds: milliseconds)
-        metrics.recordIntake(provider: settings.provider, outcome: outcome, duration: elapsed)
-        let level: Logger.Level = response.status.code >= 500 ? .warning : .info
-        guard logger.logLevel <= level else { return response }
-        var metadata: Logger.Metadata = [
-            "request_id": "\(requestID)", "client_ip": "\(client?.description ?? "-")", "provider": "\(settings.provider.rawValue)",
-            "outcome": "\(outcome)", "status": "\(response.status.code)", "duration_ms": "\(RequestLineFormat.milliseconds(elapsed))",
-        ]
-        if let eventID { metadata["event_id"] = "\(eventID)" }
-        if let reason { metadata["reason"] = "\(reason)" }
-        logger.log(level: level, "webhook", metadata: metadata)
-        return response
     }
 
     private func process(
@@ -140,18 +117,5 @@ public enum RequestLineFormat {
         let fraction = micros % 1000
         let padding = fraction < 10 ? "00" : fraction < 100 ? "0" : ""
         return "\(micros / 1000).\(padding)\(fraction)"
-    }
-}
-
-/// Request ids: the caller's `X-Request-Id` when it is sane, else a fresh random one.
-enum RequestID {
-    static func from(_ header: String?) -> String {
-        if let header, !header.isEmpty, header.utf8.count <= 128, header.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) {
-            return header
-        }
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = UInt32(truncatingIfNeeded: generator.next() as UInt64)
-        return Hex.encode(withUnsafeBytes(of: high.bigEndian) { Array($0) } + withUnsafeBytes(of: low.bigEndian) { Array($0) })
     }
 }

@@ -116,14 +116,21 @@ import Testing
                 http:
                   url: \(sink.url)
             """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 1"))
-        // A 1 s window (not 0.3 s) leaves room for three attempts on a loaded machine, where each
-        // attempt (claim, POST, record) can take 100 ms.
         let body = Signer.plaidBody(77)
         #expect(try await Self.send(harness, body).status == 200)
         #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 1 })
         let dead = try #require(try await harness.gate.store.deliveries(status: .dead).first)
-        #expect(dead.attempts >= 3)
         #expect(dead.lastError?.contains("HTTP 500") == true)
+        // It was retried until the give-up window ran out, however slow the machine made each
+        // attempt: dead only once the next retry (at most max_backoff + 20 % jitter away) fell
+        // past created + 1 s, and never attempted after the window.
+        let failed = try await harness.gate.store.attempts(deliveryID: dead.id)
+        let created = try #require(try await harness.gate.store.event(id: dead.eventRow)).receivedAt
+        #expect(failed.count == dead.attempts && failed.count >= 2)
+        #expect(failed.allSatisfy { !$0.succeeded && $0.statusCode == 500 && $0.startedAt - created <= 1000 })
+        let last = try #require(failed.last)
+        let lastEnd = Double(last.startedAt) + last.durationMilliseconds
+        #expect(lastEnd + 0.05 * 1.2 * 1000 >= Double(created) + 1000 - 5, "dead \(lastEnd - Double(created)) ms after creation")
         let count = sink.received.count
         try await Task.sleep(for: .milliseconds(200))
         #expect(sink.received.count == count)  // dead means no more attempts
