@@ -40,7 +40,8 @@ public final class Gate: Sendable {
         self.logger = logger
         let store = try Gate.openStore(configuration.database, logger: logger)
         self.store = store
-        let keys = KeyCacheBuilder(configuration: configuration, keyStore: store, logger: logger)
+        let metrics = GateMetrics(providers: configuration.providers.map(\.provider))
+        let keys = KeyCacheBuilder(configuration: configuration, keyStore: store, metrics: metrics.figures, logger: logger)
         var caches: [Provider: KeyCache] = [:]
         var verifiers: [Provider: WebhookVerifier] = [:]
         for settings in configuration.providers {
@@ -61,7 +62,7 @@ public final class Gate: Sendable {
         }
         let dispatcher = Dispatcher(configuration: configuration, store: store, logger: logger)
         self.dispatcher = dispatcher
-        server = GateServer(configuration: configuration, store: store, verifiers: verifiers, keyCaches: caches, waker: dispatcher, logger: logger)
+        server = GateServer(configuration: configuration, store: store, verifiers: verifiers, keyCaches: caches, waker: dispatcher, metrics: metrics, logger: logger)
         store.onOutboxWrite { dispatcher.notify() }
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import HookGateCore
 import HookGateHTTPClient
@@ -10,12 +11,15 @@ import Logging
 public struct KeyCacheBuilder: Sendable {
     let configuration: GateConfiguration
     let keyStore: (any KeyStore)?
+    let metrics: any MetricsFactory
     let logger: Logger
 
     /// A builder; without `keyStore`, fetched keys are neither loaded at start nor saved.
-    public init(configuration: GateConfiguration, keyStore: (any KeyStore)?, logger: Logger) {
+    /// The caches emit their figures into `metrics` (the gate's pipeline).
+    public init(configuration: GateConfiguration, keyStore: (any KeyStore)?, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger) {
         self.configuration = configuration
         self.keyStore = keyStore
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -26,17 +30,17 @@ public struct KeyCacheBuilder: Sendable {
         switch settings {
         case .pinnedJSON(let name, let json):
             let source = try PinnedKeySource(json: json, origin: name)
-            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, logger: logger)
+            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, metrics: metrics, logger: logger)
         case .pinnedFile(let path):
             let source = try PinnedKeySource(path: path)
-            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, logger: logger)
+            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, metrics: metrics, logger: logger)
         case .remote(let url, let credentials, let timeout):
             guard let endpoint = URL(string: url) else { throw ConfigurationError(path: "providers.\(provider).key_url", "not a URL") }
             let source = HTTPKeySource(url: endpoint, credentials: credentials, timeout: timeout)
             let saved = try await keyStore?.savedKeys(provider: provider) ?? []
             return KeyCache(
                 provider: provider, source: source, initialKeys: saved, persistence: keyStore, cooldown: Double(configuration.keyCooldown),
-                maxFetchesPerMinute: configuration.maxKeyFetchesPerMinute, logger: logger)
+                maxFetchesPerMinute: configuration.maxKeyFetchesPerMinute, metrics: metrics, logger: logger)
         }
     }
 

@@ -16,6 +16,12 @@ public struct DeliveryCounts: Sendable, Codable, Equatable {
     /// No deliveries.
     public init() {}
 
+    /// The `/stats` document's names: `delivered` is `succeeded` there (snake_case applies to the rest).
+    enum CodingKeys: String, CodingKey {
+        case pending, retrying, inFlight, dead, oldestPendingSeconds
+        case delivered = "succeeded"
+    }
+
     /// The count of deliveries in `status`.
     public subscript(status: DeliveryStatus) -> Int {
         get {

@@ -1,7 +1,8 @@
+import CoreMetrics
 import Foundation
-import Synchronization
 import JOSE
 import Logging
+import Synchronization
 
 /// The verification keys of one provider, keyed by `kid`.
 ///
@@ -20,14 +21,27 @@ public actor KeyCache {
         public let publicKey: P256PublicKey
     }
 
-    /// Counters since start.
-    public struct Statistics: Sendable, Codable, Equatable {
-        public var cached = 0
-        public var fetches = 0
-        public var fetchFailures = 0
-        public var negativeHits = 0
-        public var rateLimited = 0
-        public init() {}
+    /// The figures a key cache emits (through swift-metrics, labelled by provider).
+    struct Meters: Sendable {
+        /// Key fetches started (on an unknown `kid`, and refreshes of known keys).
+        let fetches: Counter
+        /// Fetches that failed for a reason other than the token's (`key_unavailable`).
+        let fetchFailures: Counter
+        /// Unknown `kid`s answered from the negative cache.
+        let negativeHits: Counter
+        /// Fetches refused because the fetch budget was spent.
+        let rateLimited: Counter
+        /// Keys in the cache.
+        let cached: Meter
+
+        init(provider: Provider, factory: any MetricsFactory) {
+            let dimensions = [("provider", provider.rawValue)]
+            fetches = Counter(label: "hookgate_key_fetches_total", dimensions: dimensions, factory: factory)
+            fetchFailures = Counter(label: "hookgate_key_fetch_failures_total", dimensions: dimensions, factory: factory)
+            negativeHits = Counter(label: "hookgate_key_negative_cache_hits_total", dimensions: dimensions, factory: factory)
+            rateLimited = Counter(label: "hookgate_key_fetches_rate_limited_total", dimensions: dimensions, factory: factory)
+            cached = Meter(label: "hookgate_key_cache_keys", dimensions: dimensions, factory: factory)
+        }
     }
 
     public nonisolated let provider: Provider
@@ -46,15 +60,17 @@ public actor KeyCache {
     private var inflight: [String: Task<JWK?, any Error>] = [:]
     private var bucket: TokenBucket
     private var lastRefresh = -Double.infinity
-    private var statistics = Statistics()
+    private let meters: Meters
 
     /// Creates a cache.
     /// - Parameters:
     ///   - initialKeys: keys known at start (a pinned set, or keys saved by an earlier run).
     ///   - maxFetchesPerMinute: the token bucket's size and refill per minute.
+    ///   - metrics: where the cache's figures go (the gate's ``GateFigures``; labels `hookgate_key_*`).
     public init(
         provider: Provider, source: any KeySource, initialKeys: [JWK] = [], persistence: (any KeyStore)? = nil,
-        cooldown: Double = 60, maxFetchesPerMinute: Int = 30, logger: Logger = Logger(label: "hookgate.keys"),
+        cooldown: Double = 60, maxFetchesPerMinute: Int = 30, metrics: any MetricsFactory = MetricsSystem.factory,
+        logger: Logger = Logger(label: "hookgate.keys"),
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.provider = provider
@@ -63,6 +79,7 @@ public actor KeyCache {
         self.cooldown = cooldown
         self.logger = logger
         self.clock = clock
+        meters = Meters(provider: provider, factory: metrics)
         bucket = TokenBucket(capacity: Double(maxFetchesPerMinute), ratePerSecond: Double(maxFetchesPerMinute) / 60, now: clock())
         var counts: [String: Int] = [:]
         for key in initialKeys { counts[key.keyID ?? "", default: 0] += 1 }
@@ -78,12 +95,9 @@ public actor KeyCache {
                 logger.error("ignoring unusable key", metadata: ["provider": "\(provider)", "kid": "\(kid)", "reason": "\(error.reason)"])
             }
         }
-        statistics.cached = keys.count
+        meters.cached.set(keys.count)
         published.withLock { [keys] in $0 = keys }  // observers do not run in an initializer
     }
-
-    /// Counters since start and the number of cached keys.
-    public func currentStatistics() -> Statistics { statistics }
 
     /// The key for `keyID`, fetched if needed.
     /// - Throws: ``HookGateError`` `unknown_key` (the source does not know it, or it is
@@ -94,7 +108,7 @@ public actor KeyCache {
         let now = clock()
         if let until = negative[keyID] {
             if until > now {
-                statistics.negativeHits += 1
+                meters.negativeHits.increment()
                 throw HookGateError(.unknownKey, "kid \(keyID) is unknown to the \(provider) key source (cached answer)")
             }
             negative[keyID] = nil
@@ -107,11 +121,11 @@ public actor KeyCache {
             task = running
         } else {
             guard bucket.take(now: now) else {
-                statistics.rateLimited += 1
+                meters.rateLimited.increment()
                 let wait = Int(bucket.secondsUntilNextToken(now: now).rounded(.up)) + 1
                 throw HookGateError(.keyUnavailable, "\(provider) key fetch budget spent; not fetching kid \(keyID) now", retryAfter: max(wait, 5))
             }
-            statistics.fetches += 1
+            meters.fetches.increment()
             let source = self.source
             task = Task { try await source.fetchKey(keyID: keyID) }
             inflight[keyID] = task
@@ -129,7 +143,7 @@ public actor KeyCache {
         if let entry = keys[keyID] { return try KeyCache.usable(entry) }  // another waiter stored it
         switch result {
         case .failure(let error):
-            if error.code == .keyUnavailable { statistics.fetchFailures += 1 }
+            if error.code == .keyUnavailable { meters.fetchFailures.increment() }
             logger.warning("key fetch failed", metadata: ["provider": "\(provider)", "kid": "\(keyID)", "reason": "\(error.reason)"])
             throw error
         case .success(nil):
@@ -171,7 +185,7 @@ public actor KeyCache {
 
     private func store(_ entry: Entry, kid: String) {
         keys[kid] = entry
-        statistics.cached = keys.count
+        meters.cached.set(keys.count)
         if let persistence {
             let jwk = entry.jwk
             let provider = self.provider
@@ -193,7 +207,7 @@ public actor KeyCache {
         lastRefresh = now
         let source = self.source
         for kid in current {
-            statistics.fetches += 1
+            meters.fetches.increment()
             Task {
                 let refreshed = try? await source.fetchKey(keyID: kid)
                 await self.apply(refreshed: refreshed, kid: kid)

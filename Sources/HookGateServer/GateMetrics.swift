@@ -2,20 +2,23 @@ import CoreMetrics
 import Foundation
 import HookGateCore
 import Prometheus
-import Synchronization
 
-/// HookGate's Prometheus metrics, emitted through swift-metrics into a registry the
-/// gate owns (so several gates in one process, as in tests, never share counters).
+/// HookGate's one metrics pipeline: every figure is emitted once, where it happens,
+/// through swift-metrics into ``figures`` (a ``GateFigures`` that forwards each update to
+/// a Prometheus registry the gate owns). `/stats` reads ``figures``; `/metrics` renders
+/// the registry; both show the same numbers. Several gates in one process (as in tests)
+/// never share counters.
 ///
-/// Intake counters and the latency histogram are updated per request; gauges for
-/// deliveries, the store and the key caches are refreshed from their sources when
-/// `/metrics` is scraped.
+/// Intake counters and the latency timer are updated per request (handles made once per
+/// provider and outcome, so a request takes no lock but the latency window's); key
+/// caches emit their own; delivery and store totals live in the database and are set
+/// as meters when `/stats` or `/metrics` is read.
 public final class GateMetrics: Sendable {
+    /// The Prometheus registry behind `/metrics`.
     public let registry = PrometheusCollectorRegistry()
-    let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let reportedKeyCounts = Mutex<[String: Int]>([:])
+    /// The readable figures behind `/stats`; pass it as the factory of anything that emits.
+    public let figures: GateFigures
+    private let intake: [Provider: (outcomes: [String: CoreMetrics.Counter], duration: CoreMetrics.Timer)]
 
     /// Intake latency buckets, in seconds.
     static let latencyBuckets: [Duration] = [
@@ -23,64 +26,71 @@ public final class GateMetrics: Sendable {
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(1000), .seconds(5),
     ]
 
-    public init() {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets["hookgate_intake_duration_seconds"] = GateMetrics.latencyBuckets
-        self.factory = factory
+    /// Every outcome an intake request can have: `accepted`, `duplicate`, or an error code.
+    static let outcomes = ["accepted", "duplicate"] + HookGateError.Code.allCases.map(\.rawValue)
+
+    /// Metrics for a gate receiving from `providers`.
+    public init(providers: [Provider] = Provider.allCases) {
+        var prometheus = PrometheusMetricsFactory(registry: registry)
+        prometheus.durationHistogramBuckets["hookgate_intake_duration_seconds"] = GateMetrics.latencyBuckets
+        let figures = GateFigures(upstream: prometheus)
+        self.figures = figures
+        var intake: [Provider: (outcomes: [String: CoreMetrics.Counter], duration: CoreMetrics.Timer)] = [:]
+        for provider in providers {
+            var counters: [String: CoreMetrics.Counter] = [:]
+            for outcome in GateMetrics.outcomes {
+                counters[outcome] = CoreMetrics.Counter(
+                    label: "hookgate_webhooks_total", dimensions: [("provider", provider.rawValue), ("outcome", outcome)], factory: figures)
+            }
+            let timer = CoreMetrics.Timer(label: "hookgate_intake_duration_seconds", dimensions: [("provider", provider.rawValue)], factory: figures)
+            intake[provider] = (counters, timer)
+        }
+        self.intake = intake
     }
 
     /// Counts one webhook (`outcome`: accepted, duplicate or an error code) and its latency.
     func recordIntake(provider: Provider, outcome: String, duration: Duration) {
-        let key = "\(provider.rawValue)|\(outcome)"
-        let counter = counters.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let made = CoreMetrics.Counter(label: "hookgate_webhooks_total", dimensions: [("provider", provider.rawValue), ("outcome", outcome)], factory: factory)
-            cache[key] = made
-            return made
-        }
-        counter.increment()
-        let timer = timers.withLock { cache in
-            if let existing = cache[provider.rawValue] { return existing }
-            let made = CoreMetrics.Timer(label: "hookgate_intake_duration_seconds", dimensions: [("provider", provider.rawValue)], factory: factory)
-            cache[provider.rawValue] = made
-            return made
-        }
-        timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        guard let meters = intake[provider] else { return }
+        meters.outcomes[outcome]?.increment()
+        meters.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    private func gauge(_ label: String, _ dimensions: [(String, String)] = [], _ value: Double) {
-        Meter(label: label, dimensions: dimensions, factory: factory).set(value)
+    /// Sets the database totals (deliveries by state, store size) and the uptime as meters.
+    func refresh(deliveries: DeliveryCounts, store: (events: Int, bytes: Int64), uptime: Double) {
+        for status in DeliveryStatus.allCases {
+            Meter(label: "hookgate_deliveries", dimensions: [("state", status.rawValue)], factory: figures).set(Double(deliveries[status]))
+        }
+        Meter(label: "hookgate_delivery_oldest_pending_seconds", factory: figures).set(deliveries.oldestPendingSeconds)
+        Meter(label: "hookgate_store_events", factory: figures).set(Double(store.events))
+        Meter(label: "hookgate_store_size_bytes", factory: figures).set(Double(store.bytes))
+        Meter(label: "hookgate_uptime_seconds", factory: figures).set(uptime)
     }
 
-    /// Brings the gauges and key-fetch counters up to date.
-    func refresh(deliveries: DeliveryCounts, store: (events: Int, bytes: Int64), keys: [Provider: KeyCache.Statistics], uptime: Double) {
-        for state in DeliveryStatus.allCases {
-            gauge("hookgate_deliveries", [("state", state.rawValue)], Double(deliveries[state]))
-        }
-        gauge("hookgate_delivery_oldest_pending_seconds", [], deliveries.oldestPendingSeconds)
-        gauge("hookgate_store_events", [], Double(store.events))
-        gauge("hookgate_store_size_bytes", [], Double(store.bytes))
-        gauge("hookgate_uptime_seconds", [], uptime)
-        for (provider, statistics) in keys {
-            gauge("hookgate_key_cache_keys", [("provider", provider.rawValue)], Double(statistics.cached))
-            let failures = statistics.fetchFailures
-            for (result, total) in [("success_or_unknown", statistics.fetches - failures), ("failure", failures), ("rate_limited", statistics.rateLimited)] {
-                bump("hookgate_key_fetches_total", [("provider", provider.rawValue), ("result", result)], to: total)
+    /// Intake figures of `provider` since start, read back from the pipeline.
+    func providerFigures(_ provider: Provider) -> StatsDocument.ProviderFigures {
+        var figures = StatsDocument.ProviderFigures(received: 0, accepted: 0, duplicates: 0, rejected: [:])
+        for outcome in GateMetrics.outcomes {
+            let count = Int(self.figures.counter("hookgate_webhooks_total", [("provider", provider.rawValue), ("outcome", outcome)]))
+            guard count > 0 else { continue }
+            figures.received += count
+            switch outcome {
+            case "accepted": figures.accepted += count
+            case "duplicate": figures.duplicates += count
+            default: figures.rejected[outcome] = count
             }
-            bump("hookgate_key_negative_cache_hits_total", [("provider", provider.rawValue)], to: statistics.negativeHits)
         }
+        return figures
     }
 
-    /// Increments a counter so that it reads `total` (sources keep totals; Prometheus counters only go up).
-    private func bump(_ label: String, _ dimensions: [(String, String)], to total: Int) {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        let delta = reportedKeyCounts.withLock { reported -> Int in
-            let delta = total - reported[key, default: 0]
-            if delta > 0 { reported[key] = total }
-            return delta
-        }
-        let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
-        if delta > 0 { counter.increment(by: delta) }
+    /// Key cache figures of `provider` since start, read back from the pipeline.
+    func keyFigures(_ provider: Provider) -> StatsDocument.KeyFigures {
+        let dimensions = [("provider", provider.rawValue)]
+        return StatsDocument.KeyFigures(
+            cached: Int(figures.meter("hookgate_key_cache_keys", dimensions)),
+            fetches: Int(figures.counter("hookgate_key_fetches_total", dimensions)),
+            fetchFailures: Int(figures.counter("hookgate_key_fetch_failures_total", dimensions)),
+            negativeHits: Int(figures.counter("hookgate_key_negative_cache_hits_total", dimensions)),
+            rateLimited: Int(figures.counter("hookgate_key_fetches_rate_limited_total", dimensions)))
     }
 
     /// The Prometheus text exposition.

@@ -20,8 +20,6 @@ public final class GateServer: Sendable {
     public let configuration: GateConfiguration
     /// The backend events are stored in and read from.
     public let store: any GateStore
-    /// Intake counters since start.
-    public let statistics = IntakeStatistics()
     /// Listener and shutdown state for `/readyz`.
     public let readiness = Readiness()
     /// The key caches of the providers that verify tokens (for `/stats`).
@@ -30,18 +28,20 @@ public final class GateServer: Sendable {
     public let startedAt = Date()
     /// Told after a redelivery so due deliveries go out now.
     public let waker: any DeliveryWaker
-    /// The Prometheus registry behind `/metrics`.
-    public let metrics = GateMetrics()
+    /// The gate's one metrics pipeline, behind `/stats` and `/metrics`.
+    public let metrics: GateMetrics
     /// The version `/stats` and `hookgate --version` report.
     public static let version = "0.1.0"
     let verifiers: [Provider: WebhookVerifier]
     let logger: Logger
 
-    /// A server over `store`, verifying with `verifiers` (one per provider to receive).
+    /// A server over `store`, verifying with `verifiers` (one per provider to receive);
+    /// `metrics` is the pipeline the key caches emit into too.
     public init(
         configuration: GateConfiguration, store: any GateStore, verifiers: [Provider: WebhookVerifier], keyCaches: [Provider: KeyCache],
-        waker: any DeliveryWaker, logger: Logger
+        waker: any DeliveryWaker, metrics: GateMetrics, logger: Logger
     ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.store = store
         self.verifiers = verifiers
@@ -54,7 +54,7 @@ public final class GateServer: Sendable {
     public func makePublicRouter() -> Router<GateRequestContext> {
         let router = Router(context: GateRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: IntakeLogMiddleware(statistics: statistics, metrics: metrics, logger: logger))
+        router.add(middleware: IntakeLogMiddleware(metrics: metrics, logger: logger))
         let resolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
         for settings in configuration.providers {
             guard let verifier = verifiers[settings.provider] else { continue }
@@ -120,38 +120,36 @@ public final class GateServer: Sendable {
     /// The live figures of `/stats`.
     public func stats() async throws -> StatsDocument {
         var providers: [String: StatsDocument.ProviderFigures] = [:]
-        let counters = statistics.counters()
         for settings in configuration.providers {
-            let c = counters[settings.provider] ?? IntakeStatistics.Counters()
-            providers[settings.provider.rawValue] = .init(received: c.received, accepted: c.accepted, duplicates: c.duplicates, rejected: c.rejected)
+            providers[settings.provider.rawValue] = metrics.providerFigures(settings.provider)
         }
-        var total = KeyCache.Statistics()
+        var total = StatsDocument.KeyFigures(cached: 0, fetches: 0, fetchFailures: 0, negativeHits: 0, rateLimited: 0)
         var byProvider: [String: StatsDocument.KeyFigures] = [:]
-        for (provider, cache) in keyCaches {
-            let s = await cache.currentStatistics()
-            byProvider[provider.rawValue] = StatsDocument.keyFigures(s)
-            total.cached += s.cached
-            total.fetches += s.fetches
-            total.fetchFailures += s.fetchFailures
-            total.negativeHits += s.negativeHits
-            total.rateLimited += s.rateLimited
+        for provider in keyCaches.keys {
+            let figures = metrics.keyFigures(provider)
+            byProvider[provider.rawValue] = figures
+            total.cached += figures.cached
+            total.fetches += figures.fetches
+            total.fetchFailures += figures.fetchFailures
+            total.negativeHits += figures.negativeHits
+            total.rateLimited += figures.rateLimited
         }
-        let deliveries = try await store.deliveryCounts()
-        let size = try await store.size()
-        let latency = statistics.latency()
+        let (deliveries, size) = try await refreshMetrics()
+        let latency = metrics.figures.percentiles("hookgate_intake_duration_seconds")
         return StatsDocument(
             version: GateServer.version, uptimeSeconds: Date().timeIntervalSince(startedAt), scope: StatsDocument.scopeLabels, providers: providers,
-            keys: StatsDocument.keyFigures(total), keysByProvider: byProvider,
-            deliveries: .init(pending: deliveries.pending, retrying: deliveries.retrying, inFlight: deliveries.inFlight, succeeded: deliveries.delivered,
-                              dead: deliveries.dead, oldestPendingSeconds: deliveries.oldestPendingSeconds),
+            keys: total, keysByProvider: byProvider, deliveries: deliveries,
             intakeLatencyMs: .init(window: latency.count, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max),
             store: .init(events: size.events, bytes: size.bytes))
     }
 
-    func refreshMetrics() async throws {
-        var keys: [Provider: KeyCache.Statistics] = [:]
-        for (provider, cache) in keyCaches { keys[provider] = await cache.currentStatistics() }
-        metrics.refresh(deliveries: try await store.deliveryCounts(), store: try await store.size(), keys: keys, uptime: Date().timeIntervalSince(startedAt))
+    /// Reads the database totals and sets them in the metrics; returns what it set.
+    @discardableResult
+    func refreshMetrics() async throws -> (DeliveryCounts, (events: Int, bytes: Int64)) {
+        let deliveries = try await store.deliveryCounts()
+        let size = try await store.size()
+        metrics.refresh(deliveries: deliveries, store: size, uptime: Date().timeIntervalSince(startedAt))
+        return (deliveries, size)
     }
 
     /// The two listeners and the readiness watcher, as services in start order: admin,

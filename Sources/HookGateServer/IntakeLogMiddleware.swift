@@ -10,7 +10,6 @@ import Logging
 struct IntakeLogMiddleware: RouterMiddleware {
     typealias Context = GateRequestContext
 
-    let statistics: IntakeStatistics
     let metrics: GateMetrics
     let logger: Logger
 
@@ -42,8 +41,6 @@ struct IntakeLogMiddleware: RouterMiddleware {
         let facts = note.snapshot
         guard let provider = facts.provider else { return }
         let elapsed = ContinuousClock.now - started
-        let (seconds, attoseconds) = elapsed.components
-        statistics.record(provider: provider, outcome: outcome, milliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15)
         metrics.recordIntake(provider: provider, outcome: outcome, duration: elapsed)
         let level: Logger.Level = status >= 500 ? .warning : .info
         guard logger.logLevel <= level else { return }

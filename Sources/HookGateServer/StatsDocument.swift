@@ -26,15 +26,6 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         public var rateLimited: Int
     }
 
-    public struct DeliveryFigures: Codable, Sendable, Equatable {
-        public var pending: Int
-        public var retrying: Int
-        public var inFlight: Int
-        public var succeeded: Int
-        public var dead: Int
-        public var oldestPendingSeconds: Double
-    }
-
     public struct Latency: Codable, Sendable, Equatable {
         public var window: Int
         public var p50: Double
@@ -55,7 +46,8 @@ public struct StatsDocument: Codable, Sendable, Equatable {
     public var providers: [String: ProviderFigures]
     public var keys: KeyFigures
     public var keysByProvider: [String: KeyFigures]
-    public var deliveries: DeliveryFigures
+    /// Deliveries by state (`delivered` is written `succeeded`, as the contract names it).
+    public var deliveries: DeliveryCounts
     public var intakeLatencyMs: Latency
     public var store: StoreFigures
 
@@ -64,10 +56,6 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         "deliveries": "database_totals", "store": "database_totals",
     ]
 
-    static func keyFigures(_ statistics: KeyCache.Statistics) -> KeyFigures {
-        KeyFigures(cached: statistics.cached, fetches: statistics.fetches, fetchFailures: statistics.fetchFailures,
-                   negativeHits: statistics.negativeHits, rateLimited: statistics.rateLimited)
-    }
 
     /// Encodes with the contract's snake_case names.
     public func json() throws -> Data {

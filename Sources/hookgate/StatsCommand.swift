@@ -95,9 +95,9 @@ struct StatsCommand: AsyncParsableCommand {
         let keys = document.keys
         lines.append("keys:        cached \(keys.cached), fetches \(keys.fetches), fetch failures \(keys.fetchFailures), negative-cache hits \(keys.negativeHits), rate-limited \(keys.rateLimited)")
         let d = document.deliveries
-        var deliveries = "deliveries:  pending \(d.pending), retrying \(d.retrying), in flight \(d.inFlight), succeeded \(d.succeeded), dead \(d.dead), oldest pending \(duration(d.oldestPendingSeconds))"
+        var deliveries = "deliveries:  pending \(d.pending), retrying \(d.retrying), in flight \(d.inFlight), succeeded \(d.delivered), dead \(d.dead), oldest pending \(duration(d.oldestPendingSeconds))"
         if let (before, seconds) = previous, seconds > 0 {
-            deliveries += String(format: ", %.1f delivered/s", Double(d.succeeded - before.deliveries.succeeded) / seconds)
+            deliveries += String(format: ", %.1f delivered/s", Double(d.delivered - before.deliveries.delivered) / seconds)
         }
         lines.append(deliveries)
         let l = document.intakeLatencyMs

@@ -98,7 +98,7 @@ import Testing
             #expect(response.text == "{\"error\":\"\(code)\"}", "\(label): \(response.text)")
         }
         #expect(try await harness.gate.store.size().events == 0)
-        let counters = try #require(harness.gate.server.statistics.counters()[.plaid])
+        let counters = try #require(try await harness.gate.server.stats().providers["plaid"])
         #expect(counters.received == cases.count)
         #expect(counters.rejected["malformed_token"] == 3)
         try await harness.stop()

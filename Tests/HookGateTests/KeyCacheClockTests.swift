@@ -46,23 +46,25 @@ import Testing
     @Test func unknownKidIsNegativelyCachedUntilTheCooldownEnds() async {
         let source = CountingSource()
         let clock = ManualClock()
-        let cache = KeyCache(provider: .plaid, source: source, cooldown: 60, clock: { clock.now })
+        let figures = GateFigures()
+        let cache = KeyCache(provider: .plaid, source: source, cooldown: 60, metrics: figures, clock: { clock.now })
         #expect(await Self.code(cache, "ghost") == "unknown_key")
         #expect(source.count("ghost") == 1)
         clock.set(1_059)
         #expect(await Self.code(cache, "ghost") == "unknown_key")
         #expect(source.count("ghost") == 1, "answered from the negative cache")
-        #expect(await cache.currentStatistics().negativeHits == 1)
+        #expect(figures.counter("hookgate_key_negative_cache_hits_total", [("provider", "plaid")]) == 1)
         clock.set(1_060)
         #expect(await Self.code(cache, "ghost") == "unknown_key")
         #expect(source.count("ghost") == 2, "asked again once the cooldown is over")
-        #expect(await cache.currentStatistics().negativeHits == 1)
+        #expect(figures.counter("hookgate_key_negative_cache_hits_total", [("provider", "plaid")]) == 1)
     }
 
     @Test func aKidPublishedLaterIsFoundOnceTheCooldownEnds() async throws {
         let source = CountingSource()
         let clock = ManualClock()
-        let cache = KeyCache(provider: .plaid, source: source, cooldown: 60, clock: { clock.now })
+        let figures = GateFigures()
+        let cache = KeyCache(provider: .plaid, source: source, cooldown: 60, metrics: figures, clock: { clock.now })
         #expect(await Self.code(cache, "late") == "unknown_key")
         source.publish(try P256PrivateKey.generate().publicJWK(keyID: "late"))
         clock.set(1_030)
@@ -78,18 +80,19 @@ import Testing
         let known = try P256PrivateKey.generate().publicJWK(keyID: "known")
         let source = CountingSource([known])
         let clock = ManualClock()
-        let cache = KeyCache(provider: .plaid, source: source, initialKeys: [known], cooldown: 60, clock: { clock.now })
+        let figures = GateFigures()
+        let cache = KeyCache(provider: .plaid, source: source, initialKeys: [known], cooldown: 60, metrics: figures, clock: { clock.now })
         #expect(await Self.code(cache, "known") == "found")
-        #expect(await cache.currentStatistics().fetches == 0, "an initial key needs no fetch")
+        #expect(figures.counter("hookgate_key_fetches_total", [("provider", "plaid")]) == 0, "an initial key needs no fetch")
         // The first unknown kid fetches it and refreshes the known key (fetches are counted when started).
         #expect(await Self.code(cache, "new-1") == "unknown_key")
-        #expect(await cache.currentStatistics().fetches == 2)
+        #expect(figures.counter("hookgate_key_fetches_total", [("provider", "plaid")]) == 2)
         clock.set(1_030)
         #expect(await Self.code(cache, "new-2") == "unknown_key")
-        #expect(await cache.currentStatistics().fetches == 3, "no second refresh within the cooldown")
+        #expect(figures.counter("hookgate_key_fetches_total", [("provider", "plaid")]) == 3, "no second refresh within the cooldown")
         clock.set(1_061)
         #expect(await Self.code(cache, "new-3") == "unknown_key")
-        #expect(await cache.currentStatistics().fetches == 5, "refreshed again after the cooldown")
+        #expect(figures.counter("hookgate_key_fetches_total", [("provider", "plaid")]) == 5, "refreshed again after the cooldown")
         #expect(await eventually(seconds: 5) { source.count("known") == 2 })
     }
 
@@ -97,7 +100,8 @@ import Testing
         let source = CountingSource()
         let clock = ManualClock()
         // Two fetches per minute: a bucket of 2, one token back every 30 s.
-        let cache = KeyCache(provider: .plaid, source: source, cooldown: 60, maxFetchesPerMinute: 2, clock: { clock.now })
+        let figures = GateFigures()
+        let cache = KeyCache(provider: .plaid, source: source, cooldown: 60, maxFetchesPerMinute: 2, metrics: figures, clock: { clock.now })
         #expect(await Self.code(cache, "a") == "unknown_key")
         #expect(await Self.code(cache, "b") == "unknown_key")
         do {
@@ -112,7 +116,9 @@ import Testing
         clock.set(1_031)
         #expect(await Self.code(cache, "c") == "unknown_key")
         #expect(source.count("c") == 1)
-        let statistics = await cache.currentStatistics()
+        let statistics = (
+            rateLimited: figures.counter("hookgate_key_fetches_rate_limited_total", [("provider", "plaid")]),
+            fetches: figures.counter("hookgate_key_fetches_total", [("provider", "plaid")]))
         #expect(statistics.rateLimited == 2 && statistics.fetches == 3)
     }
 }

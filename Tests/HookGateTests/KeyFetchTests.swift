@@ -58,7 +58,7 @@ import Testing
         #expect(try await Self.send(harness, key: key, kid: "kid-a", path: "/webhooks/linkmoney").status == 200)
         let linkBody = try #require(stub.state.withLock { $0.bodies.last })
         #expect(try JSONParser.parse(Array(linkBody.utf8))["client_secret"]?.stringValue == "lm-secret")
-        let stats = await harness.gate.keyCaches[.plaid]!.currentStatistics()
+        let stats = try #require(try await harness.gate.server.stats().keysByProvider["plaid"])
         #expect(stats.fetches == 1 && stats.cached == 1)
         try await harness.stop()
         await stub.stop()
@@ -76,7 +76,7 @@ import Testing
         #expect(Int(down.header("Retry-After") ?? "") != nil)
         stub.setDown(false)
         #expect(try await Self.send(harness, key: key, kid: "kid-b").status == 200)
-        #expect(await harness.gate.keyCaches[.plaid]!.currentStatistics().fetchFailures == 1)
+        #expect(try await harness.gate.server.stats().keysByProvider["plaid"]?.fetchFailures == 1)
         try await harness.stop()
         await stub.stop()
     }
@@ -101,7 +101,7 @@ import Testing
             #expect(response.text == #"{"error":"unknown_key"}"#)
         }
         #expect(stub.requests(for: "nobody") == 1)
-        #expect(await harness.gate.keyCaches[.plaid]!.currentStatistics().negativeHits == 4)
+        #expect(try await harness.gate.server.stats().keysByProvider["plaid"]?.negativeHits == 4)
         try await harness.stop()
         await stub.stop()
     }
