@@ -1,5 +1,6 @@
 import Foundation
 import HookGateCore
+import HookGateHTTPClient
 import HookGateStore
 import Logging
 import ServiceLifecycle
@@ -31,7 +32,8 @@ public final class Dispatcher: Service, Sendable {
     let schedule: RetrySchedule
     let globalLimit: Int
     let logger: Logger
-    let pool: HTTPConnectionPool
+    /// The HTTP handlers' client (made on the first delivery, shut down when ``run()`` ends).
+    let client: BoundedHTTPClient
     private let wakeup = WakeupSignal()
     private let slots = Mutex(Slots())
     private let completions: CompletionBatcher
@@ -40,15 +42,18 @@ public final class Dispatcher: Service, Sendable {
     public init(configuration: GateConfiguration, store: SQLiteEventStore, logger: Logger) {
         self.store = store
         self.logger = logger
-        let pool = HTTPConnectionPool()
-        self.pool = pool
         schedule = RetrySchedule(configuration.delivery)
         globalLimit = configuration.delivery.concurrency
+        // As many connections per host as attempts can run at once, so none waits for a
+        // connection; refused connections fail the attempt at once (retries are ours).
+        let connections = max(globalLimit, configuration.handlers.map(\.concurrency).max() ?? 1)
+        let client = BoundedHTTPClient(connectionsPerHost: connections, idleTimeout: 3, retryConnecting: false)
+        self.client = client
         runtimes = configuration.handlers.map { handler in
             let deliverer: any Deliverer
             switch handler.kind {
             case .http(let url, let timeout, let secret):
-                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, pool: pool)
+                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, client: client)
             case .exec(let command, let timeout):
                 deliverer = ExecDeliverer(command: command, timeout: timeout)
             case .file(let path, let durability):
@@ -107,7 +112,7 @@ public final class Dispatcher: Service, Sendable {
             }
         }
         await completions.flush()
-        pool.shutdown()
+        await client.shutdown()
     }
 
     private func nextWait() async -> Duration {

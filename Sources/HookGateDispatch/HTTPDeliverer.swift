@@ -3,36 +3,34 @@ import HookGateCore
 import HookGateHTTPClient
 import HookGateStore
 import JOSE
-import NIOCore
-import NIOHTTP1
 
 /// Delivers by `POST` to an HTTP handler: the body byte for byte with the sender's
 /// `Content-Type`, the contract's `Hookgate-*` headers, and, when the handler has a
 /// `secret`, Standard Webhooks signature headers. A 2xx within `timeout` is success;
 /// anything else (including 3xx: redirects are not followed) is retried, honouring
 /// the handler's `Retry-After`.
+///
+/// `http://` and `https://` handlers alike go through the dispatcher's
+/// ``BoundedHTTPClient`` (AsyncHTTPClient, keep-alive connections pooled per host; `https`
+/// on swift-nio-ssl): the whole exchange, answer included, is bounded by `timeout`, and
+/// only the first ``excerptBytes`` of the answer are kept.
 public struct HTTPDeliverer: Deliverer {
+    /// How much of a handler's answer is kept (the rest is read and dropped).
+    static let excerptBytes = 1024
+
     let url: URL
     let timeout: Double
     let secretKey: [UInt8]?
-    let pool: HTTPConnectionPool
-    private let host: String
-    private let port: Int
-    private let path: String
-    private let secure: Bool
+    let client: BoundedHTTPClient
+    private let target: String
 
     /// - Parameter secret: `whsec_` + base64 key bytes, or `nil` for no signature.
-    init(url: URL, timeout: Double, secret: String?, pool: HTTPConnectionPool) {
+    init(url: URL, timeout: Double, secret: String?, client: BoundedHTTPClient) {
         self.url = url
         self.timeout = timeout
-        self.pool = pool
+        self.client = client
         secretKey = secret.flatMap { Data(base64Encoded: String($0.dropFirst("whsec_".count))) }.map { Array($0) }
-        host = url.host ?? "127.0.0.1"
-        secure = url.scheme?.lowercased() == "https"
-        port = url.port ?? (secure ? 443 : 80)
-        var target = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { target += "?" + query }
-        path = target
+        target = url.absoluteString
     }
 
     /// The headers of one attempt (contract README, "What an HTTP handler receives").
@@ -58,24 +56,17 @@ public struct HTTPDeliverer: Deliverer {
 
     public func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
         let headers = headers(for: job, now: Int64(Date().timeIntervalSince1970))
-        let status: Int
-        let responseHeaders: [(String, String)]
-        let excerpt: [UInt8]
+        let answer: BoundedHTTPClient.Answer
         do {
-            if secure {
-                (status, responseHeaders, excerpt) = try await viaTLS(headers: headers, body: job.body)
-            } else {
-                let response = try await pool.execute(
-                    host: host, port: port, method: .POST, path: path, headers: headers, body: job.body,
-                    timeout: .milliseconds(Int64(timeout * 1000)))
-                (status, responseHeaders, excerpt) = (response.status, response.headers, response.bodyExcerpt)
-            }
+            answer = try await client.send(
+                .POST, url: target, headers: headers, body: job.body, limit: HTTPDeliverer.excerptBytes, overflow: .discard, timeout: timeout)
         } catch {
             return DeliveryOutcome(succeeded: false, excerpt: "\(error)")
         }
-        let text = String(decoding: excerpt, as: UTF8.self)
+        let status = answer.status
+        let text = String(decoding: answer.body, as: UTF8.self)
         if (200..<300).contains(status) { return DeliveryOutcome(succeeded: true, statusCode: status, excerpt: text) }
-        let retryAfter = responseHeaders.first { $0.0.lowercased() == "retry-after" }.flatMap { HTTPDeliverer.parseRetryAfter($0.1) }
+        let retryAfter = answer.header("retry-after").flatMap(HTTPDeliverer.parseRetryAfter)
         return DeliveryOutcome(succeeded: false, statusCode: status, excerpt: "HTTP \(status): \(text)", retryAfter: retryAfter)
     }
 
@@ -89,13 +80,5 @@ public struct HTTPDeliverer: Deliverer {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
         return max(0, date.timeIntervalSinceNow)
-    }
-
-    /// https handlers go through AsyncHTTPClient (swift-nio-ssl); only an excerpt of the
-    /// answer is kept, and the whole exchange is bounded by the handler's `timeout`.
-    private func viaTLS(headers: [(String, String)], body: [UInt8]) async throws -> (Int, [(String, String)], [UInt8]) {
-        let answer = try await BoundedHTTPClient.shared.send(
-            .POST, url: url.absoluteString, headers: headers, body: body, limit: HTTPConnectionPool.excerptBytes, overflow: .discard, timeout: timeout)
-        return (answer.status, answer.headers, answer.body)
     }
 }
