@@ -32,7 +32,9 @@ public final class Dispatcher: Service, Sendable {
     let schedule: RetrySchedule
     let globalLimit: Int
     let logger: Logger
-    /// The HTTP handlers' client (made on the first delivery, shut down when ``run()`` ends).
+    /// `http://` handlers' connections.
+    let pool: HTTPConnectionPool
+    /// `https://` handlers' client (made on the first delivery, shut down when ``run()`` ends).
     let client: BoundedHTTPClient
     private let wakeup = WakeupSignal()
     private let slots = Mutex(Slots())
@@ -42,6 +44,8 @@ public final class Dispatcher: Service, Sendable {
     public init(configuration: GateConfiguration, store: SQLiteEventStore, logger: Logger) {
         self.store = store
         self.logger = logger
+        let pool = HTTPConnectionPool()
+        self.pool = pool
         schedule = RetrySchedule(configuration.delivery)
         globalLimit = configuration.delivery.concurrency
         // As many connections per host as attempts can run at once, so none waits for a
@@ -53,7 +57,7 @@ public final class Dispatcher: Service, Sendable {
             let deliverer: any Deliverer
             switch handler.kind {
             case .http(let url, let timeout, let secret):
-                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, client: client)
+                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, pool: pool, client: client)
             case .exec(let command, let timeout):
                 deliverer = ExecDeliverer(command: command, timeout: timeout)
             case .file(let path, let durability):
@@ -112,6 +116,7 @@ public final class Dispatcher: Service, Sendable {
             }
         }
         await completions.flush()
+        pool.shutdown()
         await client.shutdown()
     }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import HookGateCore
 import HookGateDispatch
-import HookGateHTTPClient
 import JOSE
 import NIOCore
 import NIOHTTP1
@@ -118,7 +117,7 @@ struct ReplayCommand: AsyncParsableCommand {
             return (String(header[..<colon]).trimmingCharacters(in: .whitespaces), String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
         }
         let base = URL(string: to)!
-        let sender = Sender(base: base, connections: concurrency)
+        let sender = Sender(base: base)
         let total = items.count * `repeat`
         let progress = Progress(total: total, enabled: isatty(STDERR_FILENO) == 1 && total >= 10)
         let tally = Tally()
@@ -157,7 +156,7 @@ struct ReplayCommand: AsyncParsableCommand {
             try await group.waitForAll()
         }
         progress.finish()
-        await sender.shutdown()
+        sender.shutdown()
         let elapsed = Date().timeIntervalSince(started)
         let counts = tally.counts()
         var rows: [[String]] = []
@@ -197,14 +196,13 @@ struct ReplayCommand: AsyncParsableCommand {
         func counts() -> [String: [String: Int]] { results.withLock { $0 } }
     }
 
-    /// Sends requests: plain HTTP on pooled keep-alive connections (AsyncHTTPClient), HTTPS through URLSession.
+    /// Sends requests: plain HTTP on pooled keep-alive connections, HTTPS through URLSession.
     final class Sender: Sendable {
         let base: URL
-        let client: BoundedHTTPClient
+        let pool = HTTPConnectionPool()
 
-        init(base: URL, connections: Int) {
+        init(base: URL) {
             self.base = base
-            client = BoundedHTTPClient(connectionsPerHost: connections)
         }
 
         /// The answer: `accepted`, `duplicate`, an error code, `HTTP <status>` or `unreachable`.
@@ -221,11 +219,11 @@ struct ReplayCommand: AsyncParsableCommand {
                     status = (response as? HTTPURLResponse)?.statusCode ?? 0
                     answer = Array(data)
                 } else {
-                    let response = try await client.send(
-                        .POST, url: base.appendingPathComponent(path).absoluteString, headers: headers, body: body, limit: 1024, overflow: .discard,
-                        timeout: 30)
+                    let prefix = base.path == "/" ? "" : base.path
+                    let response = try await pool.execute(
+                        host: base.host ?? "127.0.0.1", port: base.port ?? 80, method: .POST, path: prefix + path, headers: headers, body: body, timeout: .seconds(30))
                     status = response.status
-                    answer = response.body
+                    answer = response.bodyExcerpt
                 }
             } catch {
                 return "unreachable"
@@ -235,8 +233,8 @@ struct ReplayCommand: AsyncParsableCommand {
             return json?["error"]?.stringValue ?? "HTTP \(status)"
         }
 
-        func shutdown() async {
-            await client.shutdown()
+        func shutdown() {
+            pool.shutdown()
         }
     }
 
