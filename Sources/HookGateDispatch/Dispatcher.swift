@@ -1,5 +1,6 @@
 import Foundation
 import HookGateCore
+import HookGateHTTPClient
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -30,7 +31,10 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
     let schedule: RetrySchedule
     let globalLimit: Int
     let logger: Logger
+    /// `http://` handlers' connections.
     let pool: HTTPConnectionPool
+    /// `https://` handlers' client (made on the first delivery, shut down when ``run()`` ends).
+    let client: BoundedHTTPClient
     private let wakeup = WakeupSignal()
     private let slots = Mutex(Slots())
     /// Attempt results, recorded in batches: one transaction for all that finished while
@@ -46,11 +50,16 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
         self.pool = pool
         schedule = RetrySchedule(configuration.delivery)
         globalLimit = configuration.delivery.concurrency
+        // As many connections per host as attempts can run at once, so none waits for a
+        // connection; refused connections fail the attempt at once (retries are ours).
+        let connections = max(globalLimit, configuration.handlers.map(\.concurrency).max() ?? 1)
+        let client = BoundedHTTPClient(connectionsPerHost: connections, idleTimeout: 3, retryConnecting: false)
+        self.client = client
         runtimes = configuration.handlers.map { handler in
             let deliverer: any Deliverer
             switch handler.kind {
             case .http(let url, let timeout, let secret):
-                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, pool: pool)
+                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, pool: pool, client: client)
             case .exec(let command, let timeout):
                 deliverer = ExecDeliverer(command: command, timeout: timeout)
             case .file(let path, let durability):
@@ -118,6 +127,7 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
         }
         await completions.flush()
         pool.shutdown()
+        await client.shutdown()
     }
 
     private func nextWait() async -> Duration {

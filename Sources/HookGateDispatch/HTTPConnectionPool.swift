@@ -6,8 +6,10 @@ import Synchronization
 /// A small HTTP/1.1 client over plain TCP with keep-alive connections pooled per
 /// host and port, for delivering to local handlers.
 ///
-/// HookGate cannot use AsyncHTTPClient (it links BoringSSL); handlers are local, so
-/// plain HTTP on SwiftNIO is what the hot path needs. Redirects are never followed.
+/// `https://` handlers and key fetches use AsyncHTTPClient (``BoundedHTTPClient``); plain
+/// HTTP stays on this pool because it writes each request with one flush (AsyncHTTPClient
+/// 1.37 flushes head, body and end separately) and drained a backlog about 1.6 times as
+/// fast (`Benchmarks/delivery.sh`, README "Performance"). Redirects are never followed.
 public final class HTTPConnectionPool: Sendable {
     /// A response, with the body cut to an excerpt.
     public struct Response: Sendable {
@@ -22,7 +24,7 @@ public final class HTTPConnectionPool: Sendable {
 
     /// The most idle connections kept per host and port.
     static let maxIdlePerHost = 64
-    static let excerptBytes = 1024
+    static let excerptBytes = HTTPDeliverer.excerptBytes
 
     private let group: any EventLoopGroup
     private let idle = Mutex<[String: [Channel]]>([:])

@@ -1,22 +1,31 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
-/// Outbound HTTP whose answers are bounded: at most `limit` body bytes are read (a
-/// longer body, announced by `Content-Length` or not, ends the exchange and closes its
-/// connection), and the whole exchange, body included, must finish before its deadline.
-/// Redirects are never followed.
+/// Outbound HTTP whose answers are bounded: at most `limit` body bytes are kept (a
+/// longer body, announced by `Content-Length` or not, either ends the exchange and
+/// closes its connection or is read and dropped), and the whole exchange, body
+/// included, must finish before its deadline. Redirects are never followed.
 ///
-/// Transport is AsyncHTTPClient on SwiftNIO; `https` goes through swift-nio-ssl, the
-/// transport's own TLS stack (webhook cryptography stays on the system OpenSSL, in JOSE).
-public struct BoundedHTTPClient: Sendable {
-    /// The process-wide client (connection pools per host; it lives as long as the process).
-    public static let shared = BoundedHTTPClient(
-        client: HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))))
+/// Transport is AsyncHTTPClient on SwiftNIO, HTTP/1.1 keep-alive connections pooled per
+/// host (HTTP/2 when an `https` server offers it); `https` goes through swift-nio-ssl,
+/// the transport's own TLS stack (webhook cryptography stays on the system OpenSSL, in
+/// JOSE). The AsyncHTTPClient instance is made on the first exchange, so a client that
+/// is never used needs no ``shutdown()``; one that was used must be shut down unless it
+/// lives as long as the process (``shared``).
+public final class BoundedHTTPClient: Sendable {
+    /// The process-wide client for key fetches (8 connections per host; never shut down).
+    public static let shared = BoundedHTTPClient(connectionsPerHost: 8)
 
-    let client: HTTPClient
+    private enum State: Sendable {
+        case idle
+        case running(HTTPClient)
+        case shutDown
+    }
+
+    private let configuration: HTTPClient.Configuration
+    private let state = Mutex(State.idle)
 
     /// A complete answer within the bounds.
     public struct Answer: Sendable {
@@ -44,57 +53,76 @@ public struct BoundedHTTPClient: Sendable {
         case discard
     }
 
+    /// - Parameters:
+    ///   - connectionsPerHost: the most connections open to one host at a time (AsyncHTTPClient's
+    ///     `concurrentHTTP1ConnectionsPerHostSoftLimit`); more requests wait for a free one.
+    ///   - idleTimeout: seconds an unused keep-alive connection stays open.
+    ///   - retryConnecting: keep trying to connect (with backoff, until the deadline) instead of
+    ///     failing at once when a host refuses the connection.
+    public init(connectionsPerHost: Int, idleTimeout: Double = 60, retryConnecting: Bool = true) {
+        var pool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .milliseconds(Int64(idleTimeout * 1000)), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        pool.retryConnectionEstablishment = retryConnecting
+        configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), connectionPool: pool)
+    }
+
     /// Sends `method` to `url` and reads the answer.
     /// - Throws: ``Failure`` when the host is unreachable, the answer is longer than
-    ///   `limit` bytes (with `overflow: .fail`), or the exchange, body included, does not
-    ///   finish within `timeout` seconds.
+    ///   `limit` bytes (with `overflow: .fail`), the exchange, body included, does not
+    ///   finish within `timeout` seconds, or the client is shut down.
     public func send(
         _ method: HTTPMethod, url: String, headers: [(String, String)], body: [UInt8], limit: Int, overflow: Overflow = .fail, timeout: Double
     ) async throws(Failure) -> Answer {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout * 1_000_000_000))
-        let client = self.client
-        let prepared = request
+        let request: HTTPClient.Request
         do {
-            // AsyncHTTPClient's deadline stops waiting for the head; the body is bounded in
-            // time by racing it against a timer (the loser is cancelled, closing the connection).
-            return try await withThrowingTaskGroup(of: Answer.self) { group in
-                group.addTask {
-                    let response = try await client.execute(prepared, deadline: deadline)
-                    let headers = response.headers.map { ($0.name, $0.value) }
-                    switch overflow {
-                    case .fail:
-                        if let announced = response.headers.first(name: "content-length").flatMap(Int.init), announced > limit {
-                            throw Failure(description: "answer announces \(announced) bytes; the limit is \(limit)")
-                        }
-                        let collected = try await response.body.collect(upTo: limit)
-                        return Answer(status: Int(response.status.code), headers: headers, body: Array(collected.readableBytesView))
-                    case .discard:
-                        var kept: [UInt8] = []
-                        for try await buffer in response.body where kept.count < limit {
-                            kept += buffer.readableBytesView.prefix(limit - kept.count)
-                        }
-                        return Answer(status: Int(response.status.code), headers: headers, body: kept)
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: .nanoseconds(Int64(timeout * 1_000_000_000)))
-                    throw HTTPClientError.deadlineExceeded
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
+            request = try HTTPClient.Request(url: url, method: method, headers: HTTPHeaders(headers), body: .byteBuffer(ByteBuffer(bytes: body)))
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        let client = try running()
+        // The delegate API's deadline covers the whole exchange, body included, on the event
+        // loop: no task or timer per request beyond the one AsyncHTTPClient schedules.
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout * 1_000_000_000))
+        let task = client.execute(request: request, delegate: BoundedAnswerCollector(limit: limit, overflow: overflow), deadline: deadline)
+        do {
+            return try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
         } catch let failure as Failure {
             throw failure
-        } catch is NIOTooManyBytesError {
-            throw Failure(description: "answer is longer than \(limit) bytes")
         } catch let error as HTTPClientError where error == .deadlineExceeded {
             throw Failure(description: "no complete answer within \(timeout) s")
         } catch {
             throw Failure(description: "\(error)")
         }
+    }
+
+    /// Closes every connection; later exchanges fail. Waits for exchanges in flight to be cancelled.
+    public func shutdown() async {
+        let client = state.withLock { state -> HTTPClient? in
+            defer { state = .shutDown }
+            if case .running(let client) = state { return client }
+            return nil
+        }
+        try? await client?.shutdown()
+    }
+
+    private func running() throws(Failure) -> HTTPClient {
+        let client = state.withLock { state -> HTTPClient? in
+            switch state {
+            case .running(let client):
+                return client
+            case .idle:
+                let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+                state = .running(client)
+                return client
+            case .shutDown:
+                return nil
+            }
+        }
+        guard let client else { throw Failure(description: "the HTTP client is shut down") }
+        return client
     }
 }

@@ -175,6 +175,31 @@ import Testing
         await sink.stop()
     }
 
+    @Test func redirectsAreNotFollowed() async throws {
+        let sink = try await HTTPSink()
+        let elsewhere = try await HTTPSink()
+        sink.setStatus(307, location: elsewhere.url)
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: backend
+                match: ["*"]
+                http:
+                  url: \(sink.url)
+            """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
+        #expect(try await Self.send(harness, Signer.plaidBody(307)).status == 200)
+        #expect(await eventually { ((try? await harness.gate.store.deliveries(limit: 1))?.first?.attempts ?? 0) >= 1 })
+        let delivery = try #require(try await harness.gate.store.deliveries(limit: 1).first)
+        #expect(delivery.status == .retrying)
+        let attempt = try #require(try await harness.gate.store.attempts(deliveryID: delivery.id).first)
+        #expect(attempt.succeeded == false && attempt.statusCode == 307)
+        #expect(attempt.excerpt?.hasPrefix("HTTP 307") == true)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(sink.received.count == 1)
+        #expect(elsewhere.received.isEmpty)  // the Location was not followed
+        try await harness.stop()
+        await sink.stop()
+        await elsewhere.stop()
+    }
+
     @Test func orderedDeliveryHoldsBackOnlyItsOwnKey() async throws {
         let sink = try await HTTPSink()
         sink.failFirst(4, containing: "\"item-A\"")

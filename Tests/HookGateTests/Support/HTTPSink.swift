@@ -21,6 +21,7 @@ final class HTTPSink: Sendable {
             var status = 200
             var failFirst: [String: Int] = [:]
             var retryAfter: String?
+            var location: String?
         }
 
         let mutex = Mutex(State())
@@ -33,7 +34,9 @@ final class HTTPSink: Sendable {
     var port: Int { portBox.withLock { $0 } }
     var url: String { "http://127.0.0.1:\(port)/hooks" }
     var received: [Received] { shared.withLock { $0.received } }
-    func setStatus(_ status: Int, retryAfter: String? = nil) { shared.withLock { $0.status = status; $0.retryAfter = retryAfter } }
+    func setStatus(_ status: Int, retryAfter: String? = nil, location: String? = nil) {
+        shared.withLock { $0.status = status; $0.retryAfter = retryAfter; $0.location = location }
+    }
     /// Answer 500 to the first `count` requests whose body contains `marker`.
     func failFirst(_ count: Int, containing marker: String) { shared.withLock { $0.failFirst[marker] = count } }
 
@@ -48,17 +51,18 @@ final class HTTPSink: Sendable {
             let body = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let (status, retryAfter) = shared.withLock { state -> (Int, String?) in
+            let (status, retryAfter, location) = shared.withLock { state -> (Int, String?, String?) in
                 state.received.append(Received(headers: headers, body: body))
                 let text = String(decoding: body, as: UTF8.self)
                 for (marker, remaining) in state.failFirst where remaining > 0 && text.contains(marker) {
                     state.failFirst[marker] = remaining - 1
-                    return (500, nil)
+                    return (500, nil, nil)
                 }
-                return (state.status, state.retryAfter)
+                return (state.status, state.retryAfter, state.location)
             }
             var responseHeaders: HTTPFields = [:]
             if let retryAfter { responseHeaders[.retryAfter] = retryAfter }
+            if let location { responseHeaders[.location] = location }
             return Response(status: .init(code: status), headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(string: "sink says \(status)")))
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
