@@ -16,14 +16,14 @@ struct AdminDeliveryRoutes: Sendable {
     func add(to router: Router<GateRequestContext>) {
         let store = self.store
         let waker = self.waker
-        router.get("/deliveries") { request, _ -> Response in
+        router.get("/deliveries") { request, _ -> DeliveryPage in
             let query = AdminQuery(request)
             let deliveries = try await store.deliveries(
                 status: try query.status(), provider: try query.provider(), handler: try query.text("handler"),
                 limit: try query.limit(fallback: 100))
-            return AdminEventRoutes.json(["deliveries": deliveries])
+            return DeliveryPage(deliveries: deliveries)
         }
-        router.post("/deliveries/{id}/redeliver") { _, context -> Response in
+        router.post("/deliveries/{id}/redeliver") { _, context -> Redelivering in
             let reference = context.parameters.get("id") ?? ""
             guard let id = Int64(reference), id > 0 else {
                 throw AdminError(.badRequest, "a delivery id is a positive whole number")
@@ -35,7 +35,7 @@ struct AdminDeliveryRoutes: Sendable {
                 throw AdminError(.conflict, "delivery \(id) is being attempted; try again when the attempt ends")
             case .queued:
                 waker.notify()
-                return AdminEventRoutes.json(["redelivering": 1])
+                return Redelivering(redelivering: 1)
             }
         }
     }

@@ -17,11 +17,6 @@ public struct AdminEventRoutes: Sendable {
     let store: any GateStore
     let waker: any DeliveryWaker
 
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? SnakeCaseJSON.encoder().encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
     /// The one event `reference` names, or a 404 / 409 ``AdminError``.
     static func single(_ found: [StoredEvent], _ reference: String) throws(AdminError) -> StoredEvent {
         guard found.count == 1 else {
@@ -32,16 +27,10 @@ public struct AdminEventRoutes: Sendable {
         return found[0]
     }
 
-    /// One page of `GET /events`: `next_before` (present when older events match) is the cursor of the next page.
-    struct EventPage: Encodable {
-        var events: [EventSummary]
-        var nextBefore: Int64?
-    }
-
     func add(to router: Router<GateRequestContext>) {
         let store = self.store
         let waker = self.waker
-        router.get("/events") { request, _ -> Response in
+        router.get("/events") { request, _ -> EventPage in
             let query = AdminQuery(request)
             let limit = try query.limit(fallback: 50)
             let (since, until) = try query.timeRange()
@@ -51,26 +40,26 @@ public struct AdminEventRoutes: Sendable {
                 before: try query.integer("before", in: 1...Int64.max, meaning: "a row id (a positive whole number)"), limit: limit + 1)
             let more = events.count > limit
             events = Array(events.prefix(limit))
-            return AdminEventRoutes.json(EventPage(events: events, nextBefore: more ? events.last?.id : nil))
+            return EventPage(events: events, nextBefore: more ? events.last?.id : nil)
         }
-        router.get("/events/{id}") { request, context -> Response in
+        router.get("/events/{id}") { request, context -> EventDocument in
             let reference = context.parameters.get("id") ?? ""
             let provider = try AdminQuery(request).provider()
             let event = try AdminEventRoutes.single(try await store.resolveEvents(reference, provider: provider), reference)
-            return AdminEventRoutes.json(try await store.document(of: event))
+            return try await store.document(of: event)
         }
-        router.post("/events/{id}/redeliver") { request, context -> Response in
+        router.post("/events/{id}/redeliver") { request, context -> Redelivering in
             let reference = context.parameters.get("id") ?? ""
             let provider = try AdminQuery(request).provider()
             let event = try AdminEventRoutes.single(try await store.resolveEvents(reference, provider: provider), reference)
             let count = try await store.redeliver(eventRow: event.id, handler: try AdminQuery(request).text("handler"))
             waker.notify()
-            return AdminEventRoutes.json(["redelivering": count])
+            return Redelivering(redelivering: count)
         }
-        router.post("/deliveries/redeliver-dead") { request, _ -> Response in
+        router.post("/deliveries/redeliver-dead") { request, _ -> Redelivering in
             let count = try await store.redeliverDead(handler: try AdminQuery(request).text("handler"))
             waker.notify()
-            return AdminEventRoutes.json(["redelivering": count])
+            return Redelivering(redelivering: count)
         }
     }
 }

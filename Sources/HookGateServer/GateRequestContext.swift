@@ -15,6 +15,9 @@ public struct GateRequestContext: RequestContext, RemoteAddressRequestContext {
     /// What the intake route learned, for its log line (set by ``IntakeLogMiddleware``).
     public var intakeNote: IntakeNote?
 
+    /// Every JSON answer a route returns as `ResponseEncodable` is written by this one encoder.
+    public var responseEncoder: GateJSONEncoder { GateJSONEncoder() }
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress

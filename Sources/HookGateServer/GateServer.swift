@@ -86,23 +86,18 @@ public final class GateServer: Sendable {
         }
         // Open without a token (isOpen: GET of /console and /console/*): the page holds no data and signs in by itself.
         ConsoleRoutes.add(to: router)
-        router.get("/healthz") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
-        }
-        router.get("/readyz") { [readiness, store] _, _ -> Response in
+        router.get("/healthz") { _, _ in ProbeAnswer(status: "ok") }
+        router.get("/readyz") { [readiness, store] _, _ in
             var problems = readiness.problems()
             if let problem = await store.writeProblem() { problems.append(problem) }
-            let ready = problems.isEmpty
-            let body = ready ? #"{"status":"ready"}"# : "{\"status\":\"unready\",\"reasons\":[" + problems.map(JSONValue.quote).joined(separator: ",") + "]}"
-            return Response(status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            return problems.isEmpty
+                ? EditedResponse(status: .ok, response: ProbeAnswer(status: "ready"))
+                : EditedResponse(status: .serviceUnavailable, response: ProbeAnswer(status: "unready", reasons: problems))
         }
         router.get("/openapi.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: GateServer.openAPIDocument)))
         }
-        router.get("/stats") { [self] _, _ -> Response in
-            let document = try await self.stats()
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try document.json())))
-        }
+        router.get("/stats") { [self] _, _ in try await self.stats() }
         router.get("/metrics") { [self] _, _ -> Response in
             try await self.refreshMetrics()
             return Response(
