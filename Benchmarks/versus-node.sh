@@ -42,6 +42,9 @@ cleanup() {
 trap cleanup EXIT
 
 need wrk node openssl python3 curl
+for port in "$PORT" "$ADMIN_PORT" "$NODE_PORT" "$KEY_PORT"; do
+    port_free "$port" || die "port $port is in use (a peer or key server left from an earlier run?)"
+done
 [ -f "$PEERS/peer_node.js" ] || die "no peers at $PEERS"
 build_release
 
