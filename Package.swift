@@ -4,7 +4,8 @@ import PackageDescription
 // Webhook cryptography (JOSE: ES256, SHA-256, constant-time compares, HMAC of forwards)
 // comes from the system OpenSSL only: JOSE depends on COpenSSL and nothing else (no
 // swift-crypto, no BoringSSL, no jwt-kit). Transport libraries may bring their own TLS:
-// AsyncHTTPClient uses swift-nio-ssl for https key endpoints.
+// AsyncHTTPClient uses swift-nio-ssl for https key endpoints and handlers, postgres-nio for
+// TLS to PostgreSQL (and swift-crypto for SCRAM authentication). LinkageTests checks this.
 let package = Package(
     name: "HookGate",
     platforms: [.macOS(.v14)],
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -58,6 +61,18 @@ let package = Package(
             dependencies: [
                 "HookGateCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The PostgreSQL backend of the store contract, for more than one gate on one database.
+        .target(
+            name: "HookGatePostgres",
+            dependencies: [
+                "HookGateCore",
+                "JOSE",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -107,6 +122,7 @@ let package = Package(
                 "HookGateCore",
                 "HookGateDispatch",
                 "HookGateHTTPClient",
+                "HookGatePostgres",
                 "HookGateServer",
                 "HookGateStore",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -153,8 +169,10 @@ let package = Package(
                 "HookGateApp",
                 "HookGateCore",
                 "HookGateStore",
+                "HookGatePostgres",
                 "HookGateServer",
                 "HookGateDispatch",
+                "HookGateHTTPClient",
                 "HookGateTools",
                 "hookgate",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -4,9 +4,11 @@
 #
 #   bash Tests/run.sh
 #
-# Steps: system packages (Debian), Python test helpers (PyPI), `swift test`, the
-# admin API fuzz (schemathesis against the real routes and Sources/HookGateServer's
-# OpenAPI document), and the console's browser tests (Chromium + Selenium).
+# Steps: system packages (Debian), Python test helpers (PyPI), a throwaway
+# PostgreSQL cluster (Tests/postgres-cluster.sh; its HOOKGATE_TEST_* variables reach
+# every later step), `swift test`, the admin API fuzz (schemathesis against the real
+# routes and Sources/HookGateServer's OpenAPI document), the console's browser tests
+# (Chromium + Selenium), and the gates sharing one PostgreSQL database (multi_gate).
 # Exit status 0 only when every step passed; the last line says how many passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,8 +39,9 @@ install_python() {
     fi
 }
 
-# libssl-dev/libsqlite3-dev/pkg-config: the build; chromium + driver: the console tests.
-install_missing libssl-dev libsqlite3-dev pkg-config chromium chromium-driver
+# libssl-dev/libsqlite3-dev/pkg-config: the build; chromium + driver: the console tests;
+# postgresql: the PostgreSQL backend's tests.
+install_missing libssl-dev libsqlite3-dev pkg-config chromium chromium-driver postgresql
 # prometheus_client parses /metrics independently of swift-prometheus (MonitoringTests);
 # cryptography signs webhooks independently of JOSE; schemathesis fuzzes the admin API;
 # selenium drives Chromium.
@@ -58,11 +61,26 @@ step() {
     fi
 }
 
+# A throwaway PostgreSQL cluster for the PostgreSQL backend's tests: its exported
+# HOOKGATE_TEST_* variables reach `swift test` and the Python suites. If it cannot
+# start, that is a failed step and the rest still runs (the SQLite-only tests).
+pg_dir=$(mktemp -d)
+trap 'bash Tests/postgres-cluster.sh stop "$pg_dir" >/dev/null 2>&1' EXIT
+trap 'exit 130' INT TERM
+start_postgres() {
+    local exports
+    exports=$(bash Tests/postgres-cluster.sh start "$pg_dir") || return 1
+    eval "$exports"
+}
+step "postgresql cluster" start_postgres
+
 step "swift test" swift test
 for suite in Tests/Suites/*.py; do
     [ -e "$suite" ] || continue
     step "$(basename "$suite" .py)" python3 "$suite" --binary .build/debug/hookgate
 done
+
+bash Tests/postgres-cluster.sh stop "$pg_dir"
 
 echo "steps: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

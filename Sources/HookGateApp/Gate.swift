@@ -1,6 +1,7 @@
 import Foundation
 import HookGateCore
 import HookGateDispatch
+import HookGatePostgres
 import HookGateServer
 import HookGateStore
 import Logging
@@ -19,7 +20,7 @@ import UnixSignals
 public final class Gate: Sendable {
     /// The configuration the gate runs on.
     public let configuration: GateConfiguration
-    /// The backend (SQLite now).
+    /// The backend: SQLite (`database.path`) or PostgreSQL (`database.url`).
     public let store: any GateStore
     /// The fan-out service.
     public let dispatcher: Dispatcher
@@ -38,7 +39,7 @@ public final class Gate: Sendable {
     public init(configuration: GateConfiguration, logger: Logger) async throws {
         self.configuration = configuration
         self.logger = logger
-        let store = try Gate.openStore(configuration.database, logger: logger)
+        let store = try await Gate.openStore(configuration.database, logger: logger)
         self.store = store
         let metrics = GateMetrics(providers: configuration.providers.map(\.provider))
         let keys = KeyCacheBuilder(configuration: configuration, keyStore: store, metrics: metrics.figures, logger: logger)
@@ -66,10 +67,14 @@ public final class Gate: Sendable {
         store.onOutboxWrite { dispatcher.notify() }
     }
 
-    /// Opens the backend `database` names: the SQLite file at its path (the only backend so far).
-    /// - Throws: when the database cannot be opened or migrated.
-    public static func openStore(_ database: GateConfiguration.Database, logger: Logger) throws -> any GateStore {
-        try SQLiteEventStore(path: database.path, durability: database.durability, logger: logger)
+    /// Opens the backend `database` names: the PostgreSQL database at its `url` when set,
+    /// else the SQLite file at its `path`. Call ``EventStore/close()`` when done with it.
+    /// - Throws: when the database cannot be reached, opened or migrated.
+    public static func openStore(_ database: GateConfiguration.Database, logger: Logger) async throws -> any GateStore {
+        if let url = database.url {
+            return try await PostgresEventStore.open(url: url, durability: database.durability, logger: logger)
+        }
+        return try SQLiteEventStore(path: database.path, durability: database.durability, logger: logger)
     }
 
     /// The service group running retention, the dispatcher and the listeners, started in

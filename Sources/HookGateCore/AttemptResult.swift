@@ -12,6 +12,8 @@ public struct AttemptResult: Sendable {
 
     /// The delivery attempted.
     public var deliveryID: Int64
+    /// The claim the attempt ran under (``DeliveryJob/claim``).
+    public var claim: Int64
     /// The attempt's number, from 1.
     public var attempt: Int
     /// Unix ms.
@@ -29,10 +31,11 @@ public struct AttemptResult: Sendable {
 
     /// A result, as the dispatcher reports it.
     public init(
-        deliveryID: Int64, attempt: Int, startedAt: Int64, durationMilliseconds: Double, succeeded: Bool, statusCode: Int?, excerpt: String,
+        deliveryID: Int64, claim: Int64, attempt: Int, startedAt: Int64, durationMilliseconds: Double, succeeded: Bool, statusCode: Int?, excerpt: String,
         next: Next
     ) {
         self.deliveryID = deliveryID
+        self.claim = claim
         self.attempt = attempt
         self.startedAt = startedAt
         self.durationMilliseconds = durationMilliseconds

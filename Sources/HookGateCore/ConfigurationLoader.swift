@@ -30,6 +30,9 @@ public struct ConfigurationLoader: Sendable {
         return try ConfigurationLoader(environment: environment, baseDirectory: base.isEmpty ? nil : base).parse(yaml: text)
     }
 
+    /// An IPv6 address or range starting with `::` as an item of a flow sequence (`[` or `,` before it).
+    nonisolated(unsafe) static let bareIPv6InFlow = /([\[,][ \t]*)(::[0-9A-Fa-f:.]*(?:\/[0-9]+)?)(?=[ \t]*[,\]])/
+
     /// Parses and validates YAML text.
     /// - Throws: ``ConfigurationError``.
     public func parse(yaml: String) throws -> GateConfiguration {
@@ -37,7 +40,15 @@ public struct ConfigurationLoader: Sendable {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw ConfigurationError(path: "", "not valid YAML: \(error)")
+            // libyaml follows YAML 1.1, where a plain scalar in a flow sequence may not start
+            // with ':'; YAML 1.2 allows it, and `[127.0.0.1/32, ::1/128]` is how people (and the
+            // contract's PostgreSQL example) write IPv6 ranges. Those items are quoted and the
+            // text parsed again; any other error stands as it was.
+            let quoted = yaml.replacing(ConfigurationLoader.bareIPv6InFlow) { match in "\(match.output.1)\"\(match.output.2)\"" }
+            guard quoted != yaml, let again = try? Yams.compose(yaml: quoted) else {
+                throw ConfigurationError(path: "", "not valid YAML: \(error)")
+            }
+            root = again
         }
         var reader = Reader(environment: environment)
         let configuration = reader.read(root)
@@ -81,18 +92,25 @@ public struct ConfigurationLoader: Sendable {
             return result
         }
 
-        mutating func string(_ node: Node?, _ path: String) -> String? {
+        /// The scalar at `node`, with `${NAME}` resolved. With `url`, a value substituted into a
+        /// URL's user or password (between `://` and `@`) is percent-encoded, so any password works.
+        mutating func string(_ node: Node?, _ path: String, url: Bool = false) -> String? {
             guard let node else { return nil }
             guard case .scalar(let scalar) = node else {
                 problem(path, "must be a single value")
                 return nil
             }
             if scalar.style == .plain, ["~", "null", "Null", "NULL", ""].contains(scalar.string) { return nil }
-            return interpolate(scalar.string, path)
+            return interpolate(scalar.string, path, url: url)
         }
 
-        mutating func interpolate(_ text: String, _ path: String) -> String? {
+        mutating func interpolate(_ text: String, _ path: String, url: Bool = false) -> String? {
             guard text.contains("${") else { return text }
+            var userInfo: Range<String.Index>?
+            if url, let scheme = text.range(of: "://") {
+                let authorityEnd = text[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" } ?? text.endIndex
+                if let at = text[scheme.upperBound..<authorityEnd].lastIndex(of: "@") { userInfo = scheme.upperBound..<at }
+            }
             var output = ""
             var rest = Substring(text)
             while let start = rest.range(of: "${") {
@@ -110,7 +128,13 @@ public struct ConfigurationLoader: Sendable {
                     problem(path, "environment variable \(name) is not set")
                     return nil
                 }
-                output += value
+                if let userInfo, userInfo.contains(start.lowerBound) {
+                    var allowed = CharacterSet.urlUserAllowed
+                    allowed.remove(charactersIn: ":@/?#[]%")
+                    output += value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+                } else {
+                    output += value
+                }
                 rest = rest[rest.index(after: end)...]
             }
             return output + rest
@@ -234,9 +258,19 @@ public struct ConfigurationLoader: Sendable {
             if configuration.admin.port != 0, configuration.admin.port == configuration.server.port, configuration.admin.host == configuration.server.host {
                 problem("admin.port", "the admin listener must not share the public listener's address")
             }
-            if let database = mapping(top["database"], "database", allowed: ["path", "durability", "retention"]) {
+            if let database = mapping(top["database"], "database", allowed: ["path", "url", "durability", "retention"]) {
                 if let path = string(database["path"], "database.path") {
                     if path.isEmpty { problem("database.path", "must not be empty") } else { configuration.database.path = path }
+                }
+                if let text = string(database["url"], "database.url", url: true) {
+                    do {
+                        configuration.database.url = try DatabaseURL(text)
+                    } catch {
+                        problems += error.problems
+                    }
+                }
+                if database["path"] != nil, database["url"] != nil {
+                    problem("database", "set either path (SQLite) or url (PostgreSQL), not both")
                 }
                 if let text = string(database["durability"], "database.durability") {
                     if let durability = GateConfiguration.Durability(rawValue: text) {
@@ -259,7 +293,8 @@ public struct ConfigurationLoader: Sendable {
                     configuration.maxKeyFetchesPerMinute = rate
                 }
             }
-            if let delivery = mapping(top["delivery"], "delivery", allowed: ["initial_backoff", "max_backoff", "give_up_after", "concurrency"]) {
+            if let delivery = mapping(top["delivery"], "delivery", allowed: ["initial_backoff", "max_backoff", "give_up_after", "concurrency", "lease"]) {
+                if let value = int(delivery["lease"], "delivery.lease", range: 2...3600) { configuration.delivery.lease = value }
                 if let value = seconds(delivery["initial_backoff"], "delivery.initial_backoff", range: 0.01...86_400) { configuration.delivery.initialBackoff = value }
                 if let value = seconds(delivery["max_backoff"], "delivery.max_backoff", range: 0.01...604_800) { configuration.delivery.maxBackoff = value }
                 if let value = seconds(delivery["give_up_after"], "delivery.give_up_after", range: 0.01...31_536_000) { configuration.delivery.giveUpAfter = value }

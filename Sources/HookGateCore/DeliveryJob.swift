@@ -2,6 +2,9 @@
 public struct DeliveryJob: Sendable {
     /// The delivery's id.
     public var deliveryID: Int64
+    /// This claim's token: the result of the attempt and lease renewals name it, so a gate
+    /// whose lease ran out (and whose delivery another gate claimed since) moves nothing.
+    public var claim: Int64
     /// The handler's name.
     public var handler: String
     /// This attempt's number, from 1.
@@ -25,10 +28,11 @@ public struct DeliveryJob: Sendable {
 
     /// A job; a backend builds these when it claims deliveries.
     public init(
-        deliveryID: Int64, handler: String, attempt: Int, createdAt: Int64, eventRow: Int64, provider: Provider, eventID: String,
+        deliveryID: Int64, claim: Int64, handler: String, attempt: Int, createdAt: Int64, eventRow: Int64, provider: Provider, eventID: String,
         eventType: String, body: [UInt8], contentType: String?, receivedAt: Int64
     ) {
         self.deliveryID = deliveryID
+        self.claim = claim
         self.handler = handler
         self.attempt = attempt
         self.createdAt = createdAt

@@ -1,6 +1,6 @@
 /// Durable storage of accepted events and their outbox rows, with dedup by (provider, event id).
 ///
-/// Implementations: `SQLiteEventStore` in HookGateStore. Every promise here is stated by
+/// Implementations: `SQLiteEventStore` in HookGateStore, `PostgresEventStore` in HookGatePostgres. Every promise here is stated by
 /// the store contract suite (`Tests/HookGateTests/StoreContractTests.swift`).
 public protocol EventStore: Sendable {
     /// Stores `event` and, when it is new, one outbox row (a `pending` delivery, due at
@@ -26,6 +26,9 @@ public protocol EventStore: Sendable {
 
     /// Why the store cannot take events now (for `/readyz`), or `nil` when it can.
     func writeProblem() async -> String?
+
+    /// Closes the store's connections; nothing may be called afterwards. Call once, last.
+    func close() async
 }
 
 /// What storing an event did.

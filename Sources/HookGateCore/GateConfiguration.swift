@@ -44,9 +44,13 @@ public struct GateConfiguration: Sendable {
         case normal
     }
 
-    /// The SQLite store.
+    /// The store: an embedded SQLite file (`path`, the default) or a PostgreSQL database
+    /// that several gates may share (`url`); exactly one of the two.
     public struct Database: Sendable {
+        /// The SQLite file, used when ``url`` is `nil`.
         public var path: String = "hookgate.sqlite"
+        /// The PostgreSQL database, when set (then ``path`` is not used).
+        public var url: DatabaseURL?
         public var durability: Durability = .full
         /// Seconds events are kept; also the dedup window. Never below 3 days (LedgerSync retries for 3 days).
         public var retention: Int = 604_800
@@ -123,6 +127,10 @@ public struct GateConfiguration: Sendable {
         public var giveUpAfter: Double = 259_200
         /// The most attempts in flight across all handlers.
         public var concurrency: Int = 128
+        /// Seconds a claimed delivery stays with the gate that claimed it; the gate renews
+        /// the lease while the attempt runs. Once it runs out (the gate died), another gate
+        /// (or this one after a restart) claims the delivery again.
+        public var lease: Int = 30
         public init() {}
     }
 

@@ -123,3 +123,17 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
         }
     }
 }
+
+extension GroupCommitter.Failure {
+    /// What a store answers for an event its committer could not commit: `overloaded`
+    /// (`Retry-After: 1`) when the queue is full, `store_unavailable` (`Retry-After: 5`)
+    /// when the transaction failed. Every backend answers the same.
+    public var storeError: HookGateError {
+        switch self {
+        case .full(let limit):
+            HookGateError(.overloaded, "\(limit) events already wait for a commit", retryAfter: 1)
+        case .commitFailed(let cause):
+            HookGateError(.storeUnavailable, "the store could not commit: \(cause)", retryAfter: 5)
+        }
+    }
+}

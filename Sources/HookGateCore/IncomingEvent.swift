@@ -1,3 +1,5 @@
+import JOSE
+
 /// A verified webhook, ready to be stored: the raw body exactly as received plus what
 /// is worth keeping about how it arrived.
 public struct IncomingEvent: Sendable {
@@ -33,5 +35,14 @@ public struct IncomingEvent: Sendable {
         self.clientIP = clientIP
         self.requestID = requestID
         self.claims = claims
+    }
+}
+
+extension IncomingEvent {
+    /// Lowercase hex SHA-256 of the body. Plaid and LinkMoney event ids already are it
+    /// (`sha256:` + 64 hex digits, computed at intake), so those are not hashed again.
+    public var bodySHA256: String {
+        let idIsHash = provider != .ledgersync && eventID.hasPrefix("sha256:") && eventID.utf8.count == 71
+        return idIsHash ? String(eventID.dropFirst(7)) : SHA256.hexHash(body)
     }
 }

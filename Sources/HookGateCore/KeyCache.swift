@@ -13,12 +13,20 @@ import Synchronization
 /// `key_unavailable`, which the sender retries). On an unknown `kid`, the cached keys
 /// that are not expired are refreshed at most once per cooldown (Plaid's recipe), so
 /// a key whose `expired_at` becomes set is rejected from then on. Fetched keys are
-/// saved through ``KeyStore``.
+/// saved through ``KeyStore``, and an unknown `kid` is looked up there before the source is
+/// asked: on a shared database, one gate's fetch serves every gate.
 public actor KeyCache {
     /// A key ready to verify with.
     public struct Entry: Sendable {
         public let jwk: JWK
         public let publicKey: P256PublicKey
+    }
+
+    /// What looking an unknown `kid` up found: a key saved by another gate (`shared`), a
+    /// fetched key, or nothing.
+    struct Lookup: Sendable {
+        var jwk: JWK?
+        var shared: Bool
     }
 
     /// The figures a key cache emits (through swift-metrics, labelled by provider).
@@ -57,7 +65,7 @@ public actor KeyCache {
     /// webhook) costs a lock, not an actor hop.
     private nonisolated let published = Mutex<[String: Entry]>([:])
     private var negative: [String: Double] = [:]
-    private var inflight: [String: Task<JWK?, any Error>] = [:]
+    private var inflight: [String: Task<Lookup, any Error>] = [:]
     private var bucket: TokenBucket
     private var lastRefresh = -Double.infinity
     private let meters: Meters
@@ -116,7 +124,7 @@ public actor KeyCache {
         guard source.isRemote else {
             throw HookGateError(.unknownKey, "kid \(keyID) is not among the pinned \(provider) keys")
         }
-        let task: Task<JWK?, any Error>
+        let task: Task<Lookup, any Error>
         if let running = inflight[keyID] {
             task = running
         } else {
@@ -125,13 +133,21 @@ public actor KeyCache {
                 let wait = Int(bucket.secondsUntilNextToken(now: now).rounded(.up)) + 1
                 throw HookGateError(.keyUnavailable, "\(provider) key fetch budget spent; not fetching kid \(keyID) now", retryAfter: max(wait, 5))
             }
-            meters.fetches.increment()
             let source = self.source
-            task = Task { try await source.fetchKey(keyID: keyID) }
+            let persistence = self.persistence
+            let provider = self.provider
+            let fetches = meters.fetches
+            task = Task {
+                if let persistence, let shared = try? await persistence.savedKey(provider: provider, keyID: keyID) {
+                    return Lookup(jwk: shared, shared: true)
+                }
+                fetches.increment()
+                return Lookup(jwk: try await source.fetchKey(keyID: keyID), shared: false)
+            }
             inflight[keyID] = task
             refreshKnownKeysIfDue(now: now)
         }
-        let result: Result<JWK?, HookGateError>
+        let result: Result<Lookup, HookGateError>
         do {
             result = .success(try await task.value)
         } catch let error as HookGateError {
@@ -146,10 +162,11 @@ public actor KeyCache {
             if error.code == .keyUnavailable { meters.fetchFailures.increment() }
             logger.warning("key fetch failed", metadata: ["provider": "\(provider)", "kid": "\(keyID)", "reason": "\(error.reason)"])
             throw error
-        case .success(nil):
-            negative[keyID] = clock() + cooldown
-            throw HookGateError(.unknownKey, "the \(provider) key source does not know kid \(keyID)")
-        case .success(let jwk?):
+        case .success(let lookup):
+            guard let jwk = lookup.jwk else {
+                negative[keyID] = clock() + cooldown
+                throw HookGateError(.unknownKey, "the \(provider) key source does not know kid \(keyID)")
+            }
             let entry: Entry
             do {
                 entry = Entry(jwk: jwk, publicKey: try jwk.publicKey())
@@ -157,7 +174,7 @@ public actor KeyCache {
                 negative[keyID] = clock() + cooldown
                 throw HookGateError(.unknownKey, "the \(provider) key source returned an unusable key for kid \(keyID): \(error.reason)")
             }
-            store(entry, kid: keyID)
+            store(entry, kid: keyID, save: !lookup.shared)
             return try KeyCache.usable(entry)
         }
     }
@@ -183,10 +200,10 @@ public actor KeyCache {
         }
     }
 
-    private func store(_ entry: Entry, kid: String) {
+    private func store(_ entry: Entry, kid: String, save: Bool = true) {
         keys[kid] = entry
         meters.cached.set(keys.count)
-        if let persistence {
+        if save, let persistence {
             let jwk = entry.jwk
             let provider = self.provider
             let logger = self.logger

@@ -10,10 +10,13 @@ import Synchronization
 /// retries (``RetrySchedule``) until a delivery succeeds or is dead.
 ///
 /// It resumes, on start, whatever a stopped process left in flight (at-least-once).
+/// Each claim holds its delivery under a lease (`delivery.lease`) that a keeper task
+/// renews every third of the lease while the attempt runs, so a slow handler keeps its
+/// delivery and a dead gate's deliveries pass to another gate once the lease runs out.
 /// It wakes when the store commits outbox rows, when an attempt finishes, and when
 /// the next retry is due. Graceful shutdown stops claiming and lets attempts in
 /// flight finish (each is bounded by its handler's timeout); anything cut off stays
-/// `in_flight` in the store and is retried at the next start.
+/// `in_flight` in the store and is retried at the next start or when its lease runs out.
 public final class Dispatcher: DeliveryWaker, Service, Sendable {
     struct Runtime: Sendable {
         let name: String
@@ -30,6 +33,8 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
     let runtimes: [Runtime]
     let schedule: RetrySchedule
     let globalLimit: Int
+    /// How long a claim holds its delivery, in milliseconds.
+    let leaseMilliseconds: Int64
     let logger: Logger
     /// `http://` handlers' connections.
     let pool: HTTPConnectionPool
@@ -37,6 +42,8 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
     let client: BoundedHTTPClient
     private let wakeup = WakeupSignal()
     private let slots = Mutex(Slots())
+    /// The claims this dispatcher holds now (attempts running or waiting to be recorded).
+    private let held = Mutex(Set<DeliveryClaim>())
     /// Attempt results, recorded in batches: one transaction for all that finished while
     /// the previous batch committed. A failed batch is logged; its deliveries stay in
     /// flight and are retried after a restart.
@@ -50,6 +57,7 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
         self.pool = pool
         schedule = RetrySchedule(configuration.delivery)
         globalLimit = configuration.delivery.concurrency
+        leaseMilliseconds = Int64(configuration.delivery.lease) * 1000
         // As many connections per host as attempts can run at once, so none waits for a
         // connection; refused connections fail the attempt at once (retries are ours).
         let connections = max(globalLimit, configuration.handlers.map(\.concurrency).max() ?? 1)
@@ -90,6 +98,22 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
         }
         let resumed = try await store.resumeInFlight(now: Dispatcher.nowMilliseconds())
         if resumed > 0 { logger.notice("resuming deliveries left in flight", metadata: ["count": "\(resumed)"]) }
+        // The lease keeper runs beside the claim loop until every attempt has finished (the
+        // discarding group waits for them), then is cancelled.
+        await withTaskGroup(of: Void.self) { keeper in
+            keeper.addTask { await self.keepLeases() }
+            await claimAndAttempt()
+            keeper.cancelAll()
+        }
+        await completions.flush()
+        held.withLock { $0.removeAll() }
+        pool.shutdown()
+        await client.shutdown()
+    }
+
+    /// Claims due deliveries and runs their attempts until graceful shutdown; returns once
+    /// the attempts in flight have finished.
+    private func claimAndAttempt() async {
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 var claimed = 0
@@ -104,7 +128,11 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
                     }
                     let jobs: [DeliveryJob]
                     do {
-                        jobs = try await store.claimDue(handler: runtime.name, now: Dispatcher.nowMilliseconds(), limit: free)
+                        let now = Dispatcher.nowMilliseconds()
+                        jobs = try await store.claimDue(handler: runtime.name, now: now, leaseUntil: now + leaseMilliseconds, limit: free)
+                        held.withLock { claims in
+                            for job in jobs { claims.insert(DeliveryClaim(deliveryID: job.deliveryID, claim: job.claim)) }
+                        }
                     } catch {
                         logger.error("cannot claim deliveries", metadata: ["handler": "\(runtime.name)", "error": "\(error)"])
                         jobs = []
@@ -125,9 +153,27 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
                 }
             }
         }
-        await completions.flush()
-        pool.shutdown()
-        await client.shutdown()
+    }
+
+    /// Renews the leases of the claims held, every third of the lease, until the run ends.
+    /// A failed renewal is logged and tried again at the next tick; should the lease run out
+    /// meanwhile, another gate may attempt the delivery too (at-least-once).
+    private func keepLeases() async {
+        let interval = Duration.milliseconds(leaseMilliseconds / 3)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard !Task.isCancelled else { return }
+            let claims = Array(held.withLock { $0 })
+            guard !claims.isEmpty else { continue }
+            do {
+                let renewed = try await store.renewLeases(claims, until: Dispatcher.nowMilliseconds() + leaseMilliseconds)
+                if renewed < claims.count {
+                    logger.debug("some claims were no longer held", metadata: ["held": "\(claims.count)", "renewed": "\(renewed)"])
+                }
+            } catch {
+                logger.error("cannot renew delivery leases", metadata: ["count": "\(claims.count)", "error": "\(error)"])
+            }
+        }
     }
 
     private func nextWait() async -> Duration {
@@ -180,9 +226,10 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
             }
         }
         let result = AttemptResult(
-            deliveryID: job.deliveryID, attempt: job.attempt, startedAt: started, durationMilliseconds: milliseconds, succeeded: outcome.succeeded,
+            deliveryID: job.deliveryID, claim: job.claim, attempt: job.attempt, startedAt: started, durationMilliseconds: milliseconds, succeeded: outcome.succeeded,
             statusCode: outcome.statusCode, excerpt: outcome.excerpt, next: next)
         _ = try? await completions.submit(result)  // a failure is logged by the committer's closure
+        held.withLock { _ = $0.remove(DeliveryClaim(deliveryID: job.deliveryID, claim: job.claim)) }
         let metadata: Logger.Metadata = [
             "handler": "\(runtime.name)", "delivery_id": "\(job.deliveryID)", "event_id": "\(job.eventID)", "attempt": "\(job.attempt)",
             "duration_ms": "\(String(format: "%.1f", milliseconds))", "outcome": "\(outcome.succeeded ? "delivered" : next == .dead ? "dead" : "retry")",

@@ -5,54 +5,88 @@ import HookGateCore
 /// The delivery queue: deliveries claimed by the dispatcher, attempts recorded, redelivery.
 extension SQLiteEventStore {
     /// Puts deliveries a stopped process left `in_flight` back to be retried now
-    /// (at-least-once: the handler may see that attempt again). Returns how many.
+    /// (at-least-once: the handler may see that attempt again). One gate owns a SQLite
+    /// file, so every claim in it is the stopped process's. Returns how many.
     @discardableResult
     public func resumeInFlight(now: Int64) async throws -> Int {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN ? ELSE ? END, next_attempt_at = ?, updated_at = ? WHERE status = ?",
+                sql: """
+                    UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN ? ELSE ? END, next_attempt_at = ?, updated_at = ?,
+                      lease_until = NULL, claim = NULL
+                    WHERE status = ?
+                    """,
                 arguments: [DeliveryStatus.pending, DeliveryStatus.retrying, now, now, DeliveryStatus.inFlight])
             return db.changesCount
         }
     }
 
-    /// Claims up to `limit` due deliveries of `handler` (marks them `in_flight`) and
-    /// returns them with their events. A delivery with an order key is due only when
-    /// no earlier delivery of the same handler and key is still pending, retrying or
-    /// in flight.
-    public func claimDue(handler: String, now: Int64, limit: Int) async throws -> [DeliveryJob] {
+    /// Claims up to `limit` due deliveries of `handler` (marks them `in_flight` under a lease
+    /// until `leaseUntil` with a fresh claim token) and returns them with their events. A
+    /// delivery with an order key is due only when no earlier delivery of the same handler
+    /// and key is still pending, retrying or in flight.
+    public func claimDue(handler: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
         return try await relaxedWrite { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT d.id, d.attempts, d.created_at, d.event_row, e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
-                    FROM deliveries d JOIN events e ON e.id = d.event_row
-                    WHERE d.handler = ? AND d.status IN (?, ?) AND d.next_attempt_at <= ?
-                      AND (d.order_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
-                          AND p.status IN (?, ?, ?)))
-                    ORDER BY d.next_attempt_at, d.id LIMIT ?
-                    """,
-                arguments: [
-                    handler, DeliveryStatus.pending, DeliveryStatus.retrying, now,
-                    DeliveryStatus.pending, DeliveryStatus.retrying, DeliveryStatus.inFlight, limit,
-                ])
+            // Deliveries whose lease ran out first (rare: a claim its gate stopped renewing;
+            // few rows, found through the status index), then those due, in due order.
+            var rows = try Row.fetchAll(
+                db, sql: SQLiteEventStore.claimSQL(waiting: false),
+                arguments: [handler, DeliveryStatus.inFlight, now, DeliveryStatus.pending, DeliveryStatus.retrying, DeliveryStatus.inFlight, limit])
+            if rows.count < limit {
+                rows += try Row.fetchAll(
+                    db, sql: SQLiteEventStore.claimSQL(waiting: true),
+                    arguments: [
+                        handler, DeliveryStatus.pending, DeliveryStatus.retrying, now,
+                        DeliveryStatus.pending, DeliveryStatus.retrying, DeliveryStatus.inFlight, limit - rows.count,
+                    ])
+            }
             var jobs: [DeliveryJob] = []
-            let claim = try db.cachedStatement(sql: "UPDATE deliveries SET status = ?, updated_at = ? WHERE id = ?")
+            let claim = try db.cachedStatement(sql: "UPDATE deliveries SET status = ?, lease_until = ?, claim = ?, updated_at = ? WHERE id = ?")
             for row in rows {
                 let id: Int64 = try row.decode(forColumn: "id")
-                try claim.execute(arguments: [DeliveryStatus.inFlight, now, id])
-                let headers = SQLiteEventStore.decodeHeaders(try row.decode(forColumn: "headers"))
+                let token = Int64.random(in: 1...Int64.max)
+                try claim.execute(arguments: [DeliveryStatus.inFlight, leaseUntil, token, now, id])
+                let headers = StoredHeaders.decode(try row.decode(forColumn: "headers"))
                 let body: Data = try row.decode(forColumn: "body")
                 jobs.append(DeliveryJob(
-                    deliveryID: id, handler: handler, attempt: try row.decode(Int.self, forColumn: "attempts") + 1,
+                    deliveryID: id, claim: token, handler: handler, attempt: try row.decode(Int.self, forColumn: "attempts") + 1,
                     createdAt: try row.decode(forColumn: "created_at"), eventRow: try row.decode(forColumn: "event_row"),
                     provider: Provider(rawValue: try row.decode(String.self, forColumn: "provider")) ?? .plaid,
                     eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"), body: Array(body),
-                    contentType: headers.first { $0.0.lowercased() == "content-type" }?.1, receivedAt: try row.decode(forColumn: "received_at")))
+                    contentType: StoredHeaders.contentType(headers), receivedAt: try row.decode(forColumn: "received_at")))
             }
             return jobs
+        }
+    }
+
+    /// The claim query: deliveries waiting and due (`waiting`), or in flight under a lease
+    /// that ran out; either way only the oldest unfinished one of an order key.
+    static func claimSQL(waiting: Bool) -> String {
+        let due = waiting ? "d.status IN (?, ?) AND d.next_attempt_at <= ?" : "d.status = ? AND d.lease_until <= ?"
+        return """
+            SELECT d.id, d.attempts, d.created_at, d.event_row, e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
+            FROM deliveries d JOIN events e ON e.id = d.event_row
+            WHERE d.handler = ? AND \(due)
+              AND (d.order_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
+                  AND p.status IN (?, ?, ?)))
+            ORDER BY d.next_attempt_at, d.id LIMIT ?
+            """
+    }
+
+    /// Extends the leases of claims still held; returns how many.
+    @discardableResult
+    public func renewLeases(_ claims: [DeliveryClaim], until: Int64) async throws -> Int {
+        guard !claims.isEmpty else { return 0 }
+        return try await relaxedWrite { db in
+            let renew = try db.cachedStatement(sql: "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = ? AND claim = ?")
+            var renewed = 0
+            for held in claims {
+                try renew.execute(arguments: [until, held.deliveryID, DeliveryStatus.inFlight, held.claim])
+                renewed += db.changesCount
+            }
+            return renewed
         }
     }
 
@@ -64,7 +98,10 @@ extension SQLiteEventStore {
             let attempt = try db.cachedStatement(
                 sql: "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, succeeded, status_code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)")
             let update = try db.cachedStatement(
-                sql: "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_error = ? WHERE id = ? AND status = ?"
+                sql: """
+                    UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_error = ?, lease_until = NULL, claim = NULL
+                    WHERE id = ? AND status = ? AND claim = ?
+                    """
             )
             for result in results {
                 try attempt.execute(arguments: [
@@ -77,6 +114,7 @@ extension SQLiteEventStore {
                 }
                 try update.execute(arguments: [
                     status, result.attempt, next, now, result.succeeded ? nil : result.excerpt, result.deliveryID, DeliveryStatus.inFlight,
+                    result.claim,
                 ])
             }
         }

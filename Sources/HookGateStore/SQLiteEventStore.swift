@@ -66,9 +66,8 @@ public final class SQLiteEventStore: GateStore, Sendable {
 
         init(_ event: IncomingEvent) {
             self.event = event
-            let idIsHash = event.provider != .ledgersync && event.eventID.hasPrefix("sha256:") && event.eventID.utf8.count == 71
-            bodySHA256 = idIsHash ? String(event.eventID.dropFirst(7)) : SHA256.hexHash(event.body)
-            headersJSON = SQLiteEventStore.encodeHeaders(event.headers)
+            bodySHA256 = event.bodySHA256
+            headersJSON = StoredHeaders.encode(event.headers)
         }
     }
 
@@ -143,12 +142,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
         do {
             return try await committer.submit(Prepared(event))
         } catch {
-            switch error {
-            case .full(let limit):
-                throw HookGateError(.overloaded, "\(limit) events already wait for a commit", retryAfter: 1)
-            case .commitFailed(let cause):
-                throw HookGateError(.storeUnavailable, "the store could not commit: \(cause)", retryAfter: 5)
-            }
+            throw error.storeError
         }
     }
 
@@ -186,18 +180,6 @@ public final class SQLiteEventStore: GateStore, Sendable {
         return outcomes
     }
 
-    static func encodeHeaders(_ headers: [(String, String)]) -> String {
-        "[" + headers.map { "[\(JSONValue.quote($0.0)),\(JSONValue.quote($0.1))]" }.joined(separator: ",") + "]"
-    }
-
-    static func decodeHeaders(_ text: String) -> [(String, String)] {
-        guard case .array(let pairs)? = try? JSONParser.parse(Array(text.utf8)) else { return [] }
-        return pairs.compactMap { pair in
-            guard case .array(let items) = pair, items.count == 2, let name = items[0].stringValue, let value = items[1].stringValue else { return nil }
-            return (name, value)
-        }
-    }
-
     public func event(id: Int64) async throws -> StoredEvent? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id]).map(SQLiteEventStore.decode) }
     }
@@ -229,7 +211,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
             eventType: try row.decode(forColumn: "event_type"),
             body: Array(body),
             bodySHA256: try row.decode(forColumn: "body_sha256"),
-            headers: decodeHeaders(try row.decode(forColumn: "headers")),
+            headers: StoredHeaders.decode(try row.decode(forColumn: "headers")),
             clientIP: try row.decode(String?.self, forColumn: "client_ip"),
             requestID: try row.decode(forColumn: "request_id"),
             receivedAt: try row.decode(forColumn: "received_at"),
@@ -271,6 +253,9 @@ public final class SQLiteEventStore: GateStore, Sendable {
             if deleted < chunk { return total }
         }
     }
+
+    /// Nothing to do: GRDB closes the file's connections when the store is released.
+    public func close() async {}
 
     /// `PRAGMA integrity_check`; `"ok"` when the file is sound.
     public func integrityCheck() async throws -> String {

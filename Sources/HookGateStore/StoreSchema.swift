@@ -72,6 +72,15 @@ enum StoreSchema {
                     WHERE status IN ('pending', 'retrying')
                     """)
         }
+        migrator.registerMigration("v4-claim-leases") { db in
+            // A claim holds a delivery under a lease (renewed while the attempt runs) and a
+            // token that the attempt's result must name: the store contract's claim semantics.
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
+                    ALTER TABLE deliveries ADD COLUMN claim INTEGER;
+                    """)
+        }
         return migrator
     }
 }

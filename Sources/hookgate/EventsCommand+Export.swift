@@ -36,19 +36,20 @@ extension EventsCommand {
         }
 
         func run() async throws {
-            let store = try options.open()
-            var events: [StoredEvent] = []
-            for id in ids { events.append(try await resolve(id, provider: provider, store: store)) }
-            if ids.isEmpty {
-                let cutoff = since.flatMap(Export.parseTime).map { Int64($0.timeIntervalSince1970 * 1000) }
-                events = try await store.events(provider: provider.flatMap(Provider.init), since: cutoff, limit: Int.max).reversed()
+            try await options.withStore { store in
+                var events: [StoredEvent] = []
+                for id in ids { events.append(try await resolve(id, provider: provider, store: store)) }
+                if ids.isEmpty {
+                    let cutoff = since.flatMap(Export.parseTime).map { Int64($0.timeIntervalSince1970 * 1000) }
+                    events = try await store.events(provider: provider.flatMap(Provider.init), since: cutoff, limit: Int.max).reversed()
+                }
+                do {
+                    try EventExport.write(events, to: out)
+                } catch let error as ToolError {
+                    throw ValidationError(error.message)
+                }
+                print("exported \(events.count) event\(events.count == 1 ? "" : "s") to \(out)")
             }
-            do {
-                try EventExport.write(events, to: out)
-            } catch let error as ToolError {
-                throw ValidationError(error.message)
-            }
-            print("exported \(events.count) event\(events.count == 1 ? "" : "s") to \(out)")
         }
     }
 }

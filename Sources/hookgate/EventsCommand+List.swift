@@ -31,23 +31,24 @@ extension EventsCommand {
         }
 
         func run() async throws {
-            let store = try options.open()
-            let events = try await store.eventSummaries(status: status, provider: provider.flatMap(Provider.init), handler: handler, limit: limit)
-            if json {
-                print(String(decoding: try SnakeCaseJSON.encoder(pretty: true).encode(["events": events]), as: UTF8.self))
-                return
+            try await options.withStore { store in
+                let events = try await store.eventSummaries(status: status, provider: provider.flatMap(Provider.init), handler: handler, limit: limit)
+                if json {
+                    print(String(decoding: try SnakeCaseJSON.encoder(pretty: true).encode(["events": events]), as: UTF8.self))
+                    return
+                }
+                if events.isEmpty {
+                    print("no events")
+                    return
+                }
+                let rows = events.map { event -> [String] in
+                    let received = Date(timeIntervalSince1970: Double(event.receivedAt) / 1000).formatted(.iso8601)
+                    let deliveries = event.deliveries.map { "\($0.handler)=\($0.status)\($0.attempts > 0 ? "(\($0.attempts))" : "")" }
+                        .joined(separator: " ")
+                    return [String(event.id), received, event.provider, event.eventType, event.eventID, deliveries.isEmpty ? "-" : deliveries]
+                }
+                print(TextTable.render(header: ["ID", "RECEIVED", "PROVIDER", "TYPE", "EVENT ID", "DELIVERIES (attempts)"], rows: rows))
             }
-            if events.isEmpty {
-                print("no events")
-                return
-            }
-            let rows = events.map { event -> [String] in
-                let received = Date(timeIntervalSince1970: Double(event.receivedAt) / 1000).formatted(.iso8601)
-                let deliveries = event.deliveries.map { "\($0.handler)=\($0.status)\($0.attempts > 0 ? "(\($0.attempts))" : "")" }
-                    .joined(separator: " ")
-                return [String(event.id), received, event.provider, event.eventType, event.eventID, deliveries.isEmpty ? "-" : deliveries]
-            }
-            print(TextTable.render(header: ["ID", "RECEIVED", "PROVIDER", "TYPE", "EVENT ID", "DELIVERIES (attempts)"], rows: rows))
         }
     }
 }

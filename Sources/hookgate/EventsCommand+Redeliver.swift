@@ -28,15 +28,16 @@ extension EventsCommand {
         }
 
         func run() async throws {
-            let store = try options.open()
-            if dead {
-                let count = try await store.redeliverDead(handler: handler)
-                print("redelivering \(count) dead deliver\(count == 1 ? "y" : "ies")")
-                return
+            try await options.withStore { store in
+                if dead {
+                    let count = try await store.redeliverDead(handler: handler)
+                    print("redelivering \(count) dead deliver\(count == 1 ? "y" : "ies")")
+                    return
+                }
+                let event = try await resolve(id!, provider: provider, store: store)
+                let count = try await store.redeliver(eventRow: event.id, handler: handler)
+                print("redelivering \(count) deliver\(count == 1 ? "y" : "ies") of event \(event.id)")
             }
-            let event = try await resolve(id!, provider: provider, store: store)
-            let count = try await store.redeliver(eventRow: event.id, handler: handler)
-            print("redelivering \(count) deliver\(count == 1 ? "y" : "ies") of event \(event.id)")
         }
     }
 }

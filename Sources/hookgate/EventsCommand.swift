@@ -6,33 +6,56 @@ import Logging
 
 /// `hookgate events`: inspect stored events and their deliveries, redeliver.
 ///
-/// Works on the database file directly, safely while a gate runs on it (SQLite WAL;
-/// a running gate picks redeliveries up within a second).
+/// Works on the database directly, safely while gates run on it (SQLite WAL, or PostgreSQL);
+/// a running gate picks redeliveries up within a second.
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "Inspect stored events and their deliveries; redeliver.",
         subcommands: [List.self, Show.self, Redeliver.self, Export.self])
 
     struct DatabaseOptions: ParsableArguments {
-        @Option(help: "The database file. Default: database.path of --config, else ./hookgate.sqlite.")
+        @Option(help: "The SQLite database file. Default: the database of --config, else ./hookgate.sqlite.")
         var database: String?
 
-        @Option(help: "Take the database path from this configuration file.")
+        @Option(help: ArgumentHelp("The PostgreSQL database (postgresql://user:password@host:port/database).", valueName: "url"))
+        var databaseURL: String?
+
+        @Option(help: "Take the database (path or url) from this configuration file.")
         var config: String?
 
-        func open() throws -> any GateStore {
-            var path = database ?? "hookgate.sqlite"
-            if database == nil, let config {
+        func validate() throws {
+            if database != nil, databaseURL != nil { throw ValidationError("give --database or --database-url, not both") }
+        }
+
+        /// The database these options name.
+        func databaseSettings() throws -> GateConfiguration.Database {
+            var resolved = GateConfiguration.Database()
+            if let databaseURL {
+                do { resolved.url = try DatabaseURL(databaseURL, path: "--database-url") } catch { throw ValidationError("\(error.problems[0])") }
+            } else if let database {
+                resolved.path = database
+            } else if let config {
                 do {
-                    path = try ConfigurationLoader.load(path: config).database.path
+                    resolved = try ConfigurationLoader.load(path: config).database
                 } catch {
                     throw ValidationError("\(config): \(error)")
                 }
             }
-            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no database at \(path)") }
-            var database = GateConfiguration.Database()
-            database.path = path
-            return try Gate.openStore(database, logger: Logger(label: "hookgate.store"))
+            if resolved.url == nil, !FileManager.default.fileExists(atPath: resolved.path) { throw ValidationError("no database at \(resolved.path)") }
+            return resolved
+        }
+
+        /// Opens the database, runs `body` on it, and closes it.
+        func withStore<T>(_ body: (any GateStore) async throws -> T) async throws -> T {
+            let store = try await Gate.openStore(try databaseSettings(), logger: Logger(label: "hookgate.store"))
+            do {
+                let result = try await body(store)
+                await store.close()
+                return result
+            } catch {
+                await store.close()
+                throw error
+            }
         }
     }
 }

@@ -72,10 +72,16 @@ struct ServeCommand: AsyncParsableCommand {
                 "hookgate listening",
                 metadata: [
                     "public": "\(configuration.server.host):\(publicPort)", "admin": "\(configuration.admin.host):\(adminPort)",
-                    "database": "\(configuration.database.path)", "durability": "\(configuration.database.durability.rawValue)",
+                    "database": "\(configuration.database.url.map { "\($0)" } ?? configuration.database.path)", "durability": "\(configuration.database.durability.rawValue)",
                 ])
         }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await gate.store.close()
+            throw error
+        }
+        await gate.store.close()
         logger.notice("hookgate stopped")
     }
 }

@@ -131,8 +131,10 @@ import Testing
 
 /// Webhook cryptography is the system OpenSSL and nothing else: the binary links
 /// `libcrypto.so.3`, JOSE's verify and sign calls resolve to it, the `JOSE` target
-/// depends on `COpenSSL` alone, and the transport's BoringSSL (swift-nio-ssl, brought by
-/// AsyncHTTPClient for https key endpoints) is present only under its own prefixed names.
+/// depends on `COpenSSL` alone, and the transports' BoringSSL copies are present only under
+/// their own prefixed names: swift-nio-ssl (`CNIOBoringSSL_`, TLS of AsyncHTTPClient and of
+/// postgres-nio) and swift-crypto (`CCryptoBoringSSL_`, postgres-nio's SCRAM authentication).
+/// No source of ours imports swift-crypto.
 @Suite struct LinkageTests {
     static func output(_ executable: String, _ arguments: [String]) async throws -> String {
         try await RawHTTP.onThread { () -> String in
@@ -164,6 +166,17 @@ import Testing
             return name.hasPrefix("EVP_") || name.hasPrefix("ECDSA_") || name.hasPrefix("CRYPTO_memcmp") || name.hasPrefix("SHA256")
         }
         #expect(clashes.isEmpty, "\(clashes.prefix(5))")
+        // The transports' stacks are there, under their prefixes (so they cannot capture JOSE's calls).
+        #expect(defined.contains { $0.hasSuffix(" CNIOBoringSSL_SSL_CTX_new") }, "swift-nio-ssl (https, PostgreSQL TLS)")
+        #expect(defined.contains { $0.contains(" CCryptoBoringSSL_") }, "swift-crypto (postgres-nio's SCRAM)")
+        let ours = Signer.repositoryRoot.appendingPathComponent("Sources")
+        for target in try FileManager.default.contentsOfDirectory(atPath: ours.path) {
+            let folder = ours.appendingPathComponent(target)
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                #expect(!text.contains("\nimport Crypto") && !text.hasPrefix("import Crypto"), "\(target)/\(file) imports swift-crypto")
+            }
+        }
         // The JOSE target: COpenSSL its only dependency, and its sources import nothing else but Foundation.
         let manifest = try String(contentsOf: Signer.repositoryRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
         #expect(manifest.contains(#".target(name: "JOSE", dependencies: ["COpenSSL"])"#))

@@ -43,6 +43,33 @@ import Testing
         #expect(command == ["/usr/local/bin/on-item-problem"])
     }
 
+    @Test func postgresContractExampleLoadsWithItsURLAndLease() throws {
+        let copy = try #require(Bundle.module.url(forResource: "hookgate.postgres.example", withExtension: "yaml", subdirectory: "Resources"))
+        let yaml = try String(contentsOf: copy, encoding: .utf8)
+        let shared = Signer.repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/contract/hookgate.postgres.example.yaml")
+        if let original = try? String(contentsOf: shared, encoding: .utf8) { #expect(original == yaml, "the copy must be the contract, unchanged") }
+        var environment = Self.contractEnvironment
+        environment["HOOKGATE_ADMIN_TOKEN"] = "a-token-of-enough-length"
+        environment["HOOKGATE_DB_PASSWORD"] = "p@ss/word"
+        let configuration = try ConfigurationLoader(environment: environment).parse(yaml: yaml)
+        let url = try #require(configuration.database.url)
+        #expect(url.user == "hookgate" && url.password == "p@ss/word" && url.host == "127.0.0.1" && url.port == 5432 && url.database == "hookgate")
+        #expect(url.tls == .prefer && url.socketPath == nil)
+        #expect(configuration.delivery.lease == 30 && configuration.database.durability == .full)
+        // Logged and shown without the password.
+        #expect("\(url)" == "postgresql://hookgate:***@127.0.0.1:5432/hookgate")
+    }
+
+    @Test func databaseURLsTakeSocketsTLSModesAndEncodedCredentials() throws {
+        let socket = try DatabaseURL("postgres://gate:s%40cret@/hooks?host=/run/postgresql&sslmode=disable")
+        #expect(socket.socketPath == "/run/postgresql/.s.PGSQL.5432" && socket.host == nil && socket.password == "s@cret" && socket.tls == .disable)
+        let tls = try DatabaseURL("postgresql://gate@db.internal:6543/hooks?sslmode=require")
+        #expect(tls.host == "db.internal" && tls.port == 6543 && tls.password == nil && tls.tls == .require)
+        #expect("\(tls)" == "postgresql://gate@db.internal:6543/hooks?sslmode=require")
+        #expect(throws: ConfigurationError.self) { try DatabaseURL("postgresql://gate@/hooks") }
+        #expect(GateConfiguration.embeddedDefaults.database.url == nil && GateConfiguration.embeddedDefaults.delivery.lease == 30)
+    }
+
     @Test func missingEnvironmentVariableIsNamed() throws {
         var environment = Self.contractEnvironment
         environment["PLAID_SECRET"] = nil
@@ -66,6 +93,13 @@ import Testing
         ("providers:\n  ledgersync:\n    verification: none\nhandlers:\n  - name: a\n    match: [\"bank:*\"]\n    file: {path: x}", "handlers[0].match[0]: \"bank:*\" is not provider:TYPE"),
         ("providers:\n  ledgersync:\n    verification: token\n    token: short", "providers.ledgersync.token: verification: token needs a shared secret of at least 16 bytes"),
         ("providers: [1, 2]", "providers: must be a mapping of keys to values"),
+        ("database:\n  path: a.sqlite\n  url: postgresql://u@h/d\nproviders:\n  ledgersync:\n    verification: none", "database: set either path (SQLite) or url (PostgreSQL), not both"),
+        ("database:\n  url: mysql://u@h/d\nproviders:\n  ledgersync:\n    verification: none", "database.url: must be a postgresql://"),
+        ("database:\n  url: postgresql://h/d\nproviders:\n  ledgersync:\n    verification: none", "database.url: names no user"),
+        ("database:\n  url: postgresql://u:pw@h\nproviders:\n  ledgersync:\n    verification: none", "database.url: names no database"),
+        ("database:\n  url: postgresql://u@h/d?sslmode=verify-full\nproviders:\n  ledgersync:\n    verification: none", "database.url: sslmode must be disable, prefer or require"),
+        ("database:\n  url: postgresql://u@h/d?pool=3\nproviders:\n  ledgersync:\n    verification: none", "database.url: unknown parameter \"pool\""),
+        ("delivery:\n  lease: 1\nproviders:\n  ledgersync:\n    verification: none", "delivery.lease:"),
         ("server: [", "not valid YAML"),
     ])
     func badConfigurationsNameTheKey(yaml: String, expected: String) {

@@ -26,9 +26,12 @@ import Testing
 
     static func result(_ job: DeliveryJob, _ next: AttemptResult.Next, succeeded: Bool = false) -> AttemptResult {
         AttemptResult(
-            deliveryID: job.deliveryID, attempt: job.attempt, startedAt: t0 + 1, durationMilliseconds: 2.5, succeeded: succeeded,
+            deliveryID: job.deliveryID, claim: job.claim, attempt: job.attempt, startedAt: t0 + 1, durationMilliseconds: 2.5, succeeded: succeeded,
             statusCode: succeeded ? 200 : 503, excerpt: succeeded ? "ok" : "busy", next: next)
     }
+
+    /// The lease claims take in these tests unless a test says otherwise.
+    static let lease: Int64 = 30_000
 
     // MARK: Storing events
 
@@ -198,11 +201,40 @@ import Testing
         try await store.complete([Self.result(tried, .retry(at: Self.t0))])
         _ = try await store.claimDue(handler: "h", now: Self.t0, limit: 2)
         #expect(try await store.deliveryCounts(now: Self.t0).inFlight == 2)
-        #expect(try await store.resumeInFlight(now: Self.t0 + 7) == 2)
+        // One gate owns a SQLite file: every claim in it is the stopped process's. On a shared
+        // database a live gate's claims are not to be taken back: only those whose lease ran out.
+        var resumeAt = Self.t0 + 7
+        if backend.shared {
+            #expect(try await store.resumeInFlight(now: resumeAt) == 0)
+            resumeAt = Self.t0 + Self.lease
+        }
+        #expect(try await store.resumeInFlight(now: resumeAt) == 2)
         let states = Dictionary(uniqueKeysWithValues: try await store.deliveries().map { ($0.eventID, $0) })
         #expect(states["fresh"]?.status == .pending && states["tried"]?.status == .retrying)
-        #expect(states.values.allSatisfy { $0.nextAttemptAt == Self.t0 + 7 })
-        #expect(try await store.claimDue(handler: "h", now: Self.t0 + 7, limit: 5).count == 2)
+        #expect(states.values.allSatisfy { $0.nextAttemptAt == resumeAt })
+        #expect(try await store.claimDue(handler: "h", now: resumeAt, limit: 5).count == 2)
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aClaimHoldsItsDeliveryUntilItsLeaseRunsOutUnlessRenewed(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        _ = try await store.store(Self.event("leased", deliveries: Self.to("h")))
+        let first = try #require(try await store.claimDue(handler: "h", now: Self.t0, leaseUntil: Self.t0 + 1000, limit: 1).first)
+        #expect(try await store.claimDue(handler: "h", now: Self.t0 + 999, leaseUntil: Self.t0 + 2000, limit: 1).isEmpty)
+        // Renewed: still held past the first lease.
+        #expect(try await store.renewLeases([DeliveryClaim(deliveryID: first.deliveryID, claim: first.claim)], until: Self.t0 + 5000) == 1)
+        #expect(try await store.claimDue(handler: "h", now: Self.t0 + 4999, leaseUntil: Self.t0 + 9000, limit: 1).isEmpty)
+        // Run out: claimable again (the gate died), with the same attempt number and a new token.
+        let second = try #require(try await store.claimDue(handler: "h", now: Self.t0 + 5000, leaseUntil: Self.t0 + 9000, limit: 1).first)
+        #expect(second.deliveryID == first.deliveryID && second.attempt == 1 && second.claim != first.claim)
+        // The lost claim can neither renew nor move the delivery; its attempt is still recorded.
+        #expect(try await store.renewLeases([DeliveryClaim(deliveryID: first.deliveryID, claim: first.claim)], until: Self.t0 + 99_000) == 0)
+        try await store.complete([Self.result(first, .dead)])
+        #expect(try await store.deliveries().first?.status == .inFlight)
+        #expect(try await store.attempts(deliveryID: first.deliveryID).count == 1)
+        try await store.complete([Self.result(second, .delivered, succeeded: true)])
+        #expect(try await store.deliveries().first?.status == .delivered)
+        #expect(try await store.attempts(deliveryID: first.deliveryID).count == 2)
     }
 
     // MARK: Keys
@@ -301,5 +333,12 @@ import Testing
         #expect(try await store.deliveryCounts(now: Self.t0).dead == 0)
         #expect(try await store.store(Self.event("old", at: Self.t0 + 20_000)) == .accepted)  // the retention is the dedup window
         #expect(await store.writeProblem() == nil)
+    }
+}
+
+extension DeliveryQueue {
+    /// Claims with the tests' usual lease (``StoreContractTests/lease``).
+    func claimDue(handler: String, now: Int64, limit: Int) async throws -> [DeliveryJob] {
+        try await claimDue(handler: handler, now: now, leaseUntil: now + StoreContractTests.lease, limit: limit)
     }
 }

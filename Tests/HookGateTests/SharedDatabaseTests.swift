@@ -1,0 +1,98 @@
+import Foundation
+import HookGateCore
+import HookGateHTTPClient
+import JOSE
+import Testing
+
+/// What several gates on one database promise beyond one gate's contract: exactly-once
+/// dedup, claims that never hand one delivery to two gates, order by key across gates,
+/// and keys fetched once for all. Runs on every shared backend (PostgreSQL).
+@Suite struct SharedDatabaseTests {
+    static let shared = StoreBackend.all.filter(\.shared)
+
+    @Test(arguments: shared)
+    func copiesSentToThreeGatesAtOnceAreAcceptedExactlyOnce(_ backend: StoreBackend) async throws {
+        let gates = try await backend.openShared(3)
+        for round in 0..<20 {
+            let event = StoreContractTests.event("copy-\(round)", deliveries: StoreContractTests.to("h"))
+            let outcomes = try await withThrowingTaskGroup(of: StoreOutcome.self) { group in
+                for copy in 0..<9 { group.addTask { try await gates[copy % 3].store(event) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .accepted }.count == 1, "round \(round): \(outcomes)")
+        }
+        #expect(try await gates[0].deliveries(limit: 1000).count == 20)
+        for gate in gates { await gate.close() }
+    }
+
+    @Test(arguments: shared)
+    func concurrentClaimsFromThreeGatesNeverHandOutOneDeliveryTwice(_ backend: StoreBackend) async throws {
+        let gates = try await backend.openShared(3)
+        for n in 0..<300 {
+            _ = try await gates[n % 3].store(StoreContractTests.event("d-\(n)", deliveries: StoreContractTests.to("h")))
+        }
+        let now = StoreContractTests.t0 + 1000
+        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for gate in gates {
+                group.addTask {
+                    var mine: [Int64] = []
+                    while true {
+                        let jobs = try await gate.claimDue(handler: "h", now: now, limit: 7)
+                        if jobs.isEmpty { return mine }
+                        mine += jobs.map(\.deliveryID)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let all = claimed.flatMap { $0 }
+        #expect(all.count == 300 && Set(all).count == 300)
+        #expect(claimed.filter { !$0.isEmpty }.count >= 2, "the claims spread over the gates: \(claimed.map(\.count))")
+        for gate in gates { await gate.close() }
+    }
+
+    @Test(arguments: shared)
+    func orderByKeyHoldsAcrossGates(_ backend: StoreBackend) async throws {
+        let gates = try await backend.openShared(3)
+        for n in 0..<12 {
+            let event = StoreContractTests.event("o-\(n)", at: StoreContractTests.t0 + Int64(n), deliveries: StoreContractTests.to("h", key: "item"))
+            _ = try await gates[n % 3].store(event)
+        }
+        var seen: [String] = []
+        var turn = 0
+        while seen.count < 12 {
+            // Every gate asks; only the oldest unfinished delivery of the key is ever handed out.
+            var handedOut: [DeliveryJob] = []
+            for gate in gates { handedOut += try await gate.claimDue(handler: "h", now: StoreContractTests.t0 + 60_000, limit: 5) }
+            #expect(handedOut.count == 1)
+            let job = try #require(handedOut.first)
+            seen.append(job.eventID)
+            try await gates[turn % 3].complete([StoreContractTests.result(job, .delivered, succeeded: true)])
+            turn += 1
+        }
+        #expect(seen == (0..<12).map { "o-\($0)" })
+        for gate in gates { await gate.close() }
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aKeyOneGateFetchedServesTheOthersWithoutAFetch(_ backend: StoreBackend) async throws {
+        let stub = try await KeyEndpointStub()
+        let key = try P256PrivateKey.generate()
+        stub.publish(key.publicJWK(keyID: "shared-kid"))
+        let gates = try await backend.openShared(backend.shared ? 2 : 1)
+        let source = HTTPKeySource(url: URL(string: stub.url)!, credentials: [("client_id", "c"), ("secret", "s")], timeout: 5)
+        let first = KeyCache(provider: .plaid, source: source, persistence: gates[0])
+        let second = KeyCache(provider: .plaid, source: source, persistence: gates[gates.count - 1])
+        _ = try await first.key(for: "shared-kid")
+        #expect(stub.requests(for: "shared-kid") == 1)
+        // The first cache saves in the background.
+        for _ in 0..<100 where try await gates[0].savedKey(provider: .plaid, keyID: "shared-kid") == nil {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let entry = try await second.key(for: "shared-kid")
+        #expect(entry.jwk == key.publicJWK(keyID: "shared-kid"))
+        #expect(stub.requests(for: "shared-kid") == 1)
+        await stub.stop()
+        for gate in gates { await gate.close() }
+    }
+}
