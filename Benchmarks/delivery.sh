@@ -13,7 +13,7 @@
 #    handler vs one HTTP handler ("*" -> the nginx sink, deliveries running during the
 #    run), alternating $ROUNDS rounds, best of each, and the difference.
 # The gate runs the release build (scratch path .build-bench), durability full,
-# --log-level warning, pinned dev keys. Prints a summary block with every figure and
+# --log-level $LOG_LEVEL (default info, as users run it), pinned dev keys. Prints a summary block with every figure and
 # its target; exits non-zero only when something broke, never for a missed target.
 #
 # WHATIF_INDEX=1 (default) repeats both measurements on a store that also has the
@@ -24,8 +24,9 @@
 #
 # Knobs (environment): BACKLOG=100000 DELIVERY_TIMEOUT=900 POLL=0.5 HANDLER_CONCURRENCY=
 #   (gate default 64 when empty) DURATION=10 THREADS=1 CONNS=64 ROUNDS=2 WHATIF_INDEX=1
-#   PORT=18081 ADMIN_PORT=19092 SINK_PORT=18090 WAIT_IDLE=1 SKIP_BUILD=0 HOOKGATE_BIN= (measure that binary instead of building) KEEP=0
+#   LOG_LEVEL=info PORT=18081 ADMIN_PORT=19092 SINK_PORT=18090 WAIT_IDLE=1 SKIP_BUILD=0 HOOKGATE_BIN= (measure that binary instead of building) KEEP=0
 set -euo pipefail
+LOG_LEVEL=${LOG_LEVEL:-info}
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BACKLOG=${BACKLOG:-100000}
@@ -128,7 +129,7 @@ fresh_store() {
     local dir=$1 url=$2 whatif=$3
     rm -rf "$dir"; mkdir -p "$dir"
     write_config "$dir/config.yaml" "$PORT" "$ADMIN_PORT" "$dir/hookgate.sqlite" "$url" "$HANDLER_CONCURRENCY"
-    start_gate "$dir/config.yaml" "$ADMIN_PORT" warning "$dir/gate.log"
+    start_gate "$dir/config.yaml" "$ADMIN_PORT" "$LOG_LEVEL" "$dir/gate.log"
     stop_gate
     if [ "$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$dir/hookgate.sqlite" \
             "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_waiting'")" = 1 ]; then
@@ -150,7 +151,7 @@ backlog_run() {
     sink0=$(sink_requests); ng0=$(nginx_cpu_seconds)
     foreign_snapshot "bl$tag"
     t_start=$(date +%s.%N)
-    start_gate "$dir/config.yaml" "$ADMIN_PORT" warning "$dir/gate.log"
+    start_gate "$dir/config.yaml" "$ADMIN_PORT" "$LOG_LEVEL" "$dir/gate.log"
     t_ready=$(date +%s.%N)
     at_ready=$(stat_value "$ADMIN_PORT" deliveries.succeeded)
     log "[$tag] gate ready after $(awk -v a="$t_start" -v b="$t_ready" 'BEGIN { printf "%.2f", b - a }') s; $at_ready already delivered; waiting for $BACKLOG (timeout $DELIVERY_TIMEOUT s)"
@@ -208,7 +209,7 @@ intake_round() { # NAME URL ROUND WHATIF
     fresh_store "$dir" "$url" "$4"
     python3 "$BENCH_PY" presign --out "$WORK/warm" --tag "w$name$round" --threads "$THREADS" --port "$PORT" --count 20000
     python3 "$BENCH_PY" presign --out "$WORK/max" --tag "m$name$round" --threads "$THREADS" --port "$PORT" --count "$MAX_BODIES"
-    start_gate "$dir/config.yaml" "$ADMIN_PORT" warning "$dir/gate.log"
+    start_gate "$dir/config.yaml" "$ADMIN_PORT" "$LOG_LEVEL" "$dir/gate.log"
     run_wrk warm "$THREADS" "$CONNS" 2s "$PORT" "$WORK/warm"
     local d0; d0=$(stat_value "$ADMIN_PORT" deliveries.succeeded)
     run_wrk "in_${name}_$round" "$THREADS" "$CONNS" "${DURATION}s" "$PORT" "$WORK/max"
@@ -270,7 +271,7 @@ cat <<SUMMARY
 ==================== HookGate delivery benchmark ====================
 machine         : $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), gate + nginx sink + load generator on the same machine
 tree            : $TREE_VERSION
-gate            : release build, durability full, --log-level warning; handler "sink" -> $SINK_URL (nginx, 1 worker, return 200)
+gate            : release build, durability full, --log-level $LOG_LEVEL; handler "sink" -> $SINK_URL (nginx, 1 worker, return 200)
                   handler concurrency ${HANDLER_CONCURRENCY:-default}; database on $(df -T "$WORK" | awk 'NR == 2 { print $2 }')
 backlog         : $BACKLOG events with one pending delivery each, inserted with the gate stopped; store $( [ "$HAS_WAITING_INDEX" = 1 ] && echo "has the gate's own deliveries_waiting index" || echo "without deliveries_waiting")
 $(backlog_lines main)

@@ -4,8 +4,8 @@
 #   Benchmarks/intake.sh
 #
 # Builds the release binary (scratch path .build-bench), runs `hookgate serve` with
-# `durability: full`, pinned development keys and --log-level warning (info writes one
-# log line per request: see the optional info run), and drives it over loopback with
+# `durability: full`, pinned development keys and --log-level $LOG_LEVEL (default info,
+# as users run it: one log line per request), and drives it over loopback with
 # pre-signed, unique Plaid webhooks (Keys/dev-private.pem, kid hookgate-dev-1):
 #   1. max throughput: wrk -t$THREADS -c$CONNS -d${DURATION}s, every request a new body
 #      -> accepted/s (every response is checked: 200 "accepted"; anything else counted)
@@ -26,7 +26,7 @@
 # to quiet down first (at most WAIT_IDLE_MAX s).
 #
 # Knobs (environment): DURATION=10 THREADS=1 CONNS=64 RATE=5000 EXTRA_RATES="2500 1000"
-#   (latency also at these rates, informational) RATE_DURATION=10 RATE_CONNS=32 INFO_RUN=1
+#   (latency also at these rates, informational) RATE_DURATION=10 RATE_CONNS=32 INFO_RUN=0 (1: the max run again at info) LOG_LEVEL=info
 #   DEDUP_SMALL=10000 DEDUP_LARGE=1000000 DEDUP_ROUNDS=2 DEDUP_SAMPLE=10000 PORT=18080
 #   ADMIN_PORT=19091 WAIT_IDLE=1 WAIT_IDLE_MAX=120 SKIP_BUILD=0 HOOKGATE_BIN= (measure that binary instead of building) KEEP=0 (keep temp dir)
 set -euo pipefail
@@ -36,10 +36,12 @@ DURATION=${DURATION:-10}
 THREADS=${THREADS:-1}
 CONNS=${CONNS:-64}
 RATE=${RATE:-5000}
+# The main gate's log level: info, the default users run (one line per request).
+LOG_LEVEL=${LOG_LEVEL:-info}
 EXTRA_RATES=${EXTRA_RATES-2500 1000}
 RATE_DURATION=${RATE_DURATION:-10}
 RATE_CONNS=${RATE_CONNS:-32}
-INFO_RUN=${INFO_RUN:-1}
+INFO_RUN=${INFO_RUN:-0}
 DEDUP_SMALL=${DEDUP_SMALL:-10000}
 DEDUP_LARGE=${DEDUP_LARGE:-1000000}
 DEDUP_ROUNDS=${DEDUP_ROUNDS:-2}
@@ -89,7 +91,7 @@ write_config "$WORK/main/config.yaml" "$PORT" "$ADMIN_PORT" "$WORK/main/hookgate
 log "pre-signing $MAX_BODIES unique webhooks for the max-throughput run, 20000 for warm-up"
 presign "$WORK/warm" bwarm --count 20000
 presign "$WORK/max" bmax --count "$MAX_BODIES"
-start_gate "$WORK/main/config.yaml" "$ADMIN_PORT" warning "$WORK/main/gate.log"
+start_gate "$WORK/main/config.yaml" "$ADMIN_PORT" "$LOG_LEVEL" "$WORK/main/gate.log"
 MAIN_PID=$GATE_PID
 log "gate pid $MAIN_PID; warm-up 2 s"
 run_wrk warm "$THREADS" "$CONNS" 2s "$PORT" "$WORK/warm"
@@ -152,7 +154,7 @@ if [ "$INFO_RUN" = 1 ]; then
     check_all_accepted info
     info_rss=$(peak_rss_mb "$GATE_PID")
     stop_gate
-    info_line="$(printf '%.0f accepted/s (%s%% vs warning), p99 %s ms, gate CPU %s%% (%s us/request), peak RSS %s MB, %s log lines; others %s%%' \
+    info_line="$(printf '%.0f accepted/s (%s%% vs the main run), p99 %s ms, gate CPU %s%% (%s us/request), peak RSS %s MB, %s log lines; others %s%%' \
         "$info_accepted_per_s" "$(pct_change "$max_accepted_per_s" "$info_accepted_per_s")" "$info_p99_ms" "$info_gate_cpu_pct" "$info_gate_cpu_us_per_req" "$info_rss" \
         "$(wc -l <"$WORK/main/gate-info.log")" "$info_foreign_pct")"
     rm -f "$WORK"/maxi.* "$WORK"/warmi.* "$WORK/main/gate-info.log"
@@ -222,7 +224,7 @@ cat <<SUMMARY
 ==================== HookGate intake benchmark ====================
 machine        : $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load generator on the same machine
 tree           : $TREE_VERSION
-gate           : release build, durability full, --log-level warning, pinned dev keys, loopback
+gate           : release build, durability full, --log-level $LOG_LEVEL, pinned dev keys, loopback
                  database on $(df -T "$WORK" | awk 'NR == 2 { print $2 }') ($WORK)
 max throughput : wrk -t$THREADS -c$CONNS -d${DURATION}s, unique pre-signed Plaid webhooks
   accepted/s   : $(printf '%.0f' "$max_accepted_per_s")   (target >= 20000: $(verdict "$max_accepted_per_s" '>=' 20000))

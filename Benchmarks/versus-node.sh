@@ -121,7 +121,7 @@ stop_gate
 
 VERIFY=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/256 bits ecdsa/ { print $NF }' | tail -1)
 
-python3 - "$VERIFY" "$GATE_RSS" "$(tree_version)" <<PY
+python3 - "$VERIFY" "$GATE_RSS" "$TREE_VERSION" <<PY
 import statistics, sys
 verify_per_s, rss, version = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 g_rate = [float(x) for x in "${GATE_RATES[*]}".split()]; g_cpu = [float(x) for x in "${GATE_CPU[*]}".split()]

@@ -23,40 +23,55 @@ extension PostgresEventStore {
         return 0
     }
 
-    /// Claims up to `limit` due deliveries of `handler` in one statement: the candidates are
-    /// locked `FOR UPDATE SKIP LOCKED` (a delivery another gate is claiming is skipped, never
-    /// waited for), marked `in_flight` until `leaseUntil` with a token from a sequence, and
-    /// returned with their events. Order by key holds across gates: a delivery with an order
-    /// key is a candidate only when no earlier delivery of its handler and key is pending,
-    /// retrying or in flight (whichever gate holds it).
+    /// Claims up to `limit` due deliveries of `handler`: the candidates are locked `FOR UPDATE
+    /// SKIP LOCKED` (a delivery another gate is claiming is skipped, never waited for), marked
+    /// `in_flight` until `leaseUntil` with a token from a sequence, and returned with their
+    /// events. Deliveries whose lease ran out come first (one statement on the in-flight index),
+    /// then those waiting and due, soonest first (another, walking the waiting index in due
+    /// order: one statement for both made PostgreSQL sort every due delivery on each claim).
+    /// Order by key holds across gates: a delivery with an order key is a candidate only when
+    /// no earlier delivery of its handler and key is pending, retrying or in flight (whichever
+    /// gate holds it).
     public func claimDue(handler: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
-        let rows = try await relaxed.query(
-            """
-            WITH due AS (
-                SELECT d.id FROM deliveries d
-                WHERE d.handler = \(handler)
-                  AND ((d.status IN ('pending', 'retrying') AND d.next_attempt_at <= \(now)) OR (d.status = 'in_flight' AND d.lease_until <= \(now)))
-                  AND (d.order_key IS NULL OR NOT EXISTS (
-                    SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
-                      AND p.status IN ('pending', 'retrying', 'in_flight')))
-                ORDER BY d.next_attempt_at, d.id
-                LIMIT \(Int64(limit))
-                FOR UPDATE OF d SKIP LOCKED
-            )
-            UPDATE deliveries d SET status = 'in_flight', lease_until = \(leaseUntil), claim = nextval('delivery_claims'), updated_at = \(now)
-            FROM due, events e
-            WHERE d.id = due.id AND e.id = d.event_row
-            RETURNING d.id, d.claim, d.attempts, d.created_at, d.event_row, d.next_attempt_at,
-              e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
-            """)
+        var jobs = try await claim(expired: true, handler: handler, now: now, leaseUntil: leaseUntil, limit: limit)
+        if jobs.count < limit {
+            jobs += try await claim(expired: false, handler: handler, now: now, leaseUntil: leaseUntil, limit: limit - jobs.count)
+        }
+        return jobs
+    }
+
+    private func claim(expired: Bool, handler: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [DeliveryJob] {
+        let due = expired ? "d.status = 'in_flight' AND d.lease_until <= $2" : "d.status IN ('pending', 'retrying') AND d.next_attempt_at <= $2"
+        var binds = PostgresBindings()
+        binds.append(handler)
+        binds.append(now)
+        binds.append(leaseUntil)
+        binds.append(Int64(limit))
+        let rows = try await relaxed.query(PostgresQuery(
+            unsafeSQL: """
+                WITH due AS (
+                    SELECT d.id FROM deliveries d
+                    WHERE d.handler = $1 AND \(due)
+                      AND (d.order_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
+                          AND p.status IN ('pending', 'retrying', 'in_flight')))
+                    ORDER BY \(expired ? "d.lease_until" : "d.next_attempt_at"), d.id
+                    LIMIT $4
+                    FOR UPDATE OF d SKIP LOCKED
+                )
+                UPDATE deliveries d SET status = 'in_flight', lease_until = $3, claim = nextval('delivery_claims'), updated_at = $2
+                FROM due, events e
+                WHERE d.id = due.id AND e.id = d.event_row
+                RETURNING d.id, d.claim, d.attempts, d.created_at, d.event_row, d.next_attempt_at, d.lease_until,
+                  e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
+                """, binds: binds))
         var jobs: [(due: Int64, job: DeliveryJob)] = []
         for try await row in rows {
             let cells = row.makeRandomAccess()
             let headers = StoredHeaders.decode(try cells["headers"].decode(String.self))
-            let id = try cells["id"].decode(Int64.self)
             let job = DeliveryJob(
-                deliveryID: id, claim: try cells["claim"].decode(Int64.self), handler: handler,
+                deliveryID: try cells["id"].decode(Int64.self), claim: try cells["claim"].decode(Int64.self), handler: handler,
                 attempt: Int(try cells["attempts"].decode(Int32.self)) + 1, createdAt: try cells["created_at"].decode(Int64.self),
                 eventRow: try cells["event_row"].decode(Int64.self), provider: Provider(rawValue: try cells["provider"].decode(String.self)) ?? .plaid,
                 eventID: try cells["event_id"].decode(String.self), eventType: try cells["event_type"].decode(String.self),

@@ -12,7 +12,7 @@ extension PostgresEventStore {
     /// (provider, event id) order (so two gates' batches take their unique-index locks in
     /// the same order and cannot deadlock), and the outbox rows of those actually inserted
     /// go in with them. A later copy of an event within the batch is a duplicate without
-    /// reaching the database. Several chunks (only past 65,535 binds) share a transaction.
+    /// reaching the database. Several chunks (only past 60,000 binds) share a transaction.
     static func insert(_ batch: [IncomingEvent], into client: PostgresClient, logger: Logger) async throws -> [StoreOutcome] {
         var outcomes = [StoreOutcome](repeating: .duplicate, count: batch.count)
         var firstOfKey: [String: Int] = [:]
@@ -28,7 +28,7 @@ extension PostgresEventStore {
         var chunks: [[Int]] = [[]]
         var binds = 0
         for index in candidates {
-            let cost = 10 + 5 * batch[index].deliveries.count
+            let cost = 10 + 6 * batch[index].deliveries.count
             if binds + cost > 60_000, !chunks[chunks.count - 1].isEmpty {
                 chunks.append([])
                 binds = 0
@@ -80,6 +80,7 @@ extension PostgresEventStore {
             statement.append((position == 0 ? "(" : ", (") + values.joined(separator: ", ") + ")")
             for delivery in event.deliveries {
                 let row = [
+                    statement.bind(Int64(planned.count), as: "bigint"),
                     statement.bind(event.provider.rawValue, as: "text"), statement.bind(event.eventID, as: "text"),
                     statement.bind(delivery.handler, as: "text"), statement.bind(delivery.orderKey, as: "text"),
                     statement.bind(event.receivedAt, as: "bigint"),
@@ -96,14 +97,14 @@ extension PostgresEventStore {
             )
             """)
         if !planned.isEmpty {
-            // One row per planned delivery, in plan order: the outbox rows' ids follow it.
+            // One row per planned delivery, numbered in plan order: the outbox rows' ids follow it.
             statement.append("""
-                , planned (provider, event_id, handler, order_key, received_at) AS (VALUES \(planned.joined(separator: ", "))),
+                , planned (n, provider, event_id, handler, order_key, received_at) AS (VALUES \(planned.joined(separator: ", "))),
                 outbox AS (
                     INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at)
                     SELECT i.id, p.handler, 'pending', 0, p.received_at, p.order_key, p.received_at, p.received_at
                     FROM planned p JOIN inserted i ON i.provider = p.provider AND i.event_id = p.event_id
-                    ORDER BY i.id
+                    ORDER BY p.n
                 )
                 """)
         }

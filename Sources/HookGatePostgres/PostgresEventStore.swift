@@ -32,7 +32,7 @@ import Synchronization
 /// ``open(url:durability:maxQueued:logger:)`` and ended by ``close()``: it must work before
 /// the gate's service group starts (migrations, saved keys) and in commands that have none.
 public final class PostgresEventStore: GateStore, Sendable {
-    /// The most events committed in one statement (10 binds each, plus 5 per outbox row;
+    /// The most events committed in one statement (10 binds each, plus 6 per outbox row;
     /// PostgreSQL takes at most 65,535 binds per statement, larger batches are split).
     public static let maxBatch = 256
     /// Seconds an event commit may take before the sender is answered 503.

@@ -30,16 +30,9 @@ extension SQLiteEventStore {
         return try await relaxedWrite { db in
             // Deliveries whose lease ran out first (rare: a claim its gate stopped renewing;
             // few rows, found through the status index), then those due, in due order.
-            var rows = try Row.fetchAll(
-                db, sql: SQLiteEventStore.claimSQL(waiting: false),
-                arguments: [handler, DeliveryStatus.inFlight, now, DeliveryStatus.pending, DeliveryStatus.retrying, DeliveryStatus.inFlight, limit])
+            var rows = try Row.fetchAll(db, sql: SQLiteEventStore.claimSQL(waiting: false), arguments: [handler, now, limit])
             if rows.count < limit {
-                rows += try Row.fetchAll(
-                    db, sql: SQLiteEventStore.claimSQL(waiting: true),
-                    arguments: [
-                        handler, DeliveryStatus.pending, DeliveryStatus.retrying, now,
-                        DeliveryStatus.pending, DeliveryStatus.retrying, DeliveryStatus.inFlight, limit - rows.count,
-                    ])
+                rows += try Row.fetchAll(db, sql: SQLiteEventStore.claimSQL(waiting: true), arguments: [handler, now, limit - rows.count])
             }
             var jobs: [DeliveryJob] = []
             let claim = try db.cachedStatement(sql: "UPDATE deliveries SET status = ?, lease_until = ?, claim = ?, updated_at = ? WHERE id = ?")
@@ -62,16 +55,21 @@ extension SQLiteEventStore {
 
     /// The claim query: deliveries waiting and due (`waiting`), or in flight under a lease
     /// that ran out; either way only the oldest unfinished one of an order key.
+    ///
+    /// The states are literals, not bound values, so SQLite can prove the partial indexes
+    /// apply (`deliveries_waiting`, `deliveries_leased`) and walk them in due order up to the
+    /// limit; with `status IN (?, ?)` it chose `deliveries_due` and sorted every due delivery
+    /// on each claim (a 100,000-delivery backlog drained at 585/s).
     static func claimSQL(waiting: Bool) -> String {
-        let due = waiting ? "d.status IN (?, ?) AND d.next_attempt_at <= ?" : "d.status = ? AND d.lease_until <= ?"
+        let due = waiting ? "d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?" : "d.status = 'in_flight' AND d.lease_until <= ?"
         return """
             SELECT d.id, d.attempts, d.created_at, d.event_row, e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
             FROM deliveries d JOIN events e ON e.id = d.event_row
             WHERE d.handler = ? AND \(due)
               AND (d.order_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
-                  AND p.status IN (?, ?, ?)))
-            ORDER BY d.next_attempt_at, d.id LIMIT ?
+                  AND p.status IN ('pending', 'retrying', 'in_flight')))
+            ORDER BY \(waiting ? "d.next_attempt_at" : "d.lease_until"), d.id LIMIT ?
             """
     }
 
