@@ -69,10 +69,12 @@ public final class Gate: Sendable {
 
     /// Opens the backend `database` names: the PostgreSQL database at its `url` when set,
     /// else the SQLite file at its `path`. Call ``EventStore/close()`` when done with it.
+    /// - Parameter existing: for PostgreSQL, refuse a database without HookGate's tables
+    ///   instead of creating them (the caller checks a SQLite file exists).
     /// - Throws: when the database cannot be reached, opened or migrated.
-    public static func openStore(_ database: GateConfiguration.Database, logger: Logger) async throws -> any GateStore {
+    public static func openStore(_ database: GateConfiguration.Database, existing: Bool = false, logger: Logger) async throws -> any GateStore {
         if let url = database.url {
-            return try await PostgresEventStore.open(url: url, durability: database.durability, logger: logger)
+            return try await PostgresEventStore.open(url: url, durability: database.durability, existing: existing, logger: logger)
         }
         return try SQLiteEventStore(path: database.path, durability: database.durability, logger: logger)
     }

@@ -1,3 +1,6 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Bounds how long a caller waits for the database.
@@ -16,17 +19,23 @@ enum Deadline {
     }
 
     /// Runs `work`, answering within `seconds` with its result, its error, or ``Exceeded``.
+    ///
+    /// The timer is an event-loop timer, cancelled (and freed) as soon as the work answers:
+    /// a sleeping task per call would stay queued for the whole deadline on Linux, even
+    /// cancelled, thousands of them at the rate events are committed.
     static func run<T: Sendable>(_ seconds: Double, _ what: String, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let first = FirstAnswer<T>()
         return try await withCheckedThrowingContinuation { continuation in
             first.wait(continuation)
+            let running = NIOLockedValueBox<Task<Void, Never>?>(nil)
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
+                if first.answer(.failure(Exceeded(what: what, seconds: seconds))) { running.withLockedValue { $0 }?.cancel() }
+            }
             let task = Task {
                 do { first.answer(.success(try await work())) } catch { first.answer(.failure(error)) }
+                timer.cancel()
             }
-            Task {
-                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-                if first.answer(.failure(Exceeded(what: what, seconds: seconds))) { task.cancel() }
-            }
+            running.withLockedValue { $0 = task }
         }
     }
 

@@ -66,18 +66,27 @@ public final class PostgresEventStore: GateStore, Sendable {
 
     /// Opens the database at `url`: starts the connection pools and the listener, and
     /// migrates the schema (under an advisory lock, once across gates starting together).
-    /// - Throws: when the database cannot be reached within `connectTimeout` seconds, or a
-    ///   migration fails; the store is closed again then.
+    /// - Parameter existing: refuse a database without HookGate's tables instead of
+    ///   creating them (for tools that read a gate's database, like `hookgate events`).
+    /// - Throws: when the database cannot be reached within `connectTimeout` seconds, a
+    ///   migration fails, or `existing` is set and the database has no HookGate tables;
+    ///   the store is closed again then.
     public static func open(
-        url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int = 8192, connectTimeout: Double = 15,
+        url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int = 8192, connectTimeout: Double = 15, existing: Bool = false,
         logger: Logger = Logger(label: "hookgate.store")
     ) async throws -> PostgresEventStore {
         let store = PostgresEventStore(url: url, durability: durability, maxQueued: maxQueued, logger: logger)
         await store.start()
         do {
             try await Deadline.run(connectTimeout, "connecting to \(url) and migrating") {
+                if existing, try await !PostgresSchema.isHookGateDatabase(store.durable, logger: logger) {
+                    throw PostgresStoreError("no HookGate database at \(url): it has no hookgate_migrations table")
+                }
                 try await PostgresSchema.migrate(store.durable, logger: logger)
             }
+        } catch let error as PostgresStoreError {
+            await store.close()
+            throw error
         } catch {
             await store.close()
             throw PostgresStoreError("cannot open \(url): \(PostgresEventStore.describe(error))")

@@ -99,6 +99,13 @@ enum PostgresSchema {
         )
     ]
 
+    /// Whether the database holds HookGate's tables (its migrations table).
+    static func isHookGateDatabase(_ client: PostgresClient, logger: Logger) async throws -> Bool {
+        let rows = try await client.query("SELECT to_regclass('hookgate_migrations') IS NOT NULL", logger: logger)
+        for try await present in rows.decode(Bool.self) { return present }
+        return false
+    }
+
     /// Applies the migrations not yet applied, under the migration lock.
     /// - Throws: the database's error; a failed migration is rolled back whole.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

@@ -35,9 +35,6 @@ struct PostgresStatement {
         bind(value, as: type)
     }
 
-    /// How many values are bound; PostgreSQL takes at most 65,535 per statement.
-    var bindCount: Int { binds.count }
-
     /// The query to run.
     var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
 }

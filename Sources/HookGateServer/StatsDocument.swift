@@ -56,13 +56,7 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         "deliveries": "database_totals", "store": "database_totals",
     ]
 
-
-    /// Encodes with the contract's snake_case names.
-    public func json() throws -> Data {
-        try SnakeCaseJSON.encoder().encode(self)
-    }
-
-    /// Decodes a document produced by ``json()``.
+    /// Decodes a `/stats` answer (the contract's snake_case names).
     public static func decode(_ data: Data) throws -> StatsDocument {
         try SnakeCaseJSON.decoder().decode(StatsDocument.self, from: data)
     }

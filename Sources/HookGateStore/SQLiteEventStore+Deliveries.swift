@@ -73,6 +73,18 @@ extension SQLiteEventStore {
             """
     }
 
+    /// SQLite's plans for the two claim queries, `[lease ran out, waiting]`, each as the
+    /// `EXPLAIN QUERY PLAN` steps joined with `"; "`: for checking that claims walk the
+    /// partial indexes in due order instead of sorting every due delivery.
+    public func claimQueryPlans() async throws -> [String] {
+        try await pool.read { db in
+            try [false, true].map { waiting in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteEventStore.claimSQL(waiting: waiting), arguments: ["h", 0, 1])
+                    .map { row -> String in row["detail"] }.joined(separator: "; ")
+            }
+        }
+    }
+
     /// Extends the leases of claims still held; returns how many.
     @discardableResult
     public func renewLeases(_ claims: [DeliveryClaim], until: Int64) async throws -> Int {

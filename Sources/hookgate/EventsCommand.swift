@@ -47,7 +47,7 @@ struct EventsCommand: AsyncParsableCommand {
 
         /// Opens the database, runs `body` on it, and closes it.
         func withStore<T>(_ body: (any GateStore) async throws -> T) async throws -> T {
-            let store = try await Gate.openStore(try databaseSettings(), logger: Logger(label: "hookgate.store"))
+            let store = try await Gate.openStore(try databaseSettings(), existing: true, logger: Logger(label: "hookgate.store"))
             do {
                 let result = try await body(store)
                 await store.close()

@@ -1,4 +1,5 @@
 import Foundation
+import HookGateApp
 import HookGateCore
 import HookGateHTTPClient
 import JOSE
@@ -94,5 +95,24 @@ import Testing
         #expect(stub.requests(for: "shared-kid") == 1)
         await stub.stop()
         for gate in gates { await gate.close() }
+    }
+
+    /// `hookgate events … --database-url` reads a gate's database; pointed at one without
+    /// HookGate's tables it says so and creates nothing (a gate would migrate it).
+    @Test(.enabled(if: TestPostgres.available))
+    func eventsCommandRefusesADatabaseWithoutHookGateTablesAndCreatesNothing() async throws {
+        let url = try await TestPostgres.createDatabase()
+        let arguments = ["events", "list", "--database-url", TestPostgres.text(url)]
+        for _ in 0..<2 {
+            let refused = try await CommandLineTests.run(arguments)
+            #expect(refused.status == 1)
+            #expect(refused.error.contains("no HookGate database at"), "\(refused.error)")
+            if let password = url.password { #expect(!refused.error.contains(password)) }
+        }
+        var database = GateConfiguration.Database()
+        database.url = url
+        await (try await Gate.openStore(database, logger: .init(label: "hookgate-test"))).close()
+        let listed = try await CommandLineTests.run(arguments)
+        #expect(listed.status == 0, "\(listed.error)")
     }
 }

@@ -18,6 +18,20 @@ import Testing
                       deliveries: deliveries)
     }
 
+    /// The claim walks the partial indexes in due order and stops at its limit: a claim that
+    /// sorted every due delivery drained a 100,000-delivery backlog at 585/s instead of 6,000.
+    @Test func claimsWalkThePartialIndexesWithoutSorting() async throws {
+        let (store, _) = try Self.temporaryStore()
+        for n in 0..<200 {
+            _ = try await store.store(Self.event(n, receivedAt: 1_000 + Int64(n), deliveries: [PlannedDelivery(handler: "h", orderKey: n % 2 == 0 ? "k" : nil)]))
+        }
+        let plans = try await store.claimQueryPlans()
+        #expect(plans.count == 2)
+        #expect(plans[0].contains("USING INDEX deliveries_leased"), "\(plans[0])")
+        #expect(plans[1].contains("USING INDEX deliveries_waiting"), "\(plans[1])")
+        for plan in plans { #expect(!plan.contains("TEMP B-TREE"), "\(plan)") }
+    }
+
     @Test func retentionDeletesOnlyOldEventsWithTheirDeliveries() async throws {
         let (store, _) = try Self.temporaryStore()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
