@@ -38,7 +38,7 @@ stop_all() {
 }
 cleanup() {
     stop_all
-    [ -n "$KEY_PID" ] && kill "$KEY_PID" 2>/dev/null && wait "$KEY_PID" 2>/dev/null
+    [ -n "$KEY_PID" ] && kill "$KEY_PID" 2>/dev/null && { wait "$KEY_PID" 2>/dev/null || true; }
     bash "$REPO/Tests/postgres-cluster.sh" stop "$PG_DIR" >/dev/null 2>&1 || true
     [ "${KEEP:-0}" = 1 ] && log "kept $WORK" || rm -rf "$WORK"
 }

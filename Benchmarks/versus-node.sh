@@ -35,8 +35,8 @@ KEY_PID=""
 NODE_PID=""
 cleanup() {
     stop_gate
-    [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null && wait "$NODE_PID" 2>/dev/null
-    [ -n "$KEY_PID" ] && kill "$KEY_PID" 2>/dev/null && wait "$KEY_PID" 2>/dev/null
+    [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null && { wait "$NODE_PID" 2>/dev/null || true; }
+    [ -n "$KEY_PID" ] && kill "$KEY_PID" 2>/dev/null && { wait "$KEY_PID" 2>/dev/null || true; }
     [ "${KEEP:-0}" = 1 ] && log "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -33,7 +33,8 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
         var description: String { "commit returned \(outcomes) outcomes for \(items) items" }
     }
 
-    private typealias Waiter = CheckedContinuation<Result<Outcome, Failure>, Never>
+    // Unsafe: every waiter is resumed exactly once (by submit when full, else by drain); checked ones cost an allocation per event.
+    private typealias Waiter = UnsafeContinuation<Result<Outcome, Failure>, Never>
 
     private struct State {
         var pending: [(item: Item, waiter: Waiter)] = []
@@ -67,7 +68,7 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
     /// - Throws: ``Failure/full(maxQueued:)`` at once when the queue is full;
     ///   ``Failure/commitFailed(_:)`` when its batch failed.
     public func submit(_ item: Item) async throws(Failure) -> Outcome {
-        let result = await withCheckedContinuation { (waiter: Waiter) in
+        let result = await withUnsafeContinuation { (waiter: Waiter) in
             let lead = state.withLock { state -> Bool? in
                 guard state.pending.count < maxQueued else { return nil }
                 state.pending.append((item, waiter))
