@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import HookGateApp
-import NIOCore
-import NIOPosix
 
 /// `hookgate`: the webhook receiver and verification proxy.
 @main
@@ -18,10 +16,6 @@ struct HookGateCommand: AsyncParsableCommand {
 
     /// Exit statuses: 0 success, 1 rejected/failed, 2 usage error (ArgumentParser's 64 is mapped to 2).
     static func main() async {
-        // Swift concurrency runs on SwiftNIO's event loops (NIO's set-up for servers): a
-        // request's handler no longer hops from the loop that read it to the cooperative
-        // pool and back to write the answer. Done first, before any task exists.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
