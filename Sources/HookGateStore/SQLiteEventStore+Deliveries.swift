@@ -30,9 +30,13 @@ extension SQLiteEventStore {
         return try await relaxedWrite { db in
             // Deliveries whose lease ran out first (rare: a claim its gate stopped renewing;
             // few rows, found through the status index), then those due, in due order.
-            var rows = try Row.fetchAll(db, sql: SQLiteEventStore.claimSQL(waiting: false), arguments: [handler, now, limit])
+            // Cached statements: the claim runs whenever a slot frees up, and parsing and
+            // planning these joins each time cost more than running them.
+            var rows = try Row.fetchAll(
+                try db.cachedStatement(sql: SQLiteEventStore.claimLeasedSQL), arguments: [handler, now, limit])
             if rows.count < limit {
-                rows += try Row.fetchAll(db, sql: SQLiteEventStore.claimSQL(waiting: true), arguments: [handler, now, limit - rows.count])
+                rows += try Row.fetchAll(
+                    try db.cachedStatement(sql: SQLiteEventStore.claimWaitingSQL), arguments: [handler, now, limit - rows.count])
             }
             var jobs: [DeliveryJob] = []
             let claim = try db.cachedStatement(sql: "UPDATE deliveries SET status = ?, lease_until = ?, claim = ?, updated_at = ? WHERE id = ?")
@@ -60,6 +64,9 @@ extension SQLiteEventStore {
     /// apply (`deliveries_waiting`, `deliveries_leased`) and walk them in due order up to the
     /// limit; with `status IN (?, ?)` it chose `deliveries_due` and sorted every due delivery
     /// on each claim (a 100,000-delivery backlog drained at 585/s).
+    static let claimLeasedSQL = claimSQL(waiting: false)
+    static let claimWaitingSQL = claimSQL(waiting: true)
+
     static func claimSQL(waiting: Bool) -> String {
         let due = waiting ? "d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?" : "d.status = 'in_flight' AND d.lease_until <= ?"
         return """

@@ -121,8 +121,8 @@ public final class SQLiteEventStore: GateStore, Sendable {
     func relaxedWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let level = synchronous
         return try await pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            defer { try? db.execute(sql: "PRAGMA synchronous = \(level)") }
+            try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
+            defer { try? db.cachedStatement(sql: "PRAGMA synchronous = \(level)").execute() }
             var result: T?
             try db.inTransaction(.immediate) {
                 result = try updates(db)
