@@ -107,6 +107,37 @@ import Testing
         await sink.stop()
     }
 
+    /// An attempt that runs longer than `delivery.lease` keeps its claim: the dispatcher
+    /// renews the lease every third of it while the attempt runs. A second event sent after
+    /// the lease would have run out wakes the dispatcher; had the first claim lapsed, that
+    /// claim would take the first delivery again and the sink would see it twice.
+    @Test func anAttemptLongerThanTheLeaseKeepsItsClaim() async throws {
+        let sink = try await HTTPSink()
+        sink.answerAfter(.seconds(5))
+        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
+              - name: slow
+                match: ["*"]
+                http:
+                  url: \(sink.url)
+                  timeout: 10
+            """, delivery: "initial_backoff: 0.05\n  max_backoff: 0.2\n  give_up_after: 60\n  lease: 2"))
+        let first = Signer.plaidBody(7001)
+        let second = Signer.plaidBody(7002)
+        #expect(try await Self.send(harness, first).status == 200)
+        #expect(await eventually { sink.received.count == 1 })
+        try await Task.sleep(for: .milliseconds(3_000))  // past the 2 s lease of the first claim
+        #expect(try await Self.send(harness, second).status == 200)
+        #expect(await eventually(seconds: 15) { (try? await harness.gate.store.deliveryCounts().delivered) == 2 })
+        #expect(sink.received.filter { $0.body == first }.count == 1)
+        #expect(sink.received.filter { $0.body == second }.count == 1)
+        for delivery in try await harness.gate.store.deliveries(status: .delivered, limit: 10) {
+            #expect(delivery.attempts == 1)
+            #expect(try await harness.gate.store.attempts(deliveryID: delivery.id).count == 1)
+        }
+        try await harness.stop()
+        await sink.stop()
+    }
+
     @Test func failingForeverGoesDeadThenRedeliverDelivers() async throws {
         let sink = try await HTTPSink()
         sink.setStatus(500)
