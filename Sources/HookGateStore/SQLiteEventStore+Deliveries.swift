@@ -57,6 +57,11 @@ extension SQLiteEventStore {
         }
     }
 
+    /// The claim query for deliveries whose lease ran out, built once.
+    static let claimLeasedSQL = claimSQL(waiting: false)
+    /// The claim query for deliveries waiting and due, built once.
+    static let claimWaitingSQL = claimSQL(waiting: true)
+
     /// The claim query: deliveries waiting and due (`waiting`), or in flight under a lease
     /// that ran out; either way only the oldest unfinished one of an order key.
     ///
@@ -64,9 +69,6 @@ extension SQLiteEventStore {
     /// apply (`deliveries_waiting`, `deliveries_leased`) and walk them in due order up to the
     /// limit; with `status IN (?, ?)` it chose `deliveries_due` and sorted every due delivery
     /// on each claim (a 100,000-delivery backlog drained at 585/s).
-    static let claimLeasedSQL = claimSQL(waiting: false)
-    static let claimWaitingSQL = claimSQL(waiting: true)
-
     static func claimSQL(waiting: Bool) -> String {
         let due = waiting ? "d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?" : "d.status = 'in_flight' AND d.lease_until <= ?"
         return """
@@ -85,8 +87,8 @@ extension SQLiteEventStore {
     /// partial indexes in due order instead of sorting every due delivery.
     public func claimQueryPlans() async throws -> [String] {
         try await pool.read { db in
-            try [false, true].map { waiting in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteEventStore.claimSQL(waiting: waiting), arguments: ["h", 0, 1])
+            try [SQLiteEventStore.claimLeasedSQL, SQLiteEventStore.claimWaitingSQL].map { sql in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: ["h", 0, 1])
                     .map { row -> String in row["detail"] }.joined(separator: "; ")
             }
         }
