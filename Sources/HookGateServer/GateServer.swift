@@ -6,6 +6,7 @@ import HummingbirdCore
 import JOSE
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// The gate's HTTP side: the public intake listener and the private admin listener,
@@ -50,27 +51,17 @@ public final class GateServer: Sendable {
         self.logger = logger
     }
 
-    /// The public router: one `POST` route per provider (other methods get 405), nothing else.
-    public func makePublicRouter() -> Router<GateRequestContext> {
-        let router = Router(context: GateRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: IntakeLogMiddleware(metrics: metrics, logger: logger))
-        let resolver = ClientAddressResolver(trustedProxies: configuration.server.trustedProxies)
-        for settings in configuration.providers {
-            guard let verifier = verifiers[settings.provider] else { continue }
+    /// The public listener's routes: one per provider (`POST` only; other methods get 405,
+    /// other paths 404), nothing else.
+    func makeIntakeRoutes() -> IntakeRoutes {
+        let matcher = HandlerMatcher(handlers: configuration.handlers)
+        let intakes = configuration.providers.compactMap { settings -> (path: String, intake: WebhookIntake)? in
+            guard let verifier = verifiers[settings.provider] else { return nil }
             let intake = WebhookIntake(
-                settings: settings, verifier: verifier, store: store, resolver: resolver,
-                maxBodyBytes: configuration.server.maxBodyBytes, readTimeout: Double(configuration.server.readTimeout),
-                matcher: HandlerMatcher(handlers: configuration.handlers))
-            let path = RouterPath(settings.path)
-            router.post(path) { request, context in try await intake.handle(request, context: context) }
-            for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head, .options] {
-                router.on(path, method: method) { _, _ -> Response in
-                    Response(status: .methodNotAllowed, headers: [.allow: "POST"])
-                }
-            }
+                settings: settings, verifier: verifier, store: store, maxBodyBytes: configuration.server.maxBodyBytes, matcher: matcher)
+            return (settings.path, intake)
         }
-        return router
+        return IntakeRoutes(intakes, resolver: ClientAddressResolver(trustedProxies: configuration.server.trustedProxies))
     }
 
     /// The admin router: the console's page and assets, health, readiness, stats, metrics, and the event and delivery routes.
@@ -156,15 +147,9 @@ public final class GateServer: Sendable {
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let ports = PortPair(onListening)
         let readiness = self.readiness
-        // The body deadline (readTimeout, answered 408) fires before the connection idle timeout closes silently.
-        let idle = TimeAmount.seconds(Int64(configuration.server.readTimeout) + 2)
-        let bodyDeadline = TimeAmount.seconds(Int64(configuration.server.readTimeout))
-        let publicApp = Application(
-            router: makePublicRouter(),
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [BodyDeadlineHandler(timeout: bodyDeadline)],
-                idleTimeout: idle,
-                httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100))),
+        let intake = IntakeChannel(
+            routes: makeIntakeRoutes(), log: IntakeLog(metrics: metrics, logger: logger), readTimeout: configuration.server.readTimeout)
+        let publicServer = intake.server(
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port), serverName: nil, backlog: 1024,
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.server.maxConnections, logger: logger)),
@@ -172,7 +157,7 @@ public final class GateServer: Sendable {
                 readiness.markPublicUp()
                 await ports.set(public: channel.localAddress?.port ?? -1)
             },
-            logger: logger)
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let adminApp = Application(
             router: makeAdminRouter(),
             server: .http1(configuration: .init(idleTimeout: .seconds(30))),
@@ -184,7 +169,7 @@ public final class GateServer: Sendable {
             logger: logger)
         return [
             .init(service: adminApp, serviceName: "admin"),
-            .init(service: publicApp, serviceName: "public"),
+            .init(service: publicServer, serviceName: "public"),
             .init(service: ShutdownWatcher(readiness: readiness), successTerminationBehavior: .ignore, serviceName: "readiness"),
         ]
     }

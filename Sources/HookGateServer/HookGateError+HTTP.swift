@@ -25,17 +25,25 @@ extension HookGateError: HTTPResponseError {
 
     /// The answer: status, `{"error":"<code>"}` (the code only, never the reason),
     /// `Retry-After` for transient codes, `Connection: close` when the rest of the request
-    /// will not be read. ``RequestIDMiddleware`` adds the request id.
+    /// will not be read. The public listener adds the request id.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if code.isTransient { headers[.retryAfter] = String(retryAfter ?? 5) }
-        if code == .bodyTooLarge || code == .requestTimeout { headers[.connection] = "close" }
-        // The code is a fixed ASCII word: no encoder needed for `{"error":"<code>"}`.
-        return Response(status: code.httpStatus, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"\(code.rawValue)\"}")))
+        var fields = HTTPFields()
+        for (name, value) in answerHeaders { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: answerBody))
     }
-}
 
-extension HTTPField.Name {
-    static let requestID = HTTPField.Name("X-Request-Id")!
-    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    /// The answer's header fields besides `Content-Length` (see ``response(from:context:)``).
+    var answerHeaders: [(name: String, value: String)] {
+        var headers = [(name: "Content-Type", value: "application/json")]
+        if code.isTransient { headers.append(("Retry-After", String(retryAfter ?? 5))) }
+        if closesConnection { headers.append(("Connection", "close")) }
+        return headers
+    }
+
+    /// The answer's body, `{"error":"<code>"}`: the code is a fixed ASCII word, no encoder needed.
+    var answerBody: ByteBuffer { ByteBuffer(string: "{\"error\":\"\(code.rawValue)\"}") }
+
+    /// Whether the connection is closed once this is answered: the rest of an oversized or
+    /// stalled body is not read (or waited for).
+    var closesConnection: Bool { code == .bodyTooLarge || code == .requestTimeout }
 }

@@ -1,0 +1,53 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// How the public listener sets up each accepted connection, as a HummingbirdCore
+/// `ServerChildChannel`: Hummingbird's `Server` still binds, limits connections
+/// (`max_connections`), quiesces on graceful shutdown and runs as a service, while
+/// requests are answered by ``IntakeHandler`` on the event loop instead of Hummingbird's
+/// async request loop.
+///
+/// The pipeline: NIO's HTTP/1.1 decoder (header limits below; a malformed request or an
+/// oversized header block is answered 400 and the connection closed), NIO's pipelining
+/// handler (one request at a time; on graceful shutdown, idle connections close at once
+/// and busy ones after their answer), then ``IntakeHandler``.
+struct IntakeChannel: ServerChildChannel {
+    /// An accepted connection.
+    struct Connection: ServerChildChannelValue {
+        let channel: any Channel
+    }
+
+    /// Header limits: 16 KiB per field, 32 KiB in all, 100 fields.
+    static let decoderLimits: NIOHTTPDecoderLimitConfiguration = {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = 16 * 1024
+        limits.maxHeaderListSize = 32 * 1024
+        limits.maxHeaderFieldCount = 100
+        return limits
+    }()
+
+    let routes: IntakeRoutes
+    let log: IntakeLog
+    let readTimeout: Int
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Connection> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: Self.decoderLimits)
+            try channel.pipeline.syncOperations.addHandler(IntakeHandler(routes: routes, log: log, readTimeout: readTimeout))
+            return Connection(channel: channel)
+        }
+    }
+
+    /// Waits for the connection to close; the handlers do the work.
+    func handle(value connection: Connection, logger: Logger) async {
+        await withTaskCancellationHandler {
+            try? await connection.channel.closeFuture.get()
+        } onCancel: {
+            connection.channel.close(promise: nil)
+        }
+    }
+}

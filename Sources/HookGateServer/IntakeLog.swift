@@ -1,0 +1,39 @@
+import HookGateCore
+import JOSE
+import Logging
+
+/// Writes each intake request's log line and counts it in the metrics once its answer is
+/// known: the outcome (`accepted`, `duplicate` or the error code), the status, the
+/// duration, the provider, the client address and the event id. A failure's reason goes
+/// to the log line only, never to the answer. Requests no intake route took (404, 405)
+/// are neither logged nor counted.
+struct IntakeLog: Sendable {
+    /// What one answered request leaves in the log line and the metrics.
+    struct Entry {
+        let provider: Provider
+        let requestID: String
+        let client: IPAddress?
+        let started: ContinuousClock.Instant
+        var eventID: String?
+        var outcome = "unknown"
+        var status = 0
+        var reason: String?
+    }
+
+    let metrics: GateMetrics
+    let logger: Logger
+
+    func record(_ entry: Entry) {
+        let elapsed = ContinuousClock.now - entry.started
+        metrics.recordIntake(provider: entry.provider, outcome: entry.outcome, duration: elapsed)
+        let level: Logger.Level = entry.status >= 500 ? .warning : .info
+        guard logger.logLevel <= level else { return }
+        var metadata: Logger.Metadata = [
+            "request_id": "\(entry.requestID)", "client_ip": "\(entry.client?.description ?? "-")", "provider": "\(entry.provider.rawValue)",
+            "outcome": "\(entry.outcome)", "status": "\(entry.status)", "duration_ms": "\(RequestLineFormat.milliseconds(elapsed))",
+        ]
+        if let eventID = entry.eventID { metadata["event_id"] = "\(eventID)" }
+        if let reason = entry.reason { metadata["reason"] = "\(reason)" }
+        logger.log(level: level, "webhook", metadata: metadata)
+    }
+}

@@ -1,0 +1,14 @@
+import Foundation
+
+/// Formatting for the per-request log line, without Foundation's `String(format:)` (the
+/// log line is written for every webhook at the default level).
+public enum RequestLineFormat {
+    /// `elapsed` in milliseconds with three decimals, e.g. `1.234`.
+    public static func milliseconds(_ elapsed: Duration) -> String {
+        let (seconds, attoseconds) = elapsed.components
+        let micros = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        let fraction = micros % 1000
+        let padding = fraction < 10 ? "00" : fraction < 100 ? "0" : ""
+        return "\(micros / 1000).\(padding)\(fraction)"
+    }
+}

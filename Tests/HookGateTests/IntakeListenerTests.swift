@@ -1,0 +1,173 @@
+import Foundation
+import HookGateCore
+import JOSE
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The public listener's HTTP/1.1 behaviour on live sockets (``IntakeHandler`` on NIO's
+/// channel handlers): request ids, routes, keep-alive, pipelining, half-close, limits
+/// and the connection deadlines.
+@Suite(.serialized) struct IntakeListenerTests {
+    /// Sends `bytes`, half-closes, and reads until the gate closes: every answer it wrote.
+    static func exchange(port: Int, _ bytes: [UInt8], halfClose: Bool = true, timeout: Double = 10) async throws -> (answers: [RawHTTP.Response], closed: Bool) {
+        try await RawHTTP.onThread {
+            let fd = try RawHTTP.connect(port: port, timeout: timeout)
+            defer { close(fd) }
+            try RawHTTP.sendAll(fd, bytes)
+            if halfClose { shutdown(fd, Int32(SHUT_WR)) }
+            var buffer = [UInt8]()
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            var closed = false
+            while true {
+                let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count == 0 { closed = true }
+                if count <= 0 { break }
+                buffer += chunk[0..<count]
+            }
+            return (try split(buffer), closed)
+        }
+    }
+
+    /// The answers in `buffer`, each framed by its Content-Length.
+    static func split(_ buffer: [UInt8]) throws -> [RawHTTP.Response] {
+        var answers: [RawHTTP.Response] = []
+        var rest = buffer[...]
+        while let end = RawHTTP.find(Array(rest), Array("\r\n\r\n".utf8)) {
+            let head = String(decoding: rest.prefix(end), as: UTF8.self)
+            let lines = head.split(separator: "\r\n")
+            let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+            let headers = lines.dropFirst().compactMap { line -> (String, String)? in
+                guard let colon = line.firstIndex(of: ":") else { return nil }
+                return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+            let length = Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
+            let start = rest.startIndex + end + 4
+            answers.append(RawHTTP.Response(status: status, headers: headers, body: Array(rest[start..<(start + length)])))
+            rest = rest[(start + length)...]
+        }
+        return answers
+    }
+
+    static func post(_ path: String, _ body: [UInt8], headers: [(String, String)] = [], version: String = "1.1") -> [UInt8] {
+        var head = "POST \(path) HTTP/\(version)\r\nHost: gate\r\nContent-Length: \(body.count)\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        return Array((head + "\r\n").utf8) + body
+    }
+
+    @Test func everyAnswerCarriesTheRequestIDAndADate() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let body = Signer.plaidBody()
+        let port = harness.publicPort
+        let accepted = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body)), ("X-Request-Id", "caller-1")])
+        let refused = try await harness.post("/webhooks/plaid", body: body, headers: [("X-Request-Id", "caller-2")])
+        let missing = try await RawHTTP.request(port: port, method: "GET", path: "/nowhere", headers: [("X-Request-Id", "caller-3")])
+        let wrongMethod = try await RawHTTP.request(port: port, method: "GET", path: "/webhooks/plaid", headers: [("X-Request-Id", "caller-4")])
+        let insane = try await harness.post("/webhooks/plaid", body: body, headers: [("X-Request-Id", String(repeating: "x", count: 200))])
+        #expect(accepted.status == 200 && accepted.header("X-Request-Id") == "caller-1")
+        #expect(refused.status == 401 && refused.header("X-Request-Id") == "caller-2")
+        #expect(missing.status == 404 && missing.header("X-Request-Id") == "caller-3" && missing.body.isEmpty)
+        #expect(wrongMethod.status == 405 && wrongMethod.header("Allow") == "POST" && wrongMethod.header("X-Request-Id") == "caller-4")
+        // An insane caller id (over 128 bytes) is replaced by a fresh one.
+        #expect(insane.header("X-Request-Id")?.count == 24 && insane.header("X-Request-Id")?.allSatisfy(\.isHexDigit) == true)
+        for answer in [accepted, refused, missing, wrongMethod, insane] {
+            #expect(answer.header("Date")?.hasSuffix(" GMT") == true)
+        }
+        let stored = try #require(try await harness.gate.store.event(provider: .plaid, eventID: "sha256:" + SHA256.hexHash(body)))
+        #expect(stored.requestID == "caller-1")
+        try await harness.stop()
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderOnOneConnection() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let bodies = (0..<3).map { _ in Signer.plaidBody() }
+        var bytes: [UInt8] = []
+        for (n, body) in bodies.enumerated() {
+            bytes += Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body)), ("X-Request-Id", "pipelined-\(n)")])
+            bytes += Array("GET /nowhere HTTP/1.1\r\nHost: gate\r\nX-Request-Id: missing-\(n)\r\n\r\n".utf8)
+        }
+        bytes += Self.post("/webhooks/plaid", bodies[0], headers: [("Plaid-Verification", try Signer.token(body: bodies[0])), ("X-Request-Id", "again")])
+        // Sent in one write and half-closed: every answer comes back, in order, then the gate closes.
+        let (answers, closed) = try await Self.exchange(port: harness.publicPort, bytes)
+        #expect(answers.map(\.status) == [200, 404, 200, 404, 200, 404, 200])
+        #expect(answers.map { $0.header("X-Request-Id") ?? "" } == ["pipelined-0", "missing-0", "pipelined-1", "missing-1", "pipelined-2", "missing-2", "again"])
+        #expect(answers.last?.text.contains("\"status\":\"duplicate\"") == true)
+        #expect(closed)
+        #expect(try await harness.gate.store.size().events == 3)
+        try await harness.stop()
+    }
+
+    @Test func keepAliveUnlessTheClientSaysOtherwise() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let port = harness.publicPort
+        let body = Signer.plaidBody()
+        let token = try Signer.token(body: body)
+        // HTTP/1.1 without half-close: answered and kept open (the read times out, nothing closed).
+        let (kept, keptClosed) = try await Self.exchange(port: port, Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)]), halfClose: false, timeout: 1)
+        #expect(kept.map(\.status) == [200] && !keptClosed && kept[0].header("Connection") == nil)
+        // HTTP/1.0 without keep-alive, and HTTP/1.1 with Connection: close: answered, then closed.
+        for request in [Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)], version: "1.0"),
+                        Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token), ("Connection", "close")])] {
+            let (answers, closed) = try await Self.exchange(port: port, request, halfClose: false, timeout: 5)
+            #expect(answers.map(\.status) == [200] && closed && answers[0].header("Connection") == "close")
+        }
+        try await harness.stop()
+    }
+
+    @Test func routesIgnoreTheQueryAndEmptySegmentsButNotCase() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let port = harness.publicPort
+        for path in ["/webhooks/plaid/", "/webhooks/plaid?source=test", "//webhooks//plaid", "http://gate/webhooks/plaid"] {
+            let body = Signer.plaidBody()
+            let answer = try await RawHTTP.request(port: port, path: path, headers: [("Plaid-Verification", try Signer.token(body: body))], body: body)
+            #expect(answer.status == 200, "\(path)")
+        }
+        for path in ["/Webhooks/plaid", "/webhooks/plaid/extra", "/webhooks"] {
+            let answer = try await RawHTTP.request(port: port, path: path, body: Signer.plaidBody())
+            #expect(answer.status == 404, "\(path)")
+        }
+        try await harness.stop()
+    }
+
+    @Test func aChunkedBodyOverTheLimitIsRefusedAndTheConnectionClosed() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())  // max_body_bytes: 4096
+        var bytes = Array("POST /webhooks/plaid HTTP/1.1\r\nHost: gate\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+        for _ in 0..<5 { bytes += Array("400\r\n".utf8) + [UInt8](repeating: 0x20, count: 1024) + Array("\r\n".utf8) }
+        let (answers, closed) = try await Self.exchange(port: harness.publicPort, bytes, halfClose: false, timeout: 5)
+        #expect(answers.map(\.status) == [413])
+        #expect(answers.first?.text == #"{"error":"body_too_large"}"#)
+        #expect(answers.first?.header("Connection") == "close")
+        #expect(closed)
+        #expect(try await harness.gate.store.size().events == 0)
+        try await harness.stop()
+    }
+
+    @Test func idleAndTricklingConnectionsAreClosedAfterTheReadTimeout() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned().replacingOccurrences(of: "read_timeout: 3", with: "read_timeout: 1"))
+        let port = harness.publicPort
+        let started = ContinuousClock.now
+        // Nothing sent, then a head trickled one byte every 300 ms: both closed without an answer after read_timeout + 2 s.
+        let idle = Task { try await Self.exchange(port: port, [], halfClose: false, timeout: 10) }
+        let trickle = Task {
+            try await RawHTTP.onThread { () -> Bool in
+                let fd = try RawHTTP.connect(port: port, timeout: 10)
+                defer { close(fd) }
+                for byte in Array("POST /webhooks/plaid HTTP/1.1\r\nHost: gate\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8) {
+                    let sent = withUnsafePointer(to: byte) { send(fd, $0, 1, Int32(MSG_NOSIGNAL)) }
+                    if sent <= 0 { return true }
+                    usleep(300_000)
+                }
+                var chunk = [UInt8](repeating: 0, count: 16)
+                return recv(fd, &chunk, 16, 0) == 0
+            }
+        }
+        let (answers, closed) = try await idle.value
+        #expect(answers.isEmpty && closed)
+        #expect(try await trickle.value)
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .seconds(2.5) && elapsed < .seconds(9), "closed after \(elapsed)")
+        try await harness.stop()
+    }
+}
