@@ -1,6 +1,7 @@
 import Foundation
 import HookGateCore
 import JOSE
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -11,6 +12,13 @@ import Glibc
 /// channel handlers): request ids, routes, keep-alive, pipelining, half-close, limits
 /// and the connection deadlines.
 @Suite(.serialized) struct IntakeListenerTests {
+    /// Set once, from any thread.
+    final class Flag: Sendable {
+        private let state = Mutex(false)
+        func set() { state.withLock { $0 = true } }
+        var isSet: Bool { state.withLock { $0 } }
+    }
+
     /// Sends `bytes`, half-closes, and reads until the gate closes: every answer it wrote.
     static func exchange(port: Int, _ bytes: [UInt8], halfClose: Bool = true, timeout: Double = 10) async throws -> (answers: [RawHTTP.Response], closed: Bool) {
         try await RawHTTP.onThread {
@@ -169,5 +177,63 @@ import Glibc
         let elapsed = ContinuousClock.now - started
         #expect(elapsed >= .seconds(2.5) && elapsed < .seconds(9), "closed after \(elapsed)")
         try await harness.stop()
+    }
+
+    @Test func connectionsPastMaxConnectionsWaitForAFreeSlot() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned().replacingOccurrences(of: "read_timeout: 3", with: "read_timeout: 3\n  max_connections: 16"))
+        let port = harness.publicPort
+        let held = try await RawHTTP.onThread { try (0..<16).map { _ in try RawHTTP.connect(port: port) } }  // the minimum max_connections
+        try await Task.sleep(for: .milliseconds(300))
+        let body = Signer.plaidBody()
+        let request = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body))])
+        let answered = Flag()
+        let seventeenth = Task {
+            try await RawHTTP.onThread { () -> RawHTTP.Response in
+                let fd = try RawHTTP.connect(port: port)  // the kernel's backlog takes it; the gate does not accept it yet
+                defer { close(fd) }
+                try RawHTTP.sendAll(fd, request)
+                let answer = try RawHTTP.readResponse(fd)
+                answered.set()
+                return answer
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        #expect(!answered.isSet, "a 17th connection was served while 16 were open")
+        close(held[0])
+        let answer = try await seventeenth.value
+        #expect(answer.status == 200)
+        for fd in held.dropFirst() { close(fd) }
+        try await harness.stop()
+    }
+
+    @Test func gracefulShutdownFinishesTheRequestUnderWay() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-test-\(UUID().uuidString)")
+        let harness = try await GateHarness(yaml: TestConfig.pinned(), directory: directory)
+        let port = harness.publicPort
+        let body = Signer.plaidBody()
+        let token = try Signer.token(body: body)
+        let request = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)])
+        let half = request.count - body.count / 2
+        // Half the body is sent, then shutdown begins, then the rest: the request is answered and its connection closed.
+        let fd = try await RawHTTP.onThread { try RawHTTP.connect(port: port) }
+        try await RawHTTP.onThread { try RawHTTP.sendAll(fd, Array(request[..<half])) }
+        try await Task.sleep(for: .milliseconds(200))
+        let stopping = Task { try await harness.stop() }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(harness.gate.server.readiness.isShuttingDown)
+        let (answer, closedAfter) = try await RawHTTP.onThread { () -> (RawHTTP.Response, Bool) in
+            defer { close(fd) }
+            try RawHTTP.sendAll(fd, Array(request[half...]))
+            let answer = try RawHTTP.readResponse(fd)
+            var byte: UInt8 = 0
+            return (answer, recv(fd, &byte, 1, 0) == 0)
+        }
+        #expect(answer.status == 200 && answer.text.contains("\"status\":\"accepted\""))
+        #expect(closedAfter)
+        try await stopping.value
+        // Stored: a gate on the same database answers the same webhook `duplicate`.
+        let again = try await GateHarness(yaml: TestConfig.pinned(), directory: directory)
+        #expect(try await again.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", token)]).text.contains("duplicate"))
+        try await again.stop()
     }
 }
