@@ -9,9 +9,8 @@ import NIOHTTP1
 /// requests are answered by ``IntakeHandler`` on the event loop instead of Hummingbird's
 /// async request loop.
 ///
-/// The pipeline: NIO's HTTP/1.1 decoder (header limits below; a malformed request or an
-/// oversized header block is answered 400 and the connection closed), NIO's pipelining
-/// handler (one request at a time; on graceful shutdown, idle connections close at once
+/// The pipeline: NIO's HTTP/1.1 decoder (header limits below; ``IntakeHandler`` answers
+/// a request it cannot parse `400` and closes the connection), NIO's pipelining handler (one request at a time; on graceful shutdown, idle connections close at once
 /// and busy ones after their answer), then ``IntakeHandler``.
 struct IntakeChannel: ServerChildChannel {
     /// An accepted connection.
@@ -35,7 +34,7 @@ struct IntakeChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Connection> {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
+                withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: Self.decoderLimits)
             try channel.pipeline.syncOperations.addHandler(IntakeHandler(routes: routes, log: log, readTimeout: readTimeout))
             return Connection(channel: channel)

@@ -9,7 +9,11 @@ import NIOHTTP1
 /// loop once the event is committed.
 ///
 /// - Requests arrive one at a time: NIO's pipelining handler holds a pipelined request
-///   back until the previous answer is written.
+///   back until the previous answer is written. What it hands in while an answer is
+///   being written is handled after that write returns, in order, so thousands of
+///   pipelined requests are answered one after another, not in nested calls.
+/// - A request after one that asked to close (`Connection: close`, HTTP/1.0) is dropped
+///   unread: that connection closes after its answer.
 /// - Answers decided from the head alone (404, 405, 403, a declared `Content-Length` over
 ///   the limit) are written at once; the rest of that body is read and dropped.
 /// - `server.read_timeout` runs from the head to the body's end: a stalled body is
@@ -18,7 +22,12 @@ import NIOHTTP1
 /// - A connection with no request under way is closed silently after `read_timeout` + 2 s:
 ///   between requests, and while a head trickles in.
 /// - A client that does not keep the connection alive (`Connection: close`, HTTP/1.0)
-///   or half-closes it has it closed once the answer is written.
+///   or half-closes it has it closed once the answer is written (200 ms later when the
+///   answer came before the body's end).
+/// - A request the decoder cannot parse is answered `400` and its connection closed
+///   (``errorCaught(context:error:)``); a webhook whose body is cut off by a half-close
+///   gets `400 malformed_body`, one cut off by a reset is logged and counted as such.
+/// - While the client does not read its answers, the connection is not read either.
 ///
 /// Hummingbird's request loop cost about 50 µs more per request than plain NIO on this
 /// path (a `404`: 85 against 35 µs of gate CPU), so the public listener is built on NIO's
@@ -61,6 +70,22 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var keepAlive = true
     private var inputClosed = false
     private var removed = false
+    /// A request after one that asked to close (`Connection: close`, HTTP/1.0): dropped unread.
+    private var dropping = false
+    /// The decoder failed: nothing more can be read from this connection.
+    private var unparsable = false
+    /// Inside a write: writing an answer's end lets NIO's pipelining handler hand the next
+    /// request in at once, and answering it there would nest one call per pipelined request.
+    private var writing = false
+    private var draining = false
+    /// What arrived during a write, handled in order once the write has returned (and flushed).
+    private var deferred = CircularBuffer<Inbound>()
+
+    private enum Inbound {
+        case part(HTTPServerRequestPart)
+        case inputClosed
+        case failed(any Error)
+    }
 
     init(routes: IntakeRoutes, log: IntakeLog, readTimeout: Int) {
         self.routes = routes
@@ -80,7 +105,44 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        receive(.part(unwrapInboundIn(data)), context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            receive(.inputClosed, context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Handles `inbound` now, or after the write under way (see ``writing``).
+    private func receive(_ inbound: Inbound, context: ChannelHandlerContext) {
+        if writing || !deferred.isEmpty {
+            deferred.append(inbound)
+            if !writing { drainDeferred(context: context) }
+            return
+        }
+        handle(inbound, context: context)
+    }
+
+    private func drainDeferred(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        while let next = deferred.popFirst() { handle(next, context: context) }
+        draining = false
+    }
+
+    private func handle(_ inbound: Inbound, context: ChannelHandlerContext) {
+        let part: HTTPServerRequestPart
+        switch inbound {
+        case .part(let received): part = received
+        case .inputClosed: return inputClosedByClient(context: context)
+        case .failed(let error): return failed(error, context: context)
+        }
+        if case .head = part, !keepAlive { dropping = true }
+        guard !dropping else { return }
+        switch part {
         case .head(let head):
             self.head(head, context: context)
         case .body(let chunk):
@@ -111,6 +173,21 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .idle, .storing:
                 break
             }
+        }
+    }
+
+    /// The client half-closed: nothing more will arrive. Close once the request under way
+    /// is answered; a body cut off before its end is answered `400 malformed_body`.
+    private func inputClosedByClient(context: ChannelHandlerContext) {
+        inputClosed = true
+        switch state {
+        case .idle, .skipping:
+            context.close(promise: nil)
+        case .reading(let reading):
+            state = .skipping
+            answer(.failure(HookGateError(.malformedBody, "the client closed its side before the body's end")), entry: reading.entry, context: context)
+        case .storing:
+            break  // closing(for:) closes after the answer
         }
     }
 
@@ -201,7 +278,7 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func closing(for error: HookGateError?) -> Closing {
         if error?.closesConnection == true { return .soonAfterAnswer }
-        return keepAlive && !inputClosed ? .keepAlive : .afterAnswer
+        return keepAlive && !inputClosed && !unparsable ? .keepAlive : .afterAnswer
     }
 
     private func write(
@@ -209,6 +286,14 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         context: ChannelHandlerContext
     ) {
         guard !removed else { return }
+        var closing = closing
+        // Answered before its body ended: closing at once could reset the connection while the body still arrives.
+        if closing == .afterAnswer, case .skipping = state, !inputClosed { closing = .soonAfterAnswer }
+        writing = true
+        defer {
+            writing = false
+            drainDeferred(context: context)
+        }
         var fields = HTTPHeaders(headers)
         fields.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
         fields.add(name: "X-Request-Id", value: requestID)
@@ -263,17 +348,47 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// A request NIO's decoder cannot parse (garbage, an oversized header block, a bad
+    /// `Content-Length`, a body cut off by a half-close) is answered `400` and its
+    /// connection closed: `{"error":"malformed_body"}` with the request id when it was a
+    /// webhook's body, an empty `400` otherwise. A body cut off by a reset is logged and
+    /// counted as `malformed_body`.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A malformed request was answered 400 by NIO's protocol error handler already.
+        receive(.failed(error), context: context)
+    }
+
+    private func failed(_ error: any Error, context: ChannelHandlerContext) {
+        if case .storing = state {
+            unparsable = true  // answered once stored, then closed (closing(for:))
+            return
+        }
+        if error is HTTPParserError, keepAlive, !dropping {
+            unparsable = true
+            if case .reading(let reading) = state {
+                state = .skipping
+                answer(.failure(HookGateError(.malformedBody, "the request could not be parsed: \(error)")), entry: reading.entry, context: context)
+            } else {
+                state = .skipping
+                write(status: .badRequest, headers: [], body: nil, requestID: RequestID.make(from: nil), closing: .afterAnswer, context: context)
+            }
+            return
+        }
+        // A reset, or bytes after a request that asked to close (the decoder refuses them): close without a word.
+        if case .reading(let reading) = state {
+            state = .skipping
+            var entry = reading.entry
+            entry.outcome = HookGateError.Code.malformedBody.rawValue
+            entry.status = 400
+            entry.reason = "the body could not be read: \(error)"
+            log.record(entry)
+        }
         context.close(promise: nil)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event {
-            inputClosed = true
-            if case .idle = state { context.close(promise: nil) }
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
+    /// Stops reading while the client does not read its answers (the channel's outbound
+    /// buffer is over NIO's high-water mark), so answers cannot pile up without bound.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        try? context.channel.syncOptions?.setOption(.autoRead, value: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 }

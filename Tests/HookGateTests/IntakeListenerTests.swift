@@ -236,4 +236,59 @@ import Glibc
         #expect(try await again.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", token)]).text.contains("duplicate"))
         try await again.stop()
     }
+
+    @Test func twentyThousandPipelinedRequestsBehindAWebhookAreAnsweredWithoutNesting() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let body = Signer.plaidBody()
+        var bytes = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body))])
+        // While the webhook commits, NIO buffers what follows; writing its answer hands them all in at once.
+        let count = 20_000
+        for _ in 0..<count { bytes += Array("GET /nowhere HTTP/1.1\r\nHost: g\r\n\r\n".utf8) }
+        let (answers, closed) = try await Self.exchange(port: harness.publicPort, bytes, timeout: 30)
+        #expect(answers.count == count + 1)
+        #expect(answers.first?.status == 200)
+        #expect(answers.dropFirst().allSatisfy { $0.status == 404 })
+        #expect(closed)
+        try await harness.stop()
+    }
+
+    @Test func aHalfCloseAfterPipelinedRequestsLosesNoAnswer() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let body = Signer.plaidBody()
+        // The 404 is answered while the webhook's answer is being written; the half-close comes after both.
+        let bytes = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body))])
+            + Array("GET /nowhere HTTP/1.1\r\nHost: g\r\n\r\n".utf8)
+        for _ in 0..<20 {
+            let (answers, closed) = try await Self.exchange(port: harness.publicPort, bytes)
+            #expect(answers.map(\.status) == [200, 404])
+            #expect(closed)
+        }
+        try await harness.stop()
+    }
+
+    @Test func aBodyCutOffByAHalfCloseIsMalformed() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let head = Array("POST /webhooks/plaid HTTP/1.1\r\nHost: g\r\nContent-Length: 100\r\nX-Request-Id: cut-1\r\n\r\n{\"webhook".utf8)
+        let (answers, closed) = try await Self.exchange(port: harness.publicPort, head)
+        #expect(answers.map(\.status) == [400])
+        #expect(answers.first?.text == #"{"error":"malformed_body"}"#)
+        #expect(answers.first?.header("X-Request-Id") == "cut-1")
+        #expect(closed)
+        try await harness.stop()
+    }
+
+    @Test func nothingAfterConnectionCloseIsRead() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let first = Signer.plaidBody()
+        let second = Signer.plaidBody()
+        let bytes = Self.post("/webhooks/plaid", first, headers: [("Plaid-Verification", try Signer.token(body: first)), ("Connection", "close")])
+            + Self.post("/webhooks/plaid", second, headers: [("Plaid-Verification", try Signer.token(body: second))])
+        let (answers, closed) = try await Self.exchange(port: harness.publicPort, bytes, halfClose: false)
+        #expect(answers.map(\.status) == [200])
+        #expect(closed)
+        // The second webhook was neither answered nor stored: its sender will retry it.
+        #expect(try await harness.gate.store.event(provider: .plaid, eventID: "sha256:" + SHA256.hexHash(second)) == nil)
+        #expect(try await harness.gate.store.size().events == 1)
+        try await harness.stop()
+    }
 }
