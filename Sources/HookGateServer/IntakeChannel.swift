@@ -9,7 +9,7 @@ import NIOHTTP1
 /// requests are answered by ``IntakeHandler`` on the event loop instead of Hummingbird's
 /// async request loop.
 ///
-/// The pipeline: NIO's HTTP/1.1 decoder (header limits below; ``IntakeHandler`` answers
+/// The pipeline: ``ReadHoldHandler`` (no reading while answers are not read), NIO's HTTP/1.1 decoder (header limits below; ``IntakeHandler`` answers
 /// a request it cannot parse `400` and closes the connection), NIO's pipelining handler (one request at a time; on graceful shutdown, idle connections close at once
 /// and busy ones after their answer), then ``IntakeHandler``.
 struct IntakeChannel: ServerChildChannel {
@@ -33,6 +33,7 @@ struct IntakeChannel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Connection> {
         channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(ReadHoldHandler())
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                 withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: Self.decoderLimits)

@@ -27,7 +27,8 @@ import NIOHTTP1
 /// - A request the decoder cannot parse is answered `400` and its connection closed
 ///   (``errorCaught(context:error:)``); a webhook whose body is cut off by a half-close
 ///   gets `400 malformed_body`, one cut off by a reset is logged and counted as such.
-/// - While the client does not read its answers, the connection is not read either.
+/// - While the client does not read its answers, the connection is not read either
+///   (``ReadHoldHandler``).
 ///
 /// Hummingbird's request loop cost about 50 µs more per request than plain NIO on this
 /// path (a `404`: 85 against 35 µs of gate CPU), so the public listener is built on NIO's
@@ -383,12 +384,5 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
             log.record(entry)
         }
         context.close(promise: nil)
-    }
-
-    /// Stops reading while the client does not read its answers (the channel's outbound
-    /// buffer is over NIO's high-water mark), so answers cannot pile up without bound.
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        try? context.channel.syncOptions?.setOption(.autoRead, value: context.channel.isWritable)
-        context.fireChannelWritabilityChanged()
     }
 }
