@@ -16,6 +16,9 @@ import NIOHTTP1
 ///   unread: that connection closes after its answer.
 /// - Answers decided from the head alone (404, 405, 403, a declared `Content-Length` over
 ///   the limit) are written at once; the rest of that body is read and dropped.
+/// - `Expect: 100-continue` (HTTP/1.1) is answered `100 Continue` once the head is
+///   admitted; refused from the head, such a request gets its final answer instead and
+///   its connection is closed, as the client sends no body.
 /// - `server.read_timeout` runs from the head to the body's end: a stalled body is
 ///   answered 408. An oversized or stalled body's connection is closed 200 ms after the
 ///   answer, so the client can read it before the socket goes.
@@ -198,6 +201,10 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         armBodyDeadline(context: context)
         keepAlive = head.isKeepAlive
         let requestID = RequestID.make(from: head.headers.first(name: "X-Request-Id"))
+        // RFC 9110 §10.1.1: HTTP/1.0 requests' expectations are ignored.
+        let expectsContinue = head.version != .http1_0 && head.headers["Expect"].contains { $0.lowercased() == "100-continue" }
+        // The client waits for `100 Continue` before sending its body: refused early, it sends none, so the connection closes.
+        if expectsContinue { keepAlive = false }
         guard let intake = routes.intake(for: head.uri) else {
             state = .skipping
             write(status: .notFound, headers: [], body: nil, requestID: requestID, closing: closing(for: nil), context: context)
@@ -217,6 +224,10 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .skipping
             answer(.failure(error), entry: entry, context: context)
             return
+        }
+        if expectsContinue {
+            keepAlive = head.isKeepAlive
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
         }
         state = .reading(
             Reading(
@@ -267,9 +278,7 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
                 status: .ok, headers: [("Content-Type", "application/json")], body: WebhookIntake.acceptedBody(eventID: eventID, outcome: outcome),
                 requestID: entry.requestID, closing: closing(for: nil), context: context)
         case .failure(let error):
-            entry.outcome = error.code.rawValue
-            entry.status = Int(error.status.code)
-            entry.reason = error.reason
+            entry.refuse(error)
             log.record(entry)
             write(
                 status: HTTPResponseStatus(statusCode: entry.status), headers: error.answerHeaders, body: error.answerBody,
@@ -378,9 +387,7 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         if case .reading(let reading) = state {
             state = .skipping
             var entry = reading.entry
-            entry.outcome = HookGateError.Code.malformedBody.rawValue
-            entry.status = 400
-            entry.reason = "the body could not be read: \(error)"
+            entry.refuse(HookGateError(.malformedBody, "the body could not be read: \(error)"))
             log.record(entry)
         }
         context.close(promise: nil)

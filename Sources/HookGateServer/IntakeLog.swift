@@ -18,6 +18,13 @@ struct IntakeLog: Sendable {
         var outcome = "unknown"
         var status = 0
         var reason: String?
+
+        /// Marks the request refused with `error`: its code, its status and its reason.
+        mutating func refuse(_ error: HookGateError) {
+            outcome = error.code.rawValue
+            status = Int(error.status.code)
+            reason = error.reason
+        }
     }
 
     let metrics: GateMetrics

@@ -291,4 +291,112 @@ import Glibc
         #expect(try await harness.gate.store.size().events == 1)
         try await harness.stop()
     }
+
+    /// Reads until the end of one answer's head: the interim `100 Continue` has no body.
+    static func readHead(_ fd: Int32) throws -> String {
+        var buffer = [UInt8]()
+        var byte: UInt8 = 0
+        while RawHTTP.find(buffer, Array("\r\n\r\n".utf8)) == nil {
+            guard recv(fd, &byte, 1, 0) == 1 else { throw RawHTTP.Failure(description: "closed after \(buffer.count) bytes") }
+            buffer.append(byte)
+        }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// Seconds until the gate closes `fd` (reads and drops whatever comes first).
+    static func secondsUntilClosed(_ fd: Int32) -> Double {
+        let started = ContinuousClock.now
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while chunk.withUnsafeMutableBytes({ recv(fd, $0.baseAddress, $0.count, 0) }) > 0 {}
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    @Test func expectContinueIsAnsweredOnceTheHeadIsAdmitted() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())  // max_body_bytes: 4096
+        let port = harness.publicPort
+        let body = Signer.plaidBody()
+        let token = try Signer.token(body: body)
+        let (interim, final) = try await RawHTTP.onThread {
+            let fd = try RawHTTP.connect(port: port, timeout: 5)
+            defer { close(fd) }
+            // The head alone: the body follows only after `100 Continue`.
+            let head = "POST /webhooks/plaid HTTP/1.1\r\nHost: g\r\nContent-Length: \(body.count)\r\nPlaid-Verification: \(token)\r\nExpect: 100-continue\r\n\r\n"
+            try RawHTTP.sendAll(fd, Array(head.utf8))
+            let interim = try Self.readHead(fd)
+            try RawHTTP.sendAll(fd, body)
+            return (interim, try RawHTTP.readResponse(fd))
+        }
+        #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        #expect(final.status == 200 && final.text.contains("\"status\":\"accepted\"") && final.header("Connection") == nil)
+        #expect(try await harness.gate.store.size().events == 1)
+        // HTTP/1.0 expectations are ignored: the body is sent with the head and answered once.
+        let other = Signer.plaidBody()
+        let (answers, _) = try await Self.exchange(
+            port: port, Self.post("/webhooks/plaid", other, headers: [("Plaid-Verification", try Signer.token(body: other)), ("Expect", "100-continue")], version: "1.0"))
+        #expect(answers.map(\.status) == [200])
+        try await harness.stop()
+    }
+
+    @Test func expectContinueRefusedFromTheHeadGetsTheFinalAnswerAndACloseSoonAfter() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())  // max_body_bytes: 4096
+        let port = harness.publicPort
+        for (path, length, status) in [("/nowhere", 100, 404), ("/webhooks/plaid", 5000, 413)] {
+            let (answer, seconds) = try await RawHTTP.onThread {
+                let fd = try RawHTTP.connect(port: port, timeout: 5)
+                defer { close(fd) }
+                try RawHTTP.sendAll(fd, Array("POST \(path) HTTP/1.1\r\nHost: g\r\nContent-Length: \(length)\r\nExpect: 100-continue\r\n\r\n".utf8))
+                let answer = try RawHTTP.readResponse(fd)
+                return (answer, Self.secondsUntilClosed(fd))
+            }
+            // No `100 Continue`: the final answer comes first, says it closes, and the gate closes without waiting for a body.
+            #expect(answer.status == status && answer.header("Connection") == "close")
+            #expect(seconds >= 0.15 && seconds < 2, "closed after \(seconds) s")
+        }
+        try await harness.stop()
+    }
+
+    @Test func anEarlyAnswerToARequestThatClosesLeavesTheClientTimeToReadIt() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let port = harness.publicPort
+        // HTTP/1.0 (no keep-alive): answered 404 from the head while its body is still to come.
+        let (answer, seconds) = try await RawHTTP.onThread {
+            let fd = try RawHTTP.connect(port: port, timeout: 5)
+            defer { close(fd) }
+            try RawHTTP.sendAll(fd, Array("POST /nowhere HTTP/1.0\r\nContent-Length: 1000\r\n\r\n".utf8))
+            let answer = try RawHTTP.readResponse(fd)
+            return (answer, Self.secondsUntilClosed(fd))
+        }
+        // Closed 200 ms after the answer, not at once: a close while the body arrives could reset the answer away.
+        #expect(answer.status == 404 && answer.header("Connection") == "close")
+        #expect(seconds >= 0.15 && seconds < 2, "closed after \(seconds) s")
+        try await harness.stop()
+    }
+
+    @Test func aBodyCutOffByAResetIsCountedMalformedAndNothingIsStored() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        let port = harness.publicPort
+        let body = Signer.plaidBody()
+        let token = try Signer.token(body: body)
+        try await RawHTTP.onThread {
+            let fd = try RawHTTP.connect(port: port, timeout: 5)
+            var head = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)])
+            head.removeLast(body.count / 2)
+            try RawHTTP.sendAll(fd, head)
+            usleep(200_000)
+            // SO_LINGER 0: close() sends a reset instead of a FIN.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            close(fd)
+        }
+        let figures = harness.gate.server.metrics.figures
+        var counted: Int64 = 0
+        for _ in 0..<50 where counted == 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            counted = figures.counter("hookgate_webhooks_total", [("provider", "plaid"), ("outcome", "malformed_body")])
+        }
+        #expect(counted == 1)
+        #expect(try await harness.gate.store.size().events == 0)
+        try await harness.stop()
+    }
 }
