@@ -16,6 +16,13 @@ public protocol EventStore: Sendable {
     ///   (nothing is stored), `store_unavailable` when the transaction failed.
     func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome
 
+    /// ``store(_:)`` with a completion instead of a suspension, for callers on an event
+    /// loop: `completion` runs exactly once, when the transaction holding `event` has
+    /// committed or failed (or at once when the store is overloaded), with what
+    /// ``store(_:)`` would return or throw. It runs on the store's committing task and
+    /// must not block: the rest of the batch is answered after it.
+    func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void)
+
     /// Deletes the events received before `cutoff` (Unix ms) with their deliveries and
     /// attempts, in transactions short enough not to hold intake up. A deleted event id is
     /// no longer a duplicate: the retention is the dedup window.

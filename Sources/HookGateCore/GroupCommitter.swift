@@ -34,7 +34,17 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
     }
 
     // Unsafe: every waiter is resumed exactly once (by submit when full, else by drain); checked ones cost an allocation per event.
-    private typealias Waiter = UnsafeContinuation<Result<Outcome, Failure>, Never>
+    private enum Waiter {
+        case task(UnsafeContinuation<Result<Outcome, Failure>, Never>)
+        case callback(@Sendable (Result<Outcome, Failure>) -> Void)
+
+        func resume(returning result: Result<Outcome, Failure>) {
+            switch self {
+            case .task(let continuation): continuation.resume(returning: result)
+            case .callback(let callback): callback(result)
+            }
+        }
+    }
 
     private struct State {
         var pending: [(item: Item, waiter: Waiter)] = []
@@ -68,21 +78,32 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
     /// - Throws: ``Failure/full(maxQueued:)`` at once when the queue is full;
     ///   ``Failure/commitFailed(_:)`` when its batch failed.
     public func submit(_ item: Item) async throws(Failure) -> Outcome {
-        let result = await withUnsafeContinuation { (waiter: Waiter) in
-            let lead = state.withLock { state -> Bool? in
-                guard state.pending.count < maxQueued else { return nil }
-                state.pending.append((item, waiter))
-                if state.draining { return false }
-                state.draining = true
-                return true
-            }
-            switch lead {
-            case nil: waiter.resume(returning: .failure(.full(maxQueued: maxQueued)))
-            case true?: Task.detached { await self.drain() }
-            case false?: break
-            }
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<Outcome, Failure>, Never>) in
+            enqueue(item, .task(continuation))
         }
         return try result.get()
+    }
+
+    /// Queues `item` and calls `completion` with its outcome once its batch is committed
+    /// (on the committing task), or at once with ``Failure/full(maxQueued:)``.
+    /// `completion` must not block: the rest of the batch waits for it.
+    public func submit(_ item: Item, completion: @escaping @Sendable (Result<Outcome, Failure>) -> Void) {
+        enqueue(item, .callback(completion))
+    }
+
+    private func enqueue(_ item: Item, _ waiter: Waiter) {
+        let lead = state.withLock { state -> Bool? in
+            guard state.pending.count < maxQueued else { return nil }
+            state.pending.append((item, waiter))
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        switch lead {
+        case nil: waiter.resume(returning: .failure(.full(maxQueued: maxQueued)))
+        case true?: Task.detached { await self.drain() }
+        case false?: break
+        }
     }
 
     /// Returns once the queue is empty and no batch is being committed; immediately

@@ -59,14 +59,20 @@ struct WebhookIntake: Sendable {
         let requestID: String
     }
 
-    /// Verifies (fetching the key when it is not cached), classifies and stores a request;
-    /// returns the event id and whether it was new (`accepted`) or already stored
-    /// (`duplicate`), once committed.
-    /// - Throws: ``HookGateError`` for every refusal (verification, body, store).
-    func accept(_ request: Received) async throws(HookGateError) -> (String, StoreOutcome) {
+    /// Verifies (fetching the key when it is not cached) and classifies a request: the
+    /// event to ``commit(_:completion:)``.
+    /// - Throws: ``HookGateError`` for every refusal (verification, body).
+    func prepare(_ request: Received) async throws(HookGateError) -> IncomingEvent {
         let token = try await verifier.verify(credential: request.credential, body: request.body, now: Int64(Date().timeIntervalSince1970))
-        let event = try event(from: request, token: token)
-        return (event.eventID, try await store.store(event))
+        return try event(from: request, token: token)
+    }
+
+    /// Stores `event` and calls `completion` with its id and whether it was new
+    /// (`accepted`) or already stored (`duplicate`) once committed, or with the store's
+    /// refusal; on the store's committing task, so `completion` must not block.
+    func commit(_ event: IncomingEvent, completion: @escaping @Sendable (Result<(String, StoreOutcome), HookGateError>) -> Void) {
+        let eventID = event.eventID
+        store.store(event) { outcome in completion(outcome.map { (eventID, $0) }) }
     }
 
     private func event(from request: Received, token: VerifiedToken?) throws(HookGateError) -> IncomingEvent {

@@ -146,6 +146,11 @@ public final class SQLiteEventStore: GateStore, Sendable {
         }
     }
 
+    /// ``store(_:)``, calling `completion` from the committing task once the transaction is durable.
+    public func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
+        committer.submit(Prepared(event)) { result in completion(result.mapError(\.storeError)) }
+    }
+
     /// Inserts a batch of events and their outbox rows; an event already stored is a
     /// duplicate and gets no rows. Hand-written SQL with cached statements: the hot path.
     static func insert(_ events: [Prepared], into db: Database) throws -> [StoreOutcome] {

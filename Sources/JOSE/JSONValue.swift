@@ -63,8 +63,18 @@ public enum JSONValue: Sendable, Equatable {
 
     /// A JSON string literal for `value`, escaping quotes, backslashes and control characters.
     public static func quote(_ value: String) -> String {
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + value + "\""
+        // Most values need no escape: scan their contiguous UTF-8 (the generic view iterates byte by byte through the String).
+        let plain =
+            value.utf8.withContiguousStorageIfAvailable { bytes in
+                !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+            } ?? !value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        if plain {
+            var out = ""
+            out.reserveCapacity(value.utf8.count + 2)
+            out += "\""
+            out += value
+            out += "\""
+            return out
         }
         var out = "\""
         for scalar in value.unicodeScalars {

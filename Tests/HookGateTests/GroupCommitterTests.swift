@@ -96,6 +96,54 @@ import Testing
         #expect(log.all.first == [0] && Set(log.all.last ?? []) == Set(1..<100))
     }
 
+    /// Each completion's calls and results, by item.
+    final class Completions: Sendable {
+        private let state = Mutex<[Int: [Result<Int, GroupCommitter<Int, Int>.Failure>]]>([:])
+        func record(_ item: Int, _ result: Result<Int, GroupCommitter<Int, Int>.Failure>) { state.withLock { $0[item, default: []].append(result) } }
+        var all: [Int: [Result<Int, GroupCommitter<Int, Int>.Failure>]] { state.withLock { $0 } }
+    }
+
+    @Test func completionSubmissionsShareBatchesWithAwaitingOnesAndAreCalledOnce() async {
+        let log = Log()
+        let latch = Latch()
+        let committer = Self.committer(log, latch, failing: 7)
+        let completions = Completions()
+        let awaited = await withTaskGroup(of: (Int, Result<Int, GroupCommitter<Int, Int>.Failure>).self) { group in
+            defer { latch.open() }
+            group.addTask { (0, await Self.result(committer, 0)) }
+            #expect(await eventually(seconds: 5) { log.started == 1 })
+            // Odd items by completion, even ones awaited, all queued behind the held first batch.
+            for item in 1..<10 {
+                if item % 2 == 1 {
+                    committer.submit(item) { completions.record(item, $0) }
+                } else {
+                    group.addTask { (item, await Self.result(committer, item)) }
+                }
+            }
+            #expect(await eventually(seconds: 5) { committer.queuedCount == 9 })
+            #expect(completions.all.isEmpty, "no completion before its commit")
+            latch.open()
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(await eventually(seconds: 5) { completions.all.count == 5 })
+        #expect(log.all.count == 2 && Set(log.all.last ?? []) == Set(1..<10), "one batch for both kinds")
+        // Item 7 failed its batch (1...9): every item in it fails, however it was submitted, and each completion ran once.
+        for item in [1, 3, 5, 7, 9] {
+            let calls = completions.all[item] ?? []
+            #expect(calls.count == 1, "item \(item)")
+            guard case .failure(.commitFailed) = calls.first else { Issue.record("item \(item): \(calls)"); continue }
+        }
+        for item in [2, 4, 6, 8] {
+            guard case .failure(.commitFailed) = awaited[item] else { Issue.record("item \(item): \(String(describing: awaited[item]))"); continue }
+        }
+        #expect((try? awaited[0]?.get()) == 0)
+        // A completion for an item of a good batch gets its outcome.
+        let done = Completions()
+        committer.submit(21) { done.record(21, $0) }
+        #expect(await eventually(seconds: 5) { done.all[21]?.count == 1 })
+        #expect((try? done.all[21]?.first?.get()) == 42)
+    }
+
     @Test func batchesAreBoundedByMaxBatchAndKeepQueueOrder() async {
         let log = Log()
         let latch = Latch()
@@ -144,11 +192,18 @@ import Testing
                 return
             }
             #expect(limit == 3)
+            // A completion submission past the bound is refused the same way, at once, on the caller's thread.
+            let refusedByCompletion = Completions()
+            committer.submit(5) { refusedByCompletion.record(5, $0) }
+            guard case .failure(.full(3))? = refusedByCompletion.all[5]?.first else {
+                Issue.record("expected .full at once, got \(String(describing: refusedByCompletion.all[5]))")
+                return
+            }
             latch.open()
             let outcomes = try await group.reduce(into: []) { $0.append($1) }
             #expect(Set(outcomes) == [0, 2, 4, 6])
         }
-        #expect(!log.all.joined().contains(4), "a refused item is never committed")
+        #expect(!log.all.joined().contains(4) && !log.all.joined().contains(5), "a refused item is never committed")
     }
 
     @Test func flushWaitsUntilEverythingQueuedIsCommitted() async throws {

@@ -52,6 +52,25 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.all)
+    func storingWithACompletionAnswersOnceCommittedLikeTheAwaitingCall(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        @Sendable func stored(_ event: IncomingEvent) async -> Result<StoreOutcome, HookGateError> {
+            await withCheckedContinuation { continuation in store.store(event) { continuation.resume(returning: $0) } }
+        }
+        let event = Self.event("c-1")
+        let first = await stored(event)
+        #expect((try? first.get()) == .accepted)
+        #expect(try await store.event(provider: event.provider, eventID: "c-1")?.body == event.body)
+        let second = await stored(event)
+        #expect((try? second.get()) == .duplicate)
+        #expect(try await store.store(event) == .duplicate)
+        #expect(try await store.store(Self.event("c-2")) == .accepted)
+        let third = await stored(Self.event("c-2"))
+        #expect((try? third.get()) == .duplicate)
+        #expect(try await store.size().events == 2)
+    }
+
+    @Test(arguments: StoreBackend.all)
     func dedupIsPerProvider(_ backend: StoreBackend) async throws {
         let store = try await backend.open()
         #expect(try await store.store(Self.event("same", provider: .plaid)) == .accepted)
