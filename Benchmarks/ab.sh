@@ -16,7 +16,7 @@
 # fresh unique webhooks for DURATION s, both at once. Per gate: CPU µs per request
 # (utime+stime over the requests it answered), requests and non-2xx answers; then
 # NEW/OLD. Prints every round and the median ratio. Exits non-zero only when something
-# broke (a gate that did not start, a non-2xx answer).
+# broke (a gate that did not start, a non-2xx answer or a socket error).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,9 +38,14 @@ WORK="$(mktemp -d /var/tmp/hookgate-ab.XXXXXX)"
 source "$REPO/Benchmarks/support/common.sh"
 KEY_PID=""
 PIDS=()
-cleanup() {
+# stop PID...: SIGTERM, then waits until each process is gone (they are this shell's children).
+stop() {
     local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }; done
+    for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+}
+cleanup() {
+    [ ${#PIDS[@]} -gt 0 ] && stop "${PIDS[@]}"
     [ -n "$KEY_PID" ] && kill "$KEY_PID" 2>/dev/null && { wait "$KEY_PID" 2>/dev/null || true; }
     [ "${KEEP:-0}" = 1 ] && log "kept $WORK" || rm -rf "$WORK"
 }
@@ -58,7 +63,8 @@ python3 "$PEERS/plaidsim.py" keyserver --port "$KEY_PORT" >"$WORK/keyserver.log"
 KEY_PID=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$KEY_PORT") 2>/dev/null && break; sleep 0.1; done
 
-# serve BINARY NAME PORT: starts a gate (admin on PORT+1) with its own database; prints its pid.
+# serve BINARY NAME PORT: starts a gate (admin on PORT+1) with its own database, in this
+# shell (so it can be waited for); sets SERVED to its pid and adds it to PIDS.
 serve() {
     local binary=$1 name=$2 port=$3 i pid
     mkdir -p "$WORK/$name"
@@ -71,8 +77,10 @@ providers:
 YAML
     "$binary" serve --config "$WORK/$name/gate.yaml" >"$WORK/$name/gate.log" 2>&1 &
     pid=$!
+    PIDS+=("$pid")
+    SERVED=$pid
     for i in $(seq 1 300); do
-        curl -fsS "http://127.0.0.1:$((port + 1))/readyz" >/dev/null 2>&1 && { echo "$pid"; return 0; }
+        curl -fsS "http://127.0.0.1:$((port + 1))/readyz" >/dev/null 2>&1 && return 0
         kill -0 "$pid" 2>/dev/null || { tail -20 "$WORK/$name/gate.log" >&2; die "$binary exited during start"; }
         sleep 0.1
     done
@@ -89,14 +97,15 @@ load() { # PORT RECORDS SECONDS OUT
     HOOKS="$2" WRK_THREADS=1 wrk -t1 -c"$CONNS" -d"$3s" -s "$PEERS/signed.lua" "http://127.0.0.1:$1/webhooks/plaid" >"$4" 2>&1
 }
 
-non2xx() { awk '/Non-2xx/ { print $NF; found = 1 } END { if (!found) print 0 }' "$1"; }
+# failures OUT: non-2xx answers plus socket errors wrk reported.
+failures() { awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$1"; }
 
 RATIOS=()
 for round in $(seq 1 "$ROUNDS"); do
     if [ $((round % 2)) = 1 ]; then old_port=$PORT_A; new_port=$PORT_B; else old_port=$PORT_B; new_port=$PORT_A; fi
     rm -rf "$WORK/old" "$WORK/new"
-    OLD_PID=$(serve "$OLD" old "$old_port"); PIDS+=("$OLD_PID")
-    NEW_PID=$(serve "$NEW" new "$new_port"); PIDS+=("$NEW_PID")
+    serve "$OLD" old "$old_port"; OLD_PID=$SERVED
+    serve "$NEW" new "$new_port"; NEW_PID=$SERVED
     webhooks warm-old 2000 $((round * 3 * PER_RUN))
     webhooks warm-new 2000 $((round * 3 * PER_RUN + 2000))
     webhooks old "$PER_RUN" $((round * 3 * PER_RUN + PER_RUN))
@@ -111,14 +120,14 @@ for round in $(seq 1 "$ROUNDS"); do
     wait "$load_pid"
     old1=$(cpu_seconds "$OLD_PID"); new1=$(cpu_seconds "$NEW_PID")
     old_n=$(awk '/requests in/ { print $1 }' "$WORK/old.out"); new_n=$(awk '/requests in/ { print $1 }' "$WORK/new.out")
-    [ "$(non2xx "$WORK/old.out")" = 0 ] && [ "$(non2xx "$WORK/new.out")" = 0 ] \
-        || { cat "$WORK/old.out" "$WORK/new.out" >&2; die "round $round: non-2xx answers"; }
+    [ "$(failures "$WORK/old.out")" = 0 ] && [ "$(failures "$WORK/new.out")" = 0 ] && [ "${old_n:-0}" -gt 0 ] && [ "${new_n:-0}" -gt 0 ] \
+        || { cat "$WORK/old.out" "$WORK/new.out" >&2; die "round $round: non-2xx answers, socket errors or no requests"; }
     line=$(python3 -c "
 o = ($old1 - $old0) * 1e6 / $old_n; n = ($new1 - $new0) * 1e6 / $new_n
 print(f'{n / o:.3f} round $round: old {o:.1f} µs/request ({$old_n} requests), new {n:.1f} µs/request ({$new_n} requests), new/old {n / o:.3f}')")
     RATIOS+=("${line%% *}")
     log "${line#* }"
-    kill "$OLD_PID" "$NEW_PID"; wait "$OLD_PID" "$NEW_PID" 2>/dev/null || true
+    stop "$OLD_PID" "$NEW_PID"
     PIDS=()
 done
 python3 - "$OLD" "$NEW" "${RATIOS[@]}" <<'PY'

@@ -33,7 +33,7 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
         var description: String { "commit returned \(outcomes) outcomes for \(items) items" }
     }
 
-    // Unsafe: every waiter is resumed exactly once (by submit when full, else by drain); checked ones cost an allocation per event.
+    // Unsafe continuations: every waiter is resumed exactly once (by enqueue when full, else by drain); checked ones cost an allocation per event.
     private enum Waiter {
         case task(UnsafeContinuation<Result<Outcome, Failure>, Never>)
         case callback(@Sendable (Result<Outcome, Failure>) -> Void)
@@ -84,8 +84,10 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
         return try result.get()
     }
 
-    /// Queues `item` and calls `completion` with its outcome once its batch is committed
-    /// (on the committing task), or at once with ``Failure/full(maxQueued:)``.
+    /// Queues `item` and calls `completion` exactly once: with its outcome once its batch
+    /// is committed (or ``Failure/commitFailed(_:)``), on the committing task; or, when the
+    /// queue is full, with ``Failure/full(maxQueued:)`` at once, on the caller's thread
+    /// before this returns (so do not call it holding a lock `completion` takes).
     /// `completion` must not block: the rest of the batch waits for it.
     public func submit(_ item: Item, completion: @escaping @Sendable (Result<Outcome, Failure>) -> Void) {
         enqueue(item, .callback(completion))

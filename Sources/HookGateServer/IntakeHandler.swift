@@ -202,7 +202,7 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         keepAlive = head.isKeepAlive
         let requestID = RequestID.make(from: head.headers.first(name: "X-Request-Id"))
         // RFC 9110 §10.1.1: HTTP/1.0 requests' expectations are ignored.
-        let expectsContinue = head.version != .http1_0 && head.headers["Expect"].contains { $0.lowercased() == "100-continue" }
+        let expectsContinue = head.version != .http1_0 && head.headers[canonicalForm: "Expect"].contains { $0.lowercased() == "100-continue" }
         // The client waits for `100 Continue` before sending its body: refused early, it sends none, so the connection closes.
         if expectsContinue { keepAlive = false }
         guard let intake = routes.intake(for: head.uri) else {
@@ -225,15 +225,15 @@ final class IntakeHandler: ChannelInboundHandler, RemovableChannelHandler {
             answer(.failure(error), entry: entry, context: context)
             return
         }
-        if expectsContinue {
-            keepAlive = head.isKeepAlive
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
-        }
         state = .reading(
             Reading(
                 intake: intake, credential: intake.credentialHeader.flatMap { head.headers.first(name: $0) },
                 contentType: head.headers.first(name: "Content-Type"), entry: entry,
                 body: context.channel.allocator.buffer(capacity: min(declared ?? 1024, intake.maxBodyBytes))))
+        if expectsContinue {
+            keepAlive = head.isKeepAlive
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+        }
     }
 
     /// Verifies the body on a task, hands the event to the store's group commit and answers

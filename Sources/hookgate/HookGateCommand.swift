@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookGateApp
+import HookGateCore
 
 /// `hookgate`: the webhook receiver and verification proxy.
 @main
@@ -16,9 +17,7 @@ struct HookGateCommand: AsyncParsableCommand {
 
     /// Exit statuses: 0 success, 1 rejected/failed, 2 usage error (ArgumentParser's 64 is mapped to 2).
     static func main() async {
-        // glibc's localtime() (behind each text log line's timestamp) stats /etc/localtime on
-        // every call while TZ is unset; naming that same file stops the per-line system call.
-        setenv("TZ", ":/etc/localtime", 0)
+        LogTimeZone.pinIfUnset()  // first: before any thread reads the environment
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
