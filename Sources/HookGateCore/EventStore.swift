@@ -21,7 +21,6 @@ public protocol EventStore: Sendable {
     /// when the transaction holding `event` has committed or failed (on the store's
     /// committing task), or, when the store is overloaded, at once on the caller's thread
     /// before this returns. It must not block: the rest of the batch is answered after it.
-    /// The default runs ``store(_:)`` on a task; stores with a group committer answer from it.
     func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void)
 
     /// Deletes the events received before `cutoff` (Unix ms) with their deliveries and
@@ -43,16 +42,4 @@ public protocol EventStore: Sendable {
 public enum StoreOutcome: String, Sendable, Equatable {
     case accepted
     case duplicate
-}
-
-extension EventStore {
-    public func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
-        Task {
-            do throws(HookGateError) {
-                completion(.success(try await store(event)))
-            } catch {
-                completion(.failure(error))
-            }
-        }
-    }
 }

@@ -9,9 +9,11 @@ import NIOHTTP1
 /// requests are answered by ``IntakeHandler`` on the event loop instead of Hummingbird's
 /// async request loop.
 ///
-/// The pipeline: ``ReadHoldHandler`` (no reading while answers are not read), NIO's HTTP/1.1 decoder (header limits below; ``IntakeHandler`` answers
-/// a request it cannot parse `400` and closes the connection), NIO's pipelining handler (one request at a time; on graceful shutdown, idle connections close at once
-/// and busy ones after their answer), then ``IntakeHandler``.
+/// The pipeline: ``ReadHoldHandler`` (no reading while answers are not read), NIO's
+/// HTTP/1.1 decoder (header limits below; ``IntakeHandler`` answers a request it cannot
+/// parse `400` and closes the connection), NIO's pipelining handler (one request at a
+/// time; on graceful shutdown, idle connections close at once and busy ones after their
+/// answer), then ``IntakeHandler``.
 struct IntakeChannel: ServerChildChannel {
     /// An accepted connection.
     struct Connection: ServerChildChannelValue {

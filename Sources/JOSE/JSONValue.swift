@@ -64,10 +64,8 @@ public enum JSONValue: Sendable, Equatable {
     /// A JSON string literal for `value`, escaping quotes, backslashes and control characters.
     public static func quote(_ value: String) -> String {
         // Most values need no escape: scan their contiguous UTF-8 (the generic view iterates byte by byte through the String).
-        let plain =
-            value.utf8.withContiguousStorageIfAvailable { bytes in
-                !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-            } ?? !value.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        var value = value
+        let plain = value.withUTF8 { bytes in !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") } }
         if plain {
             var out = ""
             out.reserveCapacity(value.utf8.count + 2)
