@@ -84,7 +84,7 @@ public struct ExecDeliverer: Deliverer {
         posix_spawnattr_setsigmask(&attributes, &mask)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        var environment = LogTimeZone.childEnvironment(ProcessInfo.processInfo.environment)
+        var environment = ProcessInfo.processInfo.environment
         for (key, value) in extraEnvironment { environment[key] = value }
         let envStrings = environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0

@@ -35,12 +35,15 @@ struct IntakeLog: Sendable {
         metrics.recordIntake(provider: entry.provider, outcome: entry.outcome, duration: elapsed)
         let level: Logger.Level = entry.status >= 500 ? .warning : .info
         guard logger.logLevel <= level else { return }
-        var metadata: Logger.Metadata = [
-            "request_id": "\(entry.requestID)", "client_ip": "\(entry.client?.description ?? "-")", "provider": "\(entry.provider.rawValue)",
-            "outcome": "\(entry.outcome)", "status": "\(entry.status)", "duration_ms": "\(RequestLineFormat.milliseconds(elapsed))",
-        ]
-        if let eventID = entry.eventID { metadata["event_id"] = "\(eventID)" }
-        if let reason = entry.reason { metadata["reason"] = "\(reason)" }
+        var metadata = Logger.Metadata(minimumCapacity: 8)
+        metadata["request_id"] = .string(entry.requestID)
+        metadata["client_ip"] = .string(entry.client?.description ?? "-")
+        metadata["provider"] = .string(entry.provider.rawValue)
+        metadata["outcome"] = .string(entry.outcome)
+        metadata["status"] = .string(String(entry.status))
+        metadata["duration_ms"] = .string(RequestLineFormat.milliseconds(elapsed))
+        if let eventID = entry.eventID { metadata["event_id"] = .string(eventID) }
+        if let reason = entry.reason { metadata["reason"] = .string(reason) }
         logger.log(level: level, "webhook", metadata: metadata)
     }
 }

@@ -17,7 +17,6 @@ struct HookGateCommand: AsyncParsableCommand {
 
     /// Exit statuses: 0 success, 1 rejected/failed, 2 usage error (ArgumentParser's 64 is mapped to 2).
     static func main() async {
-        LogTimeZone.pinIfUnset()  // first: before any thread reads the environment
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import Foundation
+import HookGateApp
 import JOSE
 import Logging
-import Synchronization
 
 /// A swift-log handler writing one JSON object per line to standard error:
 /// `{"ts":"…","level":"info","label":"hookgate","msg":"webhook", …metadata}`.
@@ -9,7 +9,6 @@ struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
-    static let lock = Mutex(())
 
     init(label: String) {
         self.label = label
@@ -28,6 +27,6 @@ struct JSONLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for key in merged.keys.sorted() { fields.append((key, "\(merged[key]!)")) }
         let line = "{" + fields.map { "\(JSONValue.quote($0.0)):\(JSONValue.quote($0.1))" }.joined(separator: ",") + "}\n"
-        JSONLogHandler.lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
+        LogOutput.standardError.write(line)
     }
 }
