@@ -137,7 +137,7 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
             }
             let results: [Result<Outcome, Failure>]
             do {
-                let outcomes = try await commit(batch.map(\.item))
+                let outcomes = try await commit(batch.map { $0.item })
                 guard outcomes.count == batch.count else { throw OutcomeCountMismatch(items: batch.count, outcomes: outcomes.count) }
                 results = outcomes.map { .success($0) }
             } catch {

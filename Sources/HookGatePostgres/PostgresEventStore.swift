@@ -215,7 +215,7 @@ public final class PostgresEventStore: GateStore, Sendable {
 
     /// ``store(_:)``, calling `completion` from the committing task once the statement has committed.
     public func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
-        committer.submit(event) { result in completion(result.mapError(\.storeError)) }
+        committer.submit(event) { result in completion(result.mapError { $0.storeError }) }
     }
 
     /// Why the store cannot take events now, for `/readyz`; `nil` when it can.

@@ -148,7 +148,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
 
     /// ``store(_:)``, calling `completion` from the committing task once the transaction is durable.
     public func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
-        committer.submit(Prepared(event)) { result in completion(result.mapError(\.storeError)) }
+        committer.submit(Prepared(event)) { result in completion(result.mapError { $0.storeError }) }
     }
 
     /// Inserts a batch of events and their outbox rows; an event already stored is a

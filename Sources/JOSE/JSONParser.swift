@@ -36,6 +36,8 @@ public struct JSONParser {
         let options: Options
         var index = 0
         var depth = 0
+        /// Objects up to this many members are searched for a duplicate name linearly.
+        static let linearNameSearch = 16
 
         init(bytes: [UInt8], options: Options) {
             self.bytes = bytes
@@ -94,7 +96,8 @@ public struct JSONParser {
             defer { depth -= 1 }
             index += 1
             var members: [(String, JSONValue)] = []
-            var names = Set<String>()
+            // Duplicate names: a linear search while the object is small (no hashing), a set past that.
+            var names: Set<String>?
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -104,7 +107,14 @@ public struct JSONParser {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
                 let name = try parseString()
-                guard names.insert(name).inserted else { throw fail("duplicate member name \(JSONValue.quote(name))") }
+                let duplicate: Bool
+                if members.count < Self.linearNameSearch {
+                    duplicate = members.contains { $0.0 == name }
+                } else {
+                    if names == nil { names = Set(members.map(\.0)) }
+                    duplicate = !names!.insert(name).inserted
+                }
+                guard !duplicate else { throw fail("duplicate member name \(JSONValue.quote(name))") }
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 index += 1
@@ -185,18 +195,28 @@ public struct JSONParser {
         mutating func parseString() throws(JOSEError) -> String {
             index += 1
             // Fast path: a string with no escape is one validated UTF-8 run; no scalar-by-scalar rebuild.
+            // All ASCII (the usual case), it needs no validation: String(decoding:) changes nothing
+            // in valid input and, unlike the generic String(validating:as:), is specialized.
             let start = index
+            var highBits: UInt8 = 0
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    guard let run = String(validating: bytes[start..<index], as: UTF8.self) else {
-                        throw JOSEError(.invalidJSON, "invalid UTF-8 in string before byte \(index)")
+                    let run: String
+                    if highBits & 0x80 == 0 {
+                        run = String(decoding: bytes[start..<index], as: UTF8.self)
+                    } else {
+                        guard let valid = String(validating: bytes[start..<index], as: UTF8.self) else {
+                            throw JOSEError(.invalidJSON, "invalid UTF-8 in string before byte \(index)")
+                        }
+                        run = valid
                     }
                     index += 1
                     return run
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw fail("control character in string") }
+                highBits |= byte
                 index += 1
             }
             index = start  // escapes (or no closing quote): the general path below

@@ -169,6 +169,29 @@ import Testing
         #expect(throws: JOSEError(.invalidJSON, "")) { try JSONParser.parse(Array(#"{"kid":1,"k\u0069d":2}"#.utf8)) }
     }
 
+    /// Small objects are searched for a duplicate linearly, larger ones through a set: the
+    /// duplicate is found on both sides of that switch, first and last, and only then.
+    @Test func duplicateNamesAreFoundInObjectsOfEverySize() throws {
+        for size in [1, 2, 15, 16, 17, 40] {
+            let names = (0..<size).map { "m\($0)" }
+            let unique = "{" + names.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+            #expect(try JSONParser.parse(Array(unique.utf8)).objectMembers?.count == size)
+            for repeated in Set([names[0], names[size / 2], names[size - 1]]) {
+                let document = "{" + (names + [repeated]).map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+                #expect(throws: JOSEError(.invalidJSON, ""), "size \(size), \(repeated) twice") { try JSONParser.parse(Array(document.utf8)) }
+            }
+        }
+    }
+
+    /// Strings without escapes: ASCII taken as it is, anything else validated as UTF-8.
+    @Test func unescapedStringsAreValidatedOnlyWhenNotASCII() throws {
+        #expect(try JSONParser.parse(Array(#"["plain ascii ~"]"#.utf8)) == .array([.string("plain ascii ~")]))
+        #expect(try JSONParser.parse(Array("[\"caf\u{E9} \u{2713}\"]".utf8)) == .array([.string("caf\u{E9} \u{2713}")]))
+        for invalid: [UInt8] in [[0xC3], [0xFF], [0xED, 0xA0, 0x80], [0x61, 0xC0, 0xAF], [0xE2, 0x9C]] {
+            #expect(throws: JOSEError(.invalidJSON, "")) { try JSONParser.parse(Array("[\"".utf8) + invalid + Array("\"]".utf8)) }
+        }
+    }
+
     @Test func wrongPartCountsAndNonObjectsAreMalformed() throws {
         let (token, _) = try Self.signed()
         let parts = token.split(separator: ".").map(String.init)
