@@ -11,9 +11,9 @@ import NIOHTTP1
 ///
 /// The pipeline: ``ReadHoldHandler`` (no reading while answers are not read), NIO's
 /// HTTP/1.1 decoder (header limits below; ``IntakeHandler`` answers a request it cannot
-/// parse `400` and closes the connection), NIO's pipelining handler (one request at a
-/// time; on graceful shutdown, idle connections close at once and busy ones after their
-/// answer), then ``IntakeHandler``.
+/// parse `400` and closes the connection) and encoder, then ``IntakeHandler``, which
+/// handles one request at a time itself (pipelined ones wait, in order) and, on graceful
+/// shutdown, closes idle connections at once and busy ones after their answer.
 struct IntakeChannel: ServerChildChannel {
     /// An accepted connection.
     struct Connection: ServerChildChannelValue {
@@ -37,7 +37,7 @@ struct IntakeChannel: ServerChildChannel {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(ReadHoldHandler())
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: Self.decoderLimits)
             try channel.pipeline.syncOperations.addHandler(IntakeHandler(routes: routes, log: log, readTimeout: readTimeout))
             return Connection(channel: channel)

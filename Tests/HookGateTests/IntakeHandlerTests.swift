@@ -1,0 +1,165 @@
+import HookGateCore
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Synchronization
+import Testing
+
+@testable import HookGateServer
+
+/// ``IntakeHandler`` on an `EmbeddedChannel`, with a store that commits only when the
+/// test says so: what arrives while a webhook is stored waits, in order, and holds the
+/// connection's reads; a connection keeps reading while its client waits for the answer;
+/// graceful shutdown closes idle connections at once and busy ones after their answer.
+@Suite struct IntakeHandlerTests {
+    /// A store whose commits complete when ``commitAll()`` is called.
+    final class HeldStore: EventStore {
+        private let held = Mutex<[@Sendable (Result<StoreOutcome, HookGateError>) -> Void]>([])
+
+        var waiting: Int { held.withLock { $0.count } }
+
+        /// Completes every held commit `accepted`.
+        func commitAll() {
+            let completions = held.withLock { held in
+                defer { held.removeAll() }
+                return held
+            }
+            for completion in completions { completion(.success(.accepted)) }
+        }
+
+        func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome { .accepted }
+        func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
+            held.withLock { $0.append(completion) }
+        }
+        func prune(receivedBefore cutoff: Int64) async throws -> Int { 0 }
+        func writeProblem() async -> String? { nil }
+        func close() async {}
+    }
+
+    /// Counts the reads that get past the intake handler, toward the socket.
+    final class ReadCounter: ChannelOutboundHandler {
+        typealias OutboundIn = NIOAny
+        var reads = 0
+
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    struct Connection {
+        let channel: EmbeddedChannel
+        let store: HeldStore
+        let reads: ReadCounter
+
+        init() throws {
+            store = HeldStore()
+            let settings = GateConfiguration.ProviderSettings(provider: .ledgersync, path: "/webhooks/ledgersync", verification: .none)
+            let intake = WebhookIntake(
+                settings: settings, verifier: WebhookVerifier(provider: .ledgersync, scheme: .none), store: store, maxBodyBytes: 65536,
+                matcher: HandlerMatcher(handlers: []))
+            let routes = IntakeRoutes([(path: "/webhooks/ledgersync", intake: intake)], resolver: ClientAddressResolver(trustedProxies: []))
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            channel = EmbeddedChannel()
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
+            reads = ReadCounter()
+            try channel.pipeline.syncOperations.addHandler(reads)
+            try channel.pipeline.syncOperations.addHandler(
+                IntakeHandler(routes: routes, log: IntakeLog(metrics: GateMetrics(), logger: logger), readTimeout: 10))
+        }
+
+        /// Hands in one request, as NIO's decoder would.
+        func send(_ uri: String, method: HTTPMethod = .POST, body: String? = nil, id: String, close: Bool = false) throws {
+            var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
+            head.headers.add(name: "X-Request-Id", value: id)
+            if let body { head.headers.add(name: "Content-Length", value: String(body.utf8.count)) }
+            if close { head.headers.add(name: "Connection", value: "close") }
+            try channel.writeInbound(HTTPServerRequestPart.head(head))
+            if let body { try channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: body))) }
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+
+        /// The answers written so far: status and request id of each.
+        func answers() throws -> [(status: UInt, id: String, connection: String?)] {
+            var answers: [(UInt, String, String?)] = []
+            while let part = try channel.readOutbound(as: HTTPServerResponsePart.self) {
+                if case .head(let head) = part {
+                    answers.append((head.status.code, head.headers.first(name: "X-Request-Id") ?? "", head.headers.first(name: "Connection")))
+                }
+            }
+            return answers
+        }
+
+        /// Waits until the intake task has handed `count` events to the store.
+        func waitForCommits(_ count: Int) async throws {
+            for _ in 0..<500 where store.waiting < count { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(store.waiting == count)
+        }
+
+        /// Commits what waits, then runs the event loop until the answers are written.
+        func commit() async throws {
+            store.commitAll()
+            for _ in 0..<10 {
+                channel.embeddedEventLoop.run()
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
+    static let event = #"{"eventId":"e-1","eventType":"invoice.paid"}"#
+
+    @Test func requestsBehindAStoredWebhookWaitInOrderAndHoldReads() async throws {
+        let connection = try Connection()
+        connection.channel.read()
+        #expect(connection.reads.reads == 1)
+        try connection.send("/webhooks/ledgersync", body: Self.event, id: "first")
+        try await connection.waitForCommits(1)
+        // While it is stored, the client waits: reading goes on, nothing is held.
+        connection.channel.read()
+        #expect(connection.reads.reads == 2)
+        // Pipelined behind it: a 404 and a second webhook wait; so does the next read.
+        try connection.send("/nowhere", method: .GET, id: "missing")
+        try connection.send("/webhooks/ledgersync", body: Self.event, id: "second")
+        connection.channel.read()
+        #expect(connection.reads.reads == 2)
+        #expect(try connection.answers().isEmpty)
+        // The first is answered, then the 404; the second webhook is being stored and
+        // nothing waits behind it any more: the held read goes through.
+        try await connection.commit()
+        try await connection.waitForCommits(1)
+        #expect(try connection.answers().map(\.id) == ["first", "missing"])
+        #expect(connection.reads.reads == 3)
+        try await connection.commit()
+        let last = try connection.answers()
+        #expect(last.map(\.status) == [200])
+        #expect(last.map(\.id) == ["second"])
+        #expect(connection.reads.reads == 3)
+        #expect(connection.channel.isActive)
+        _ = try connection.channel.finish()
+    }
+
+    @Test func gracefulShutdownClosesAnIdleConnectionAtOnce() throws {
+        let connection = try Connection()
+        try connection.send("/nowhere", method: .GET, id: "before")
+        #expect(try connection.answers().map(\.status) == [404])
+        #expect(connection.channel.isActive)
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test func gracefulShutdownClosesABusyConnectionAfterItsAnswerAndDropsWhatFollows() async throws {
+        let connection = try Connection()
+        try connection.send("/webhooks/ledgersync", body: Self.event, id: "under-way")
+        try await connection.waitForCommits(1)
+        try connection.send("/nowhere", method: .GET, id: "pipelined")
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(connection.channel.isActive)
+        try await connection.commit()
+        let answers = try connection.answers()
+        #expect(answers.map(\.id) == ["under-way"])
+        #expect(answers.first?.connection == "close")
+        #expect(!connection.channel.isActive)
+    }
+}
