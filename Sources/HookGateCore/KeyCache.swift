@@ -227,7 +227,7 @@ public actor KeyCache {
             meters.fetches.increment()
             Task {
                 let refreshed = try? await source.fetchKey(keyID: kid)
-                await self.apply(refreshed: refreshed, kid: kid)
+                self.apply(refreshed: refreshed, kid: kid)
             }
         }
     }

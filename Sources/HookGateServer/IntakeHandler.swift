@@ -271,7 +271,7 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let client = routes.resolver.clientAddress(peer: peer, forwardedFor: head.headers["X-Forwarded-For"])
-        let entry = IntakeLog.Entry(provider: intake.provider, requestID: requestID, client: client, started: started)
+        let entry = IntakeLog.Entry(provider: intake.provider, requestID: requestID, client: client?.description, started: started)
         let declared = head.headers.first(name: "Content-Length").flatMap { Int($0) }
         do {
             try intake.admit(client: client, declaredLength: declared)

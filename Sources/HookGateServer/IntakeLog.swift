@@ -12,7 +12,8 @@ struct IntakeLog: Sendable {
     struct Entry {
         let provider: Provider
         let requestID: String
-        let client: IPAddress?
+        /// The client's address as the log line and the stored event write it (formatted once).
+        let client: String?
         let started: ContinuousClock.Instant
         var eventID: String?
         var outcome = "unknown"
@@ -37,7 +38,7 @@ struct IntakeLog: Sendable {
         guard logger.logLevel <= level else { return }
         var metadata = Logger.Metadata(minimumCapacity: 8)
         metadata["request_id"] = .string(entry.requestID)
-        metadata["client_ip"] = .string(entry.client?.description ?? "-")
+        metadata["client_ip"] = .string(entry.client ?? "-")
         metadata["provider"] = .string(entry.provider.rawValue)
         metadata["outcome"] = .string(entry.outcome)
         metadata["status"] = .string(String(entry.status))

@@ -55,7 +55,8 @@ struct WebhookIntake: Sendable {
         let credential: String?
         /// The request's `Content-Type`, stored with the event.
         let contentType: String?
-        let client: IPAddress?
+        /// The client's address, as stored with the event.
+        let client: String?
         let requestID: String
     }
 
@@ -82,7 +83,7 @@ struct WebhookIntake: Sendable {
         if case .jwt(let header, _, _) = settings.verification, let credential = request.credential { kept.append((header, credential)) }
         return IncomingEvent(
             provider: settings.provider, eventID: eventID, eventType: eventType, body: request.body,
-            receivedAt: Int64(Date().timeIntervalSince1970 * 1000), headers: kept, clientIP: request.client?.description,
+            receivedAt: Int64(Date().timeIntervalSince1970 * 1000), headers: kept, clientIP: request.client,
             requestID: request.requestID, claims: token.map { $0.claims.compactText },
             deliveries: matcher.deliveries(provider: settings.provider, type: eventType, json: json))
     }

@@ -102,6 +102,11 @@ import Testing
 
     @Test func sha256AndConstantTimeCompare() {
         #expect(SHA256.hexHash(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hexHash([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        // FIPS 180-2 B.2, two blocks: the fetched digest over more than one block.
+        #expect(
+            SHA256.hexHash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(ConstantTime.equals(Array("abc".utf8), Array("abc".utf8)))
         #expect(!ConstantTime.equals(Array("abc".utf8), Array("abd".utf8)))
         #expect(!ConstantTime.equals(Array("abc".utf8), Array("abcd".utf8)))
