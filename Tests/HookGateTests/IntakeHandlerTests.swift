@@ -37,17 +37,6 @@ import Testing
         func close() async {}
     }
 
-    /// Counts the reads that get past the intake handler, toward the socket.
-    final class ReadCounter: ChannelOutboundHandler {
-        typealias OutboundIn = NIOAny
-        var reads = 0
-
-        func read(context: ChannelHandlerContext) {
-            reads += 1
-            context.read()
-        }
-    }
-
     struct Connection {
         let channel: EmbeddedChannel
         let store: HeldStore

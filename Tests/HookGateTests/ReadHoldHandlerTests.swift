@@ -7,17 +7,6 @@ import Testing
 /// ``ReadHoldHandler`` holds reads while the channel is not writable (a client that does
 /// not read its answers is not read either) and reads again once it is.
 @Suite struct ReadHoldHandlerTests {
-    /// Counts the reads that get past the hold, toward the socket.
-    final class ReadCounter: ChannelOutboundHandler {
-        typealias OutboundIn = NIOAny
-        var reads = 0
-
-        func read(context: ChannelHandlerContext) {
-            reads += 1
-            context.read()
-        }
-    }
-
     @Test func readsWaitForWritability() throws {
         let channel = EmbeddedChannel()
         let counter = ReadCounter()
