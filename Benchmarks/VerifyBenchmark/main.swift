@@ -297,13 +297,17 @@ for round in 1...arguments.rounds {
         publicKey.isValidSignature(signature, forDigest: digest) ? 1 : 0
     }
     raws.append(raw)
-    print("  raw EVP verify (precomputed digest): \(fmt(raw.perCPUSecond, 1)) /s  (\(raw.operations) in \(fmt(raw.cpuSeconds, 2)) s CPU, \(fmt(raw.wallSeconds, 2)) s wall)")
+    print(
+        "  raw EVP verify (precomputed digest): \(fmt(raw.perCPUSecond, 1)) /s  (\(raw.operations) in \(fmt(raw.cpuSeconds, 2)) s CPU, \(fmt(raw.wallSeconds, 2)) s wall)"
+    )
 
     let full = measure("full verify", seconds: seconds) {
         verifyWebhook(token: token, body: body, key: publicKey)
     }
     fulls.append(full)
-    print("  full token verify:                   \(fmt(full.perCPUSecond, 1)) /s  (\(full.operations) in \(fmt(full.cpuSeconds, 2)) s CPU, \(fmt(full.wallSeconds, 2)) s wall)")
+    print(
+        "  full token verify:                   \(fmt(full.perCPUSecond, 1)) /s  (\(full.operations) in \(fmt(full.cpuSeconds, 2)) s CPU, \(fmt(full.wallSeconds, 2)) s wall)"
+    )
 
     if let openssl {
         print("  running: \(openssl) speed -seconds \(opensslSeconds) ecdsap256 ...")
@@ -322,20 +326,36 @@ var pieces: [(String, Measurement)] = []
 if arguments.breakdown {
     print("")
     print("breakdown ...")
-    pieces.append(("parse CompactJWS(token)", measure("parse", seconds: seconds) {
-        guard let jws = try? CompactJWS(token) else { return 0 }
-        return jws.signature.count
-    }))
-    pieces.append(("SHA-256 of signing input", measure("signing-input hash", seconds: seconds) {
-        Int(SHA256.hash(parsed.signingInput)[0]) | 0x100
-    }))
-    pieces.append(("body hexHash + ConstantTime", measure("body hash", seconds: seconds) {
-        let claimed = parsed.claims["request_body_sha256"]?.stringValue ?? ""
-        return ConstantTime.equals(Array(SHA256.hexHash(body).utf8), Array(claimed.utf8)) ? 1 : 0
-    }))
-    pieces.append(("isValidSignature(_:for:) message", measure("verify message", seconds: seconds) {
-        publicKey.isValidSignature(signature, for: parsed.signingInput) ? 1 : 0
-    }))
+    pieces.append(
+        (
+            "parse CompactJWS(token)",
+            measure("parse", seconds: seconds) {
+                guard let jws = try? CompactJWS(token) else { return 0 }
+                return jws.signature.count
+            }
+        ))
+    pieces.append(
+        (
+            "SHA-256 of signing input",
+            measure("signing-input hash", seconds: seconds) {
+                Int(SHA256.hash(parsed.signingInput)[0]) | 0x100
+            }
+        ))
+    pieces.append(
+        (
+            "body hexHash + ConstantTime",
+            measure("body hash", seconds: seconds) {
+                let claimed = parsed.claims["request_body_sha256"]?.stringValue ?? ""
+                return ConstantTime.equals(Array(SHA256.hexHash(body).utf8), Array(claimed.utf8)) ? 1 : 0
+            }
+        ))
+    pieces.append(
+        (
+            "isValidSignature(_:for:) message",
+            measure("verify message", seconds: seconds) {
+                publicKey.isValidSignature(signature, for: parsed.signingInput) ? 1 : 0
+            }
+        ))
 }
 
 // The best round of each (highest rate): interference only ever slows a round down.
@@ -349,10 +369,14 @@ if arguments.rounds > 1 { print("best of \(arguments.rounds) rounds:") }
 let width = 42
 print(pad("", width) + pad("verify/s (CPU)", 16, right: true) + pad("verify/s (wall)", 17, right: true) + pad("us/op", 9, right: true))
 func row(_ name: String, _ m: Measurement) {
-    print(pad(name, width) + pad(fmt(m.perCPUSecond, 1), 16, right: true) + pad(fmt(m.perWallSecond, 1), 17, right: true) + pad(fmt(m.microsecondsPerOp, 2), 9, right: true))
+    print(
+        pad(name, width) + pad(fmt(m.perCPUSecond, 1), 16, right: true) + pad(fmt(m.perWallSecond, 1), 17, right: true)
+            + pad(fmt(m.microsecondsPerOp, 2), 9, right: true))
 }
 if let opensslRate {
-    print(pad("openssl speed ecdsap256", width) + pad(fmt(opensslRate, 1), 16, right: true) + pad("-", 17, right: true) + pad(fmt(1e6 / opensslRate, 2), 9, right: true))
+    print(
+        pad("openssl speed ecdsap256", width) + pad(fmt(opensslRate, 1), 16, right: true) + pad("-", 17, right: true)
+            + pad(fmt(1e6 / opensslRate, 2), 9, right: true))
 }
 row("raw EVP verify (precomputed digest)", raw)
 row("full token verify (parse+hash+verify)", full)

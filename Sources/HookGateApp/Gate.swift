@@ -49,8 +49,9 @@ public final class Gate: Sendable {
             let scheme: WebhookVerifier.Scheme
             switch settings.verification {
             case .none:
-                logger.warning("verification is OFF for this provider: anyone who can reach its route can post events",
-                               metadata: ["provider": "\(settings.provider)"])
+                logger.warning(
+                    "verification is OFF for this provider: anyone who can reach its route can post events",
+                    metadata: ["provider": "\(settings.provider)"])
                 scheme = .none
             case .token(_, let secret):
                 scheme = .token(secret: Array(secret.utf8))
@@ -63,7 +64,8 @@ public final class Gate: Sendable {
         }
         let dispatcher = Dispatcher(configuration: configuration, store: store, logger: logger)
         self.dispatcher = dispatcher
-        server = GateServer(configuration: configuration, store: store, verifiers: verifiers, keyCaches: caches, waker: dispatcher, metrics: metrics, logger: logger)
+        server = GateServer(
+            configuration: configuration, store: store, verifiers: verifiers, keyCaches: caches, waker: dispatcher, metrics: metrics, logger: logger)
         store.onOutboxWrite { dispatcher.notify() }
     }
 

@@ -16,7 +16,9 @@ public struct KeyCacheBuilder: Sendable {
 
     /// A builder; without `keyStore`, fetched keys are neither loaded at start nor saved.
     /// The caches emit their figures into `metrics` (the gate's pipeline).
-    public init(configuration: GateConfiguration, keyStore: (any KeyStore)?, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger) {
+    public init(
+        configuration: GateConfiguration, keyStore: (any KeyStore)?, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
+    ) {
         self.configuration = configuration
         self.keyStore = keyStore
         self.metrics = metrics

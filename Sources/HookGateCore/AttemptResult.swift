@@ -31,7 +31,8 @@ public struct AttemptResult: Sendable {
 
     /// A result, as the dispatcher reports it.
     public init(
-        deliveryID: Int64, claim: Int64, attempt: Int, startedAt: Int64, durationMilliseconds: Double, succeeded: Bool, statusCode: Int?, excerpt: String,
+        deliveryID: Int64, claim: Int64, attempt: Int, startedAt: Int64, durationMilliseconds: Double, succeeded: Bool, statusCode: Int?,
+        excerpt: String,
         next: Next
     ) {
         self.deliveryID = deliveryID

@@ -120,7 +120,9 @@ extension ConfigurationLoader.Reader {
                     if path == nil { problem("\(kindPath).path", "is required") }
                     var durability = GateConfiguration.Durability.full
                     if let text = string(file["durability"], "\(kindPath).durability") {
-                        if let value = GateConfiguration.Durability(rawValue: text) { durability = value } else {
+                        if let value = GateConfiguration.Durability(rawValue: text) {
+                            durability = value
+                        } else {
                             problem("\(kindPath).durability", "must be full or normal, got \"\(text)\"")
                         }
                     }

@@ -228,7 +228,9 @@ public struct ConfigurationLoader: Sendable {
             guard let top = mapping(root, "", allowed: ["server", "admin", "database", "providers", "handlers", "keys", "delivery"]) else {
                 return configuration
             }
-            if let server = mapping(top["server"], "server", allowed: ["host", "port", "max_body_bytes", "trusted_proxies", "read_timeout", "max_connections"]) {
+            if let server = mapping(
+                top["server"], "server", allowed: ["host", "port", "max_body_bytes", "trusted_proxies", "read_timeout", "max_connections"])
+            {
                 if let host = host(server["host"], "server.host") { configuration.server.host = host }
                 if let port = int(server["port"], "server.port", range: 0...65535) { configuration.server.port = port }
                 if let max = int(server["max_body_bytes"], "server.max_body_bytes", range: 1...(64 << 20)) { configuration.server.maxBodyBytes = max }
@@ -253,9 +255,13 @@ public struct ConfigurationLoader: Sendable {
                 }
             }
             if !configuration.admin.isLoopback, configuration.admin.token == nil, !problems.contains(where: { $0.path == "admin.token" }) {
-                problem("admin.token", "is required when admin.host (\(configuration.admin.host)) is not a loopback address: event bodies are financial data")
+                problem(
+                    "admin.token",
+                    "is required when admin.host (\(configuration.admin.host)) is not a loopback address: event bodies are financial data")
             }
-            if configuration.admin.port != 0, configuration.admin.port == configuration.server.port, configuration.admin.host == configuration.server.host {
+            if configuration.admin.port != 0, configuration.admin.port == configuration.server.port,
+                configuration.admin.host == configuration.server.host
+            {
                 problem("admin.port", "the admin listener must not share the public listener's address")
             }
             if let database = mapping(top["database"], "database", allowed: ["path", "url", "durability", "retention"]) {
@@ -281,7 +287,8 @@ public struct ConfigurationLoader: Sendable {
                 }
                 if let retention = int(database["retention"], "database.retention", range: 1...Int(Int32.max)) {
                     if retention <= 259_200 {
-                        problem("database.retention", "must exceed 3 days (259200 s): LedgerSync retries for 3 days and the dedup window must outlast it")
+                        problem(
+                            "database.retention", "must exceed 3 days (259200 s): LedgerSync retries for 3 days and the dedup window must outlast it")
                     } else {
                         configuration.database.retention = retention
                     }
@@ -293,11 +300,19 @@ public struct ConfigurationLoader: Sendable {
                     configuration.maxKeyFetchesPerMinute = rate
                 }
             }
-            if let delivery = mapping(top["delivery"], "delivery", allowed: ["initial_backoff", "max_backoff", "give_up_after", "concurrency", "lease"]) {
+            if let delivery = mapping(
+                top["delivery"], "delivery", allowed: ["initial_backoff", "max_backoff", "give_up_after", "concurrency", "lease"])
+            {
                 if let value = int(delivery["lease"], "delivery.lease", range: 2...3600) { configuration.delivery.lease = value }
-                if let value = seconds(delivery["initial_backoff"], "delivery.initial_backoff", range: 0.01...86_400) { configuration.delivery.initialBackoff = value }
-                if let value = seconds(delivery["max_backoff"], "delivery.max_backoff", range: 0.01...604_800) { configuration.delivery.maxBackoff = value }
-                if let value = seconds(delivery["give_up_after"], "delivery.give_up_after", range: 0.01...31_536_000) { configuration.delivery.giveUpAfter = value }
+                if let value = seconds(delivery["initial_backoff"], "delivery.initial_backoff", range: 0.01...86_400) {
+                    configuration.delivery.initialBackoff = value
+                }
+                if let value = seconds(delivery["max_backoff"], "delivery.max_backoff", range: 0.01...604_800) {
+                    configuration.delivery.maxBackoff = value
+                }
+                if let value = seconds(delivery["give_up_after"], "delivery.give_up_after", range: 0.01...31_536_000) {
+                    configuration.delivery.giveUpAfter = value
+                }
                 if let value = int(delivery["concurrency"], "delivery.concurrency", range: 1...4096) { configuration.delivery.concurrency = value }
                 if configuration.delivery.maxBackoff < configuration.delivery.initialBackoff {
                     problem("delivery.max_backoff", "must not be shorter than initial_backoff")

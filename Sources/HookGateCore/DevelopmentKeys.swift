@@ -10,31 +10,31 @@ public enum DevelopmentKeys {
 
     /// `Keys/dev.jwks.json`, byte for byte.
     public static let jwksJSON = """
-{
-  "keys": [
-    {
-      "kty": "EC",
-      "crv": "P-256",
-      "x": "49SqXP7Qdef9-CHa1U1xRQqm1GZmbJc0mMV8m7ynN6s",
-      "y": "vARtw4mCHkfDwfUozPVMWDwKPz6T7TKMyrvBaKktDTo",
-      "kid": "hookgate-dev-1",
-      "alg": "ES256",
-      "use": "sig",
-      "created_at": 1795305600,
-      "expired_at": null
-    }
-  ]
-}
+        {
+          "keys": [
+            {
+              "kty": "EC",
+              "crv": "P-256",
+              "x": "49SqXP7Qdef9-CHa1U1xRQqm1GZmbJc0mMV8m7ynN6s",
+              "y": "vARtw4mCHkfDwfUozPVMWDwKPz6T7TKMyrvBaKktDTo",
+              "kid": "hookgate-dev-1",
+              "alg": "ES256",
+              "use": "sig",
+              "created_at": 1795305600,
+              "expired_at": null
+            }
+          ]
+        }
 
-"""
+        """
 
     /// `Keys/dev-private.pem`, byte for byte (PKCS#8, unencrypted).
     public static let privateKeyPEM = """
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgMwqX07p1z1b3SZnm
-syPjefKqSRwq0+FV5fOTGQQ1/OWhRANCAATj1Kpc/tB15/34IdrVTXFFCqbUZmZs
-lzSYxXybvKc3q7wEbcOJgh5Hw8H1KMz1TFg8Cj8+k+0yjMq7wWipLQ06
------END PRIVATE KEY-----
+        -----BEGIN PRIVATE KEY-----
+        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgMwqX07p1z1b3SZnm
+        syPjefKqSRwq0+FV5fOTGQQ1/OWhRANCAATj1Kpc/tB15/34IdrVTXFFCqbUZmZs
+        lzSYxXybvKc3q7wEbcOJgh5Hw8H1KMz1TFg8Cj8+k+0yjMq7wWipLQ06
+        -----END PRIVATE KEY-----
 
-"""
+        """
 }

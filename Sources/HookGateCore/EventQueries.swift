@@ -49,8 +49,9 @@ extension EventQueries {
         status: DeliveryStatus? = nil, provider: Provider? = nil, handler: String? = nil, eventType: String? = nil, since: Int64? = nil,
         until: Int64? = nil, before: Int64? = nil, limit: Int = 50
     ) async throws -> [EventSummary] {
-        try await eventSummaries(EventFilter(
-            status: status, provider: provider, handler: handler, eventType: eventType, since: since, until: until, before: before, limit: limit))
+        try await eventSummaries(
+            EventFilter(
+                status: status, provider: provider, handler: handler, eventType: eventType, since: since, until: until, before: before, limit: limit))
     }
 
     /// Deliveries, newest first; see ``DeliveryFilter`` for each parameter.

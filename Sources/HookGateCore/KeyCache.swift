@@ -94,7 +94,8 @@ public actor KeyCache {
         for key in initialKeys {
             guard let kid = key.keyID, !kid.isEmpty else { continue }
             guard counts[kid] == 1 else {
-                logger.error("key set holds \(counts[kid]!) keys with one kid; refusing that kid", metadata: ["provider": "\(provider)", "kid": "\(kid)"])
+                logger.error(
+                    "key set holds \(counts[kid]!) keys with one kid; refusing that kid", metadata: ["provider": "\(provider)", "kid": "\(kid)"])
                 continue
             }
             do {
@@ -235,7 +236,9 @@ public actor KeyCache {
     private func apply(refreshed: JWK?, kid: String) {
         guard let refreshed, refreshed.keyID == kid, let publicKey = try? refreshed.publicKey() else { return }
         if refreshed != keys[kid]?.jwk {
-            logger.info("key refreshed", metadata: ["provider": "\(provider)", "kid": "\(kid)", "expired_at": "\(refreshed.expiredAt.map(String.init) ?? "null")"])
+            logger.info(
+                "key refreshed",
+                metadata: ["provider": "\(provider)", "kid": "\(kid)", "expired_at": "\(refreshed.expiredAt.map(String.init) ?? "null")"])
             store(Entry(jwk: refreshed, publicKey: publicKey), kid: kid)
         }
     }

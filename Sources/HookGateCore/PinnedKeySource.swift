@@ -48,7 +48,7 @@ public struct PinnedKeySource: KeySource {
     public func fetchKey(keyID: String) async throws(HookGateError) -> JWK? {
         do {
             return try keySet.key(withID: keyID)
-        } catch where error.code == .ambiguousKey {
+        } catch  where error.code == .ambiguousKey {
             throw HookGateError(.unknownKey, error.reason)
         } catch {
             return nil

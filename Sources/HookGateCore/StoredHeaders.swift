@@ -12,7 +12,9 @@ public enum StoredHeaders {
     public static func decode(_ text: String) -> [(String, String)] {
         guard case .array(let pairs)? = try? JSONParser.parse(Array(text.utf8)) else { return [] }
         return pairs.compactMap { pair in
-            guard case .array(let items) = pair, items.count == 2, let name = items[0].stringValue, let value = items[1].stringValue else { return nil }
+            guard case .array(let items) = pair, items.count == 2, let name = items[0].stringValue, let value = items[1].stringValue else {
+                return nil
+            }
             return (name, value)
         }
     }

@@ -220,19 +220,23 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
         if outcome.succeeded {
             next = .delivered
         } else {
-            switch schedule.next(afterAttempt: job.attempt, createdAt: job.createdAt, now: Dispatcher.nowMilliseconds(), retryAfter: outcome.retryAfter) {
+            switch schedule.next(
+                afterAttempt: job.attempt, createdAt: job.createdAt, now: Dispatcher.nowMilliseconds(), retryAfter: outcome.retryAfter)
+            {
             case .retry(let at): next = .retry(at: at)
             case .dead: next = .dead
             }
         }
         let result = AttemptResult(
-            deliveryID: job.deliveryID, claim: job.claim, attempt: job.attempt, startedAt: started, durationMilliseconds: milliseconds, succeeded: outcome.succeeded,
+            deliveryID: job.deliveryID, claim: job.claim, attempt: job.attempt, startedAt: started, durationMilliseconds: milliseconds,
+            succeeded: outcome.succeeded,
             statusCode: outcome.statusCode, excerpt: outcome.excerpt, next: next)
         _ = try? await completions.submit(result)  // a failure is logged by the committer's closure
         held.withLock { _ = $0.remove(DeliveryClaim(deliveryID: job.deliveryID, claim: job.claim)) }
         let metadata: Logger.Metadata = [
             "handler": "\(runtime.name)", "delivery_id": "\(job.deliveryID)", "event_id": "\(job.eventID)", "attempt": "\(job.attempt)",
-            "duration_ms": "\(String(format: "%.1f", milliseconds))", "outcome": "\(outcome.succeeded ? "delivered" : next == .dead ? "dead" : "retry")",
+            "duration_ms": "\(String(format: "%.1f", milliseconds))",
+            "outcome": "\(outcome.succeeded ? "delivered" : next == .dead ? "dead" : "retry")",
         ]
         if next == .dead {
             logger.warning("delivery is dead: giving up after the retry schedule", metadata: metadata.merging(["error": "\(outcome.excerpt)"]) { $1 })

@@ -1,8 +1,9 @@
 import Foundation
-import Synchronization
 import HookGateCore
+import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Delivers by running a command: `command` as an argv (no shell; the program is
@@ -53,7 +54,8 @@ public struct ExecDeliverer: Deliverer {
         let stdinFD: Int32
         switch TemporaryFile.holding(input) {
         case .success(let fd): stdinFD = fd
-        case .failure(let reason): return DeliveryOutcome(succeeded: false, excerpt: "not run: the body could not be staged for standard input: \(reason)")
+        case .failure(let reason):
+            return DeliveryOutcome(succeeded: false, excerpt: "not run: the body could not be staged for standard input: \(reason)")
         }
         defer { close(stdinFD) }
         guard case .success(let stdoutFD) = TemporaryFile.holding([]), case .success(let stderrFD) = TemporaryFile.holding([]) else {

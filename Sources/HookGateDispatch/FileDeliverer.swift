@@ -2,8 +2,9 @@ import Foundation
 import HookGateCore
 import JOSE
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Delivers by appending one JSON line per event to a file: event id, provider,

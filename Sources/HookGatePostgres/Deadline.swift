@@ -50,10 +50,12 @@ enum Deadline {
         /// Resumes the caller unless answered already; returns whether this was the answer.
         @discardableResult
         func answer(_ result: Result<T, any Error>) -> Bool {
-            guard let waiting = continuation.withLock({ value -> CheckedContinuation<T, any Error>? in
-                defer { value = nil }
-                return value
-            }) else { return false }
+            guard
+                let waiting = continuation.withLock({ value -> CheckedContinuation<T, any Error>? in
+                    defer { value = nil }
+                    return value
+                })
+            else { return false }
             waiting.resume(with: result)
             return true
         }

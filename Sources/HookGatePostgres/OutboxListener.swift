@@ -41,7 +41,8 @@ final class OutboxListener: Sendable {
                 if Task.isCancelled || stopping.withLock({ $0 }) { return }
                 failures += 1
                 if failures == 1 {
-                    logger.warning("outbox notifications lost; polling until the database is back", metadata: ["error": "\(PostgresEventStore.describe(error))"])
+                    logger.warning(
+                        "outbox notifications lost; polling until the database is back", metadata: ["error": "\(PostgresEventStore.describe(error))"])
                 }
             }
             try? await Task.sleep(for: .seconds(1))

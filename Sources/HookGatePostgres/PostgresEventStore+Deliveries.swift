@@ -48,24 +48,25 @@ extension PostgresEventStore {
         binds.append(now)
         binds.append(leaseUntil)
         binds.append(Int64(limit))
-        let rows = try await relaxed.query(PostgresQuery(
-            unsafeSQL: """
-                WITH due AS (
-                    SELECT d.id FROM deliveries d
-                    WHERE d.handler = $1 AND \(due)
-                      AND (d.order_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
-                          AND p.status IN ('pending', 'retrying', 'in_flight')))
-                    ORDER BY \(expired ? "d.lease_until" : "d.next_attempt_at"), d.id
-                    LIMIT $4
-                    FOR UPDATE OF d SKIP LOCKED
-                )
-                UPDATE deliveries d SET status = 'in_flight', lease_until = $3, claim = nextval('delivery_claims'), updated_at = $2
-                FROM due, events e
-                WHERE d.id = due.id AND e.id = d.event_row
-                RETURNING d.id, d.claim, d.attempts, d.created_at, d.event_row, d.next_attempt_at, d.lease_until,
-                  e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
-                """, binds: binds))
+        let rows = try await relaxed.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH due AS (
+                        SELECT d.id FROM deliveries d
+                        WHERE d.handler = $1 AND \(due)
+                          AND (d.order_key IS NULL OR NOT EXISTS (
+                            SELECT 1 FROM deliveries p WHERE p.handler = d.handler AND p.order_key = d.order_key AND p.id < d.id
+                              AND p.status IN ('pending', 'retrying', 'in_flight')))
+                        ORDER BY \(expired ? "d.lease_until" : "d.next_attempt_at"), d.id
+                        LIMIT $4
+                        FOR UPDATE OF d SKIP LOCKED
+                    )
+                    UPDATE deliveries d SET status = 'in_flight', lease_until = $3, claim = nextval('delivery_claims'), updated_at = $2
+                    FROM due, events e
+                    WHERE d.id = due.id AND e.id = d.event_row
+                    RETURNING d.id, d.claim, d.attempts, d.created_at, d.event_row, d.next_attempt_at, d.lease_until,
+                      e.provider, e.event_id, e.event_type, e.body, e.headers, e.received_at
+                    """, binds: binds))
         var jobs: [(due: Int64, job: DeliveryJob)] = []
         for try await row in rows {
             let cells = row.makeRandomAccess()
@@ -73,7 +74,8 @@ extension PostgresEventStore {
             let job = DeliveryJob(
                 deliveryID: try cells["id"].decode(Int64.self), claim: try cells["claim"].decode(Int64.self), handler: handler,
                 attempt: Int(try cells["attempts"].decode(Int32.self)) + 1, createdAt: try cells["created_at"].decode(Int64.self),
-                eventRow: try cells["event_row"].decode(Int64.self), provider: Provider(rawValue: try cells["provider"].decode(String.self)) ?? .plaid,
+                eventRow: try cells["event_row"].decode(Int64.self),
+                provider: Provider(rawValue: try cells["provider"].decode(String.self)) ?? .plaid,
                 eventID: try cells["event_id"].decode(String.self), eventType: try cells["event_type"].decode(String.self),
                 body: Array(try cells["body"].decode(ByteBuffer.self).readableBytesView), contentType: StoredHeaders.contentType(headers),
                 receivedAt: try cells["received_at"].decode(Int64.self))
@@ -109,7 +111,8 @@ extension PostgresEventStore {
         guard !results.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var statement = PostgresStatement(
-            "WITH result (delivery_id, claim, number, started_at, duration_ms, succeeded, status_code, excerpt, status, next_at, last_error) AS (VALUES ")
+            "WITH result (delivery_id, claim, number, started_at, duration_ms, succeeded, status_code, excerpt, status, next_at, last_error) AS (VALUES "
+        )
         for (position, result) in results.enumerated() {
             let (status, next): (DeliveryStatus, Int64) =
                 switch result.next {
@@ -128,7 +131,8 @@ extension PostgresEventStore {
             statement.append((position == 0 ? "(" : ", (") + values.joined(separator: ", ") + ")")
         }
         let stamp = statement.bind(now, as: "bigint")
-        statement.append("""
+        statement.append(
+            """
             ), recorded AS (
                 INSERT INTO attempts (delivery_id, number, started_at, duration_ms, succeeded, status_code, excerpt)
                 SELECT r.delivery_id, r.number, r.started_at, r.duration_ms, r.succeeded, r.status_code, r.excerpt

@@ -66,7 +66,8 @@ extension PostgresEventStore {
     /// `WITH incoming AS (VALUES …), inserted AS (INSERT … RETURNING …), planned AS (VALUES …),
     /// outbox AS (INSERT INTO deliveries …) SELECT provider, event_id FROM inserted`.
     static func insertStatement(_ batch: [IncomingEvent], _ indices: [Int]) -> PostgresStatement {
-        var statement = PostgresStatement("WITH incoming (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims) AS (VALUES ")
+        var statement = PostgresStatement(
+            "WITH incoming (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims) AS (VALUES ")
         var planned: [String] = []
         for (position, index) in indices.enumerated() {
             let event = batch[index]
@@ -88,7 +89,8 @@ extension PostgresEventStore {
                 planned.append("(" + row.joined(separator: ", ") + ")")
             }
         }
-        statement.append("""
+        statement.append(
+            """
             ), inserted AS (
                 INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims)
                 SELECT * FROM incoming ORDER BY provider, event_id
@@ -98,7 +100,8 @@ extension PostgresEventStore {
             """)
         if !planned.isEmpty {
             // One row per planned delivery, numbered in plan order: the outbox rows' ids follow it.
-            statement.append("""
+            statement.append(
+                """
                 , planned (n, provider, event_id, handler, order_key, received_at) AS (VALUES \(planned.joined(separator: ", "))),
                 outbox AS (
                     INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at)
@@ -119,7 +122,9 @@ extension PostgresEventStore {
     public func prune(receivedBefore cutoff: Int64) async throws -> Int {
         try await durable.withConnection { connection in
             var locked = false
-            for try await got in try await connection.query("SELECT pg_try_advisory_lock(\(PostgresSchema.retentionLock))", logger: logger).decode(Bool.self) {
+            for try await got in try await connection.query("SELECT pg_try_advisory_lock(\(PostgresSchema.retentionLock))", logger: logger).decode(
+                Bool.self)
+            {
                 locked = got
             }
             guard locked else { return 0 }

@@ -76,12 +76,15 @@ extension PostgresEventStore {
         var records: [DeliveryRecord] = []
         for try await row in try await relaxed.query(statement.query) {
             let cells = row.makeRandomAccess()
-            records.append(DeliveryRecord(
-                id: try cells["id"].decode(Int64.self), eventRow: try cells["event_row"].decode(Int64.self), provider: try cells["provider"].decode(String.self),
-                eventID: try cells["event_id"].decode(String.self), eventType: try cells["event_type"].decode(String.self),
-                handler: try cells["handler"].decode(String.self), status: DeliveryStatus(rawValue: try cells["status"].decode(String.self)) ?? .pending,
-                attempts: Int(try cells["attempts"].decode(Int32.self)), nextAttemptAt: try cells["next_attempt_at"].decode(Int64.self),
-                orderKey: try cells["order_key"].decode(String?.self), lastError: try cells["last_error"].decode(String?.self)))
+            records.append(
+                DeliveryRecord(
+                    id: try cells["id"].decode(Int64.self), eventRow: try cells["event_row"].decode(Int64.self),
+                    provider: try cells["provider"].decode(String.self),
+                    eventID: try cells["event_id"].decode(String.self), eventType: try cells["event_type"].decode(String.self),
+                    handler: try cells["handler"].decode(String.self),
+                    status: DeliveryStatus(rawValue: try cells["status"].decode(String.self)) ?? .pending,
+                    attempts: Int(try cells["attempts"].decode(Int32.self)), nextAttemptAt: try cells["next_attempt_at"].decode(Int64.self),
+                    orderKey: try cells["order_key"].decode(String?.self), lastError: try cells["last_error"].decode(String?.self)))
         }
         return records
     }
@@ -89,12 +92,15 @@ extension PostgresEventStore {
     /// Every attempt of a delivery, in order.
     public func attempts(deliveryID: Int64) async throws -> [AttemptRecord] {
         let rows = try await relaxed.query(
-            "SELECT number, started_at, duration_ms, succeeded, status_code, excerpt FROM attempts WHERE delivery_id = \(deliveryID) ORDER BY number, id")
+            "SELECT number, started_at, duration_ms, succeeded, status_code, excerpt FROM attempts WHERE delivery_id = \(deliveryID) ORDER BY number, id"
+        )
         var attempts: [AttemptRecord] = []
-        for try await (number, startedAt, duration, succeeded, statusCode, excerpt) in rows.decode((Int32, Int64, Double, Bool, Int32?, String?).self) {
-            attempts.append(AttemptRecord(
-                deliveryID: deliveryID, number: Int(number), startedAt: startedAt, durationMilliseconds: duration, succeeded: succeeded,
-                statusCode: statusCode.map(Int.init), excerpt: excerpt))
+        for try await (number, startedAt, duration, succeeded, statusCode, excerpt) in rows.decode((Int32, Int64, Double, Bool, Int32?, String?).self)
+        {
+            attempts.append(
+                AttemptRecord(
+                    deliveryID: deliveryID, number: Int(number), startedAt: startedAt, durationMilliseconds: duration, succeeded: succeeded,
+                    statusCode: statusCode.map(Int.init), excerpt: excerpt))
         }
         return attempts
     }
@@ -102,7 +108,9 @@ extension PostgresEventStore {
     /// Deliveries by state and the age of the oldest one not yet delivered or dead.
     public func deliveryCounts(now: Int64) async throws -> DeliveryCounts {
         var counts = DeliveryCounts()
-        for try await (status, count) in try await relaxed.query("SELECT status, count(*) FROM deliveries GROUP BY status").decode((String, Int64).self) {
+        for try await (status, count) in try await relaxed.query("SELECT status, count(*) FROM deliveries GROUP BY status").decode(
+            (String, Int64).self)
+        {
             if let status = DeliveryStatus(rawValue: status) { counts[status] = Int(count) }
         }
         let oldest = try await relaxed.query("SELECT min(created_at) FROM deliveries WHERE status IN ('pending', 'retrying', 'in_flight')")

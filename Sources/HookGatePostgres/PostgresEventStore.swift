@@ -149,7 +149,8 @@ public final class PostgresEventStore: GateStore, Sendable {
                 case .prefer: .prefer(.makeClientConfiguration())
                 case .require: .require(.makeClientConfiguration())
                 }
-            configuration = .init(host: url.host ?? "localhost", port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
+            configuration = .init(
+                host: url.host ?? "localhost", port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
         }
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = connections
@@ -185,10 +186,12 @@ public final class PostgresEventStore: GateStore, Sendable {
 
     /// Stops the listener and closes every connection.
     public func close() async {
-        guard let task = runner.withLock({ value -> Task<Void, Never>? in
-            defer { value = nil }
-            return value
-        }) else { return }
+        guard
+            let task = runner.withLock({ value -> Task<Void, Never>? in
+                defer { value = nil }
+                return value
+            })
+        else { return }
         listener.stop()
         task.cancel()
         await task.value

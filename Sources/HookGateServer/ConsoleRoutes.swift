@@ -55,7 +55,8 @@ public enum ConsoleRoutes {
 
     static func notFound() -> Response {
         Response(
-            status: .notFound, headers: headers(contentType: "application/json"), body: .init(byteBuffer: ByteBuffer(string: #"{"error":"not found"}"#)))
+            status: .notFound, headers: headers(contentType: "application/json"),
+            body: .init(byteBuffer: ByteBuffer(string: #"{"error":"not found"}"#)))
     }
 
     /// Adds `GET /console` (also answering `/console/`) and `GET /console/{file}`.

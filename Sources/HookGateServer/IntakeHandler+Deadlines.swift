@@ -24,7 +24,8 @@ extension IntakeHandler {
             case .reading(let reading):
                 handler.state = .skipping
                 handler.answer(
-                    .failure(HookGateError(.requestTimeout, "body not received within \(handler.readTimeout) s")), entry: reading.entry, context: context)
+                    .failure(HookGateError(.requestTimeout, "body not received within \(handler.readTimeout) s")), entry: reading.entry,
+                    context: context)
             case .skipping:
                 context.close(promise: nil)
             case .idle, .storing:

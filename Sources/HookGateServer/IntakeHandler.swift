@@ -244,7 +244,8 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
         case .reading(let reading):
             state = .skipping
-            answer(.failure(HookGateError(.malformedBody, "the client closed its side before the body's end")), entry: reading.entry, context: context)
+            answer(
+                .failure(HookGateError(.malformedBody, "the client closed its side before the body's end")), entry: reading.entry, context: context)
         case .storing:
             break  // closing(for:) closes after the answer
         }
@@ -267,7 +268,9 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         guard head.method == .POST else {
             state = .skipping
-            write(status: .methodNotAllowed, headers: [("Allow", "POST")], body: nil, requestID: requestID, closing: closing(for: nil), context: context)
+            write(
+                status: .methodNotAllowed, headers: [("Allow", "POST")], body: nil, requestID: requestID, closing: closing(for: nil), context: context
+            )
             return
         }
         let client = routes.resolver.clientAddress(peer: peer, forwardedFor: head.headers["X-Forwarded-For"])

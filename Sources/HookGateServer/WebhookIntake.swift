@@ -77,7 +77,8 @@ struct WebhookIntake: Sendable {
     }
 
     private func event(from request: Received, token: VerifiedToken?) throws(HookGateError) -> IncomingEvent {
-        let (eventID, eventType, json) = try EventClassifier.classifyParsed(provider: settings.provider, body: request.body, bodySHA256: token?.bodySHA256)
+        let (eventID, eventType, json) = try EventClassifier.classifyParsed(
+            provider: settings.provider, body: request.body, bodySHA256: token?.bodySHA256)
         var kept: [(String, String)] = []
         if let contentType = request.contentType { kept.append(("Content-Type", contentType)) }
         if case .jwt(let header, _, _) = settings.verification, let credential = request.credential { kept.append((header, credential)) }

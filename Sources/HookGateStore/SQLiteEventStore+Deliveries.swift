@@ -46,12 +46,13 @@ extension SQLiteEventStore {
                 try claim.execute(arguments: [DeliveryStatus.inFlight, leaseUntil, token, now, id])
                 let headers = StoredHeaders.decode(try row.decode(forColumn: "headers"))
                 let body: Data = try row.decode(forColumn: "body")
-                jobs.append(DeliveryJob(
-                    deliveryID: id, claim: token, handler: handler, attempt: try row.decode(Int.self, forColumn: "attempts") + 1,
-                    createdAt: try row.decode(forColumn: "created_at"), eventRow: try row.decode(forColumn: "event_row"),
-                    provider: Provider(rawValue: try row.decode(String.self, forColumn: "provider")) ?? .plaid,
-                    eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"), body: Array(body),
-                    contentType: StoredHeaders.contentType(headers), receivedAt: try row.decode(forColumn: "received_at")))
+                jobs.append(
+                    DeliveryJob(
+                        deliveryID: id, claim: token, handler: handler, attempt: try row.decode(Int.self, forColumn: "attempts") + 1,
+                        createdAt: try row.decode(forColumn: "created_at"), eventRow: try row.decode(forColumn: "event_row"),
+                        provider: Provider(rawValue: try row.decode(String.self, forColumn: "provider")) ?? .plaid,
+                        eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"), body: Array(body),
+                        contentType: StoredHeaders.contentType(headers), receivedAt: try row.decode(forColumn: "received_at")))
             }
             return jobs
         }
@@ -115,7 +116,9 @@ extension SQLiteEventStore {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try await relaxedWrite { db in
             let attempt = try db.cachedStatement(
-                sql: "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, succeeded, status_code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                sql:
+                    "INSERT INTO attempts (delivery_id, number, started_at, duration_ms, succeeded, status_code, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            )
             let update = try db.cachedStatement(
                 sql: """
                     UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_error = ?, lease_until = NULL, claim = NULL
@@ -124,13 +127,15 @@ extension SQLiteEventStore {
             )
             for result in results {
                 try attempt.execute(arguments: [
-                    result.deliveryID, result.attempt, result.startedAt, result.durationMilliseconds, result.succeeded, result.statusCode, result.excerpt,
+                    result.deliveryID, result.attempt, result.startedAt, result.durationMilliseconds, result.succeeded, result.statusCode,
+                    result.excerpt,
                 ])
-                let (status, next): (DeliveryStatus, Int64) = switch result.next {
-                case .delivered: (.delivered, now)
-                case .retry(let at): (.retrying, at)
-                case .dead: (.dead, now)
-                }
+                let (status, next): (DeliveryStatus, Int64) =
+                    switch result.next {
+                    case .delivered: (.delivered, now)
+                    case .retry(let at): (.retrying, at)
+                    case .dead: (.dead, now)
+                    }
                 try update.execute(arguments: [
                     status, result.attempt, next, now, result.succeeded ? nil : result.excerpt, result.deliveryID, DeliveryStatus.inFlight,
                     result.claim,

@@ -26,16 +26,19 @@ extension SQLiteEventStore {
             var arguments = conditions.arguments
             arguments += [filter.limit]
             let rows = try Row.fetchAll(
-                db, sql: "SELECT e.id, e.provider, e.event_id, e.event_type, e.received_at FROM events e \(conditions.sql) ORDER BY e.id DESC LIMIT ?",
+                db,
+                sql: "SELECT e.id, e.provider, e.event_id, e.event_type, e.received_at FROM events e \(conditions.sql) ORDER BY e.id DESC LIMIT ?",
                 arguments: arguments)
             return try rows.map { row in
                 let id: Int64 = try row.decode(forColumn: "id")
-                let deliveries = try Row.fetchAll(db, sql: "SELECT id, handler, status, attempts FROM deliveries WHERE event_row = ? ORDER BY id", arguments: [id])
-                    .map {
-                        EventSummary.Delivery(
-                            id: try $0.decode(forColumn: "id"), handler: try $0.decode(forColumn: "handler"), status: try $0.decode(forColumn: "status"),
-                            attempts: try $0.decode(forColumn: "attempts"))
-                    }
+                let deliveries = try Row.fetchAll(
+                    db, sql: "SELECT id, handler, status, attempts FROM deliveries WHERE event_row = ? ORDER BY id", arguments: [id]
+                )
+                .map {
+                    EventSummary.Delivery(
+                        id: try $0.decode(forColumn: "id"), handler: try $0.decode(forColumn: "handler"), status: try $0.decode(forColumn: "status"),
+                        attempts: try $0.decode(forColumn: "attempts"))
+                }
                 return EventSummary(
                     id: id, provider: try row.decode(forColumn: "provider"), eventID: try row.decode(forColumn: "event_id"),
                     eventType: try row.decode(forColumn: "event_type"), receivedAt: try row.decode(forColumn: "received_at"), deliveries: deliveries)
@@ -75,8 +78,10 @@ extension SQLiteEventStore {
                 arguments: arguments
             ).map { row in
                 DeliveryRecord(
-                    id: try row.decode(forColumn: "id"), eventRow: try row.decode(forColumn: "event_row"), provider: try row.decode(forColumn: "provider"),
-                    eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"), handler: try row.decode(forColumn: "handler"),
+                    id: try row.decode(forColumn: "id"), eventRow: try row.decode(forColumn: "event_row"),
+                    provider: try row.decode(forColumn: "provider"),
+                    eventID: try row.decode(forColumn: "event_id"), eventType: try row.decode(forColumn: "event_type"),
+                    handler: try row.decode(forColumn: "handler"),
                     status: try row.decode(DeliveryStatus.self, forColumn: "status"), attempts: try row.decode(forColumn: "attempts"),
                     nextAttemptAt: try row.decode(forColumn: "next_attempt_at"), orderKey: try row.decode(String?.self, forColumn: "order_key"),
                     lastError: try row.decode(String?.self, forColumn: "last_error"))

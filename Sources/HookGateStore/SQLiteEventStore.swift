@@ -203,7 +203,8 @@ public final class SQLiteEventStore: GateStore, Sendable {
             conditions.add("received_at >= ?", since)
             var arguments = conditions.arguments
             arguments += [limit]
-            return try Row.fetchAll(db, sql: "SELECT * FROM events \(conditions.sql) ORDER BY id DESC LIMIT ?", arguments: arguments).map(SQLiteEventStore.decode)
+            return try Row.fetchAll(db, sql: "SELECT * FROM events \(conditions.sql) ORDER BY id DESC LIMIT ?", arguments: arguments).map(
+                SQLiteEventStore.decode)
         }
     }
 
@@ -333,7 +334,8 @@ public final class SQLiteEventStore: GateStore, Sendable {
         let text = String(decoding: try encoder.encode(key), as: UTF8.self)
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO keys (provider, kid, jwk, saved_at) VALUES (?, ?, ?, ?) ON CONFLICT (provider, kid) DO UPDATE SET jwk = excluded.jwk, saved_at = excluded.saved_at",
+                sql:
+                    "INSERT INTO keys (provider, kid, jwk, saved_at) VALUES (?, ?, ?, ?) ON CONFLICT (provider, kid) DO UPDATE SET jwk = excluded.jwk, saved_at = excluded.saved_at",
                 arguments: [provider.rawValue, key.keyID ?? "", text, Int64(Date().timeIntervalSince1970)])
         }
     }

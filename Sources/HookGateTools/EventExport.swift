@@ -6,10 +6,11 @@ import HookGateCore
 public enum EventExport {
     /// The capture file name of `event`: its row id and its event id made file-safe (at most 80 characters).
     public static func fileName(_ event: StoredEvent) -> String {
-        let safe = String(event.eventID.unicodeScalars.map { scalar -> Character in
-            let c = Character(scalar)
-            return c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "." || c == "_") ? c : "_"
-        }.prefix(80))
+        let safe = String(
+            event.eventID.unicodeScalars.map { scalar -> Character in
+                let c = Character(scalar)
+                return c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "." || c == "_") ? c : "_"
+            }.prefix(80))
         return "\(event.id)-\(safe).capture.json"
     }
 

@@ -47,11 +47,12 @@ public struct ReplayReport: Sendable, Equatable {
         var lines = [TextTable.render(header: ["PROVIDER", "ANSWER", "COUNT"], rows: rows)]
         lines.append(String(format: "%d requests in %.2f s (%.0f/s) to %@", total, elapsed, Double(total) / max(elapsed, 0.001), target))
         if answers.contains("stale_token") {
-            lines.append("note: stale_token means the token's iat is older than the gate's max_age (300 s by default)."
-                + (asCaptured
-                    ? " --as-captured resends the original token, so a capture older than that is refused;"
-                        + " replay without --as-captured to sign it fresh."
-                    : ""))
+            lines.append(
+                "note: stale_token means the token's iat is older than the gate's max_age (300 s by default)."
+                    + (asCaptured
+                        ? " --as-captured resends the original token, so a capture older than that is refused;"
+                            + " replay without --as-captured to sign it fresh."
+                        : ""))
         }
         if answers.contains("unknown_key") || answers.contains("bad_signature") {
             lines.append("note: the gate does not trust the signing key; the embedded defaults trust the development key (Keys/dev.jwks.json).")

@@ -1,8 +1,9 @@
 import Foundation
 import HookGateDispatch
 import JOSE
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Sends replayed requests: plain HTTP on pooled keep-alive connections, HTTPS through URLSession.

@@ -64,7 +64,7 @@ public struct VerifyReport: Sendable {
         do {
             _ = try WebhookVerifier.check(jws, keyID: keyID, key: publicKey, body: [], now: now, maxAge: maxAge)
             lines.append("verdict: VERIFIED (signature and age; the claimed body hash is that of an empty body)")
-        } catch where error.code == .bodyMismatch {
+        } catch  where error.code == .bodyMismatch {
             lines.append("verdict: VERIFIED (signature and age; pass --body to check request_body_sha256)")
         }
     }

@@ -65,7 +65,8 @@ public enum Base64URL {
                 for char in input {
                     let value = table[Int(char)]
                     if value == 0xFF {
-                        problem = char == UInt8(ascii: "=")
+                        problem =
+                            char == UInt8(ascii: "=")
                             ? JOSEError(.invalidBase64URL, "padding is not allowed")
                             : JOSEError(.invalidBase64URL, "character \(char) is outside the base64url alphabet")
                         break

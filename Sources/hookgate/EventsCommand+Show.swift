@@ -38,8 +38,9 @@ extension EventsCommand {
                     for attempt in delivery.attempts {
                         let when = Date(timeIntervalSince1970: Double(attempt.startedAt) / 1000).formatted(.iso8601)
                         let took = String(format: "%.1f", attempt.durationMilliseconds)
-                        print("  #\(attempt.number) \(when) \(took) ms \(attempt.succeeded ? "ok" : "failed")"
-                              + "\(attempt.statusCode.map { " [\($0)]" } ?? "") \(attempt.excerpt ?? "")")
+                        print(
+                            "  #\(attempt.number) \(when) \(took) ms \(attempt.succeeded ? "ok" : "failed")"
+                                + "\(attempt.statusCode.map { " [\($0)]" } ?? "") \(attempt.excerpt ?? "")")
                     }
                 }
                 print("---")

@@ -41,7 +41,9 @@ struct EventsCommand: AsyncParsableCommand {
                     throw ValidationError("\(config): \(error)")
                 }
             }
-            if resolved.url == nil, !FileManager.default.fileExists(atPath: resolved.path) { throw ValidationError("no database at \(resolved.path)") }
+            if resolved.url == nil, !FileManager.default.fileExists(atPath: resolved.path) {
+                throw ValidationError("no database at \(resolved.path)")
+            }
             return resolved
         }
 

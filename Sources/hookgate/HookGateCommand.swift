@@ -12,7 +12,9 @@ struct HookGateCommand: AsyncParsableCommand {
         commandName: "hookgate",
         abstract: "Receive, verify, store and fan out Plaid, LinkMoney and LedgerSync webhooks.",
         version: version,
-        subcommands: [ServeCommand.self, VerifyCommand.self, SignCommand.self, KeysCommand.self, EventsCommand.self, StatsCommand.self, ReplayCommand.self]
+        subcommands: [
+            ServeCommand.self, VerifyCommand.self, SignCommand.self, KeysCommand.self, EventsCommand.self, StatsCommand.self, ReplayCommand.self,
+        ]
     )
 
     /// Exit statuses: 0 success, 1 rejected/failed, 2 usage error (ArgumentParser's 64 is mapped to 2).

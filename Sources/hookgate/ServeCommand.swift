@@ -30,7 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
     var logFormat: String = "text"
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
     }
 
@@ -59,7 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("\(config ?? "embedded defaults"): \(error)\n".utf8))
                 throw ExitCode(1)
             }
-            print("\(config ?? "embedded defaults"): configuration is valid (\(configuration.providers.count) providers, \(configuration.handlers.count) handlers)")
+            print(
+                "\(config ?? "embedded defaults"): configuration is valid (\(configuration.providers.count) providers, \(configuration.handlers.count) handlers)"
+            )
             return
         }
         if config == nil {
@@ -72,7 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
                 "hookgate listening",
                 metadata: [
                     "public": "\(configuration.server.host):\(publicPort)", "admin": "\(configuration.admin.host):\(adminPort)",
-                    "database": "\(configuration.database.url.map { "\($0)" } ?? configuration.database.path)", "durability": "\(configuration.database.durability.rawValue)",
+                    "database": "\(configuration.database.url.map { "\($0)" } ?? configuration.database.path)",
+                    "durability": "\(configuration.database.durability.rawValue)",
                 ])
         }
         do {

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import HookGateServer
 import HookGateTools
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `hookgate stats`: the live figures of a running gate's `/stats`.
@@ -26,7 +27,9 @@ struct StatsCommand: AsyncParsableCommand {
     var watch: Double?
 
     func validate() throws {
-        guard let url = URL(string: admin), url.scheme == "http" || url.scheme == "https" else { throw ValidationError("--admin must be an http(s) URL") }
+        guard let url = URL(string: admin), url.scheme == "http" || url.scheme == "https" else {
+            throw ValidationError("--admin must be an http(s) URL")
+        }
         if let watch, watch < 0.2 { throw ValidationError("--watch must be at least 0.2 seconds") }
     }
 
@@ -76,13 +79,17 @@ struct StatsCommand: AsyncParsableCommand {
 
     /// The table; with `previous`, a rate column per second since it.
     static func render(_ document: StatsDocument, previous: (StatsDocument, Double)?) -> String {
-        var lines = ["HookGate \(document.version), up \(duration(document.uptimeSeconds)) (intake and keys: since start; deliveries and store: database totals)"]
+        var lines = [
+            "HookGate \(document.version), up \(duration(document.uptimeSeconds)) (intake and keys: since start; deliveries and store: database totals)"
+        ]
         var header = ["PROVIDER", "RECEIVED", "ACCEPTED", "DUPLICATES", "REJECTED"]
         if previous != nil { header.append("RECEIVED/S") }
         header.append("REJECTIONS")
         let rows = document.providers.keys.sorted().map { name -> [String] in
             let figures = document.providers[name]!
-            var row = [name, String(figures.received), String(figures.accepted), String(figures.duplicates), String(figures.rejected.values.reduce(0, +))]
+            var row = [
+                name, String(figures.received), String(figures.accepted), String(figures.duplicates), String(figures.rejected.values.reduce(0, +)),
+            ]
             if let (before, seconds) = previous, seconds > 0 {
                 let earlier = before.providers[name]?.received ?? 0
                 row.append(String(format: "%.1f", Double(figures.received - earlier) / seconds))
@@ -93,9 +100,12 @@ struct StatsCommand: AsyncParsableCommand {
         }
         lines.append(TextTable.render(header: header, rows: rows))
         let keys = document.keys
-        lines.append("keys:        cached \(keys.cached), fetches \(keys.fetches), fetch failures \(keys.fetchFailures), negative-cache hits \(keys.negativeHits), rate-limited \(keys.rateLimited)")
+        lines.append(
+            "keys:        cached \(keys.cached), fetches \(keys.fetches), fetch failures \(keys.fetchFailures), negative-cache hits \(keys.negativeHits), rate-limited \(keys.rateLimited)"
+        )
         let d = document.deliveries
-        var deliveries = "deliveries:  pending \(d.pending), retrying \(d.retrying), in flight \(d.inFlight), succeeded \(d.delivered), dead \(d.dead), oldest pending \(duration(d.oldestPendingSeconds))"
+        var deliveries =
+            "deliveries:  pending \(d.pending), retrying \(d.retrying), in flight \(d.inFlight), succeeded \(d.delivered), dead \(d.dead), oldest pending \(duration(d.oldestPendingSeconds))"
         if let (before, seconds) = previous, seconds > 0 {
             deliveries += String(format: ", %.1f delivered/s", Double(d.delivered - before.deliveries.delivered) / seconds)
         }

@@ -51,8 +51,10 @@ import Testing
             let path = route.path.description.replacingOccurrences(of: "{id}", with: "1")
             let method = route.method.rawValue
             let open = path == "/healthz" || path == "/readyz" || (method == "GET" && (path == "/console" || path.hasPrefix("/console/")))
-            for headers in [[], [("Authorization", "Bearer wrong-token-0123456789abcdef")], [("Authorization", "Basic \(Self.token)")],
-                            [("Authorization", "Bearer \(Self.token)x")], [("Authorization", "Bearer")]] {
+            for headers in [
+                [], [("Authorization", "Bearer wrong-token-0123456789abcdef")], [("Authorization", "Basic \(Self.token)")],
+                [("Authorization", "Bearer \(Self.token)x")], [("Authorization", "Bearer")],
+            ] {
                 let response = try await harness.admin(path, method: method, headers: headers)
                 if open {
                     #expect(response.status != 401, "\(method) \(path) is open")

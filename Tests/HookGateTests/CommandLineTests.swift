@@ -79,7 +79,9 @@ import Testing
 
         let dir = try Self.temporaryDirectory()
         try Data(token.utf8).write(to: dir.appendingPathComponent("token.txt"))
-        let fromFile = try await Self.run(["verify", "--key", keys, "--token-file", dir.appendingPathComponent("token.txt").path, "--now", "1700000010"])
+        let fromFile = try await Self.run([
+            "verify", "--key", keys, "--token-file", dir.appendingPathComponent("token.txt").path, "--now", "1700000010",
+        ])
         #expect(fromFile.status == 0)
 
         #expect(try await Self.run(["verify", token]).status == 2)  // no --key
@@ -101,8 +103,10 @@ import Testing
         try Data(#"{"webhook_type":"ITEM","webhook_code":"ERROR"}"#.utf8).write(to: body)
         let sign = try await Self.run(["sign", "--key", pem.path, "--kid", "prod-1", body.path])
         #expect(sign.status == 0)
-        let verify = try await Self.run(["verify", "--key", dir.appendingPathComponent("prod-1.jwks.json").path, "--body", body.path,
-                                   sign.output.trimmingCharacters(in: .whitespacesAndNewlines)])
+        let verify = try await Self.run([
+            "verify", "--key", dir.appendingPathComponent("prod-1.jwks.json").path, "--body", body.path,
+            sign.output.trimmingCharacters(in: .whitespacesAndNewlines),
+        ])
         #expect(verify.status == 0)
         #expect(try await Self.run(["keys", "generate", "--kid", "prod-1", "--out", dir.path]).status == 2)  // never overwrites
         #expect(try await Self.run(["sign", "--key", pem.path, body.path]).status == 2)  // --key needs --kid
@@ -155,7 +159,10 @@ import Testing
         let ldd = try await Self.output("/usr/bin/ldd", [binary])
         #expect(ldd.contains("libcrypto.so.3"), "\(ldd)")
         // The calls JOSE makes are undefined in the binary: the dynamic linker takes them from libcrypto.so.3.
-        let undefined = Set(try await Self.output("/usr/bin/nm", ["-D", "--undefined-only", binary]).split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) })
+        let undefined = Set(
+            try await Self.output("/usr/bin/nm", ["-D", "--undefined-only", binary]).split(separator: "\n").compactMap {
+                $0.split(separator: " ").last.map(String.init)
+            })
         for symbol in ["EVP_PKEY_verify", "EVP_PKEY_verify_init", "EVP_PKEY_sign", "EVP_PKEY_public_check", "CRYPTO_memcmp", "SHA256"] {
             #expect(undefined.contains { $0 == symbol || $0.hasPrefix(symbol + "@") }, "\(symbol) is not taken from the system libcrypto")
         }

@@ -31,7 +31,9 @@ import Testing
         #expect(header == "Plaid-Verification")
         #expect(url == "https://sandbox.plaid.com/webhook_verification_key/get")
         #expect(credentials.map(\.0) == ["client_id", "secret"] && credentials.map(\.1) == ["id", "s"])
-        guard case .jwt("Webhook-Verification", .pinnedFile("Keys/ledgersync.jwks.json"), 300) = configuration.settings(for: .ledgersync)!.verification else {
+        guard
+            case .jwt("Webhook-Verification", .pinnedFile("Keys/ledgersync.jwks.json"), 300) = configuration.settings(for: .ledgersync)!.verification
+        else {
             Issue.record("ledgersync is not pinned jwt")
             return
         }
@@ -87,18 +89,42 @@ import Testing
         ("providers:\n  ledgersync: {}", "providers.ledgersync.verification: is required: jwt, token, or none (none must be chosen explicitly)"),
         ("providers:\n  ledgersync:\n    verification: none\n    headr: X", "providers.ledgersync.headr: unknown key"),
         ("database:\n  retention: 86400\nproviders:\n  ledgersync:\n    verification: none", "database.retention: must exceed 3 days"),
-        ("database:\n  durability: maybe\nproviders:\n  ledgersync:\n    verification: none", "database.durability: must be full or normal, got \"maybe\""),
-        ("server:\n  trusted_proxies: [10.0.0.0/33]\nproviders:\n  ledgersync:\n    verification: none", "server.trusted_proxies[0]: \"10.0.0.0/33\" is not an IP address or CIDR range"),
-        ("providers:\n  ledgersync:\n    verification: none\nhandlers:\n  - name: a\n    match: [\"plaid:*\"]", "handlers[0]: needs exactly one of http, file, exec (has none)"),
-        ("providers:\n  ledgersync:\n    verification: none\nhandlers:\n  - name: a\n    match: [\"bank:*\"]\n    file: {path: x}", "handlers[0].match[0]: \"bank:*\" is not provider:TYPE"),
-        ("providers:\n  ledgersync:\n    verification: token\n    token: short", "providers.ledgersync.token: verification: token needs a shared secret of at least 16 bytes"),
+        (
+            "database:\n  durability: maybe\nproviders:\n  ledgersync:\n    verification: none",
+            "database.durability: must be full or normal, got \"maybe\""
+        ),
+        (
+            "server:\n  trusted_proxies: [10.0.0.0/33]\nproviders:\n  ledgersync:\n    verification: none",
+            "server.trusted_proxies[0]: \"10.0.0.0/33\" is not an IP address or CIDR range"
+        ),
+        (
+            "providers:\n  ledgersync:\n    verification: none\nhandlers:\n  - name: a\n    match: [\"plaid:*\"]",
+            "handlers[0]: needs exactly one of http, file, exec (has none)"
+        ),
+        (
+            "providers:\n  ledgersync:\n    verification: none\nhandlers:\n  - name: a\n    match: [\"bank:*\"]\n    file: {path: x}",
+            "handlers[0].match[0]: \"bank:*\" is not provider:TYPE"
+        ),
+        (
+            "providers:\n  ledgersync:\n    verification: token\n    token: short",
+            "providers.ledgersync.token: verification: token needs a shared secret of at least 16 bytes"
+        ),
         ("providers: [1, 2]", "providers: must be a mapping of keys to values"),
-        ("database:\n  path: a.sqlite\n  url: postgresql://u@h/d\nproviders:\n  ledgersync:\n    verification: none", "database: set either path (SQLite) or url (PostgreSQL), not both"),
+        (
+            "database:\n  path: a.sqlite\n  url: postgresql://u@h/d\nproviders:\n  ledgersync:\n    verification: none",
+            "database: set either path (SQLite) or url (PostgreSQL), not both"
+        ),
         ("database:\n  url: mysql://u@h/d\nproviders:\n  ledgersync:\n    verification: none", "database.url: must be a postgresql://"),
         ("database:\n  url: postgresql://h/d\nproviders:\n  ledgersync:\n    verification: none", "database.url: names no user"),
         ("database:\n  url: postgresql://u:pw@h\nproviders:\n  ledgersync:\n    verification: none", "database.url: names no database"),
-        ("database:\n  url: postgresql://u@h/d?sslmode=verify-full\nproviders:\n  ledgersync:\n    verification: none", "database.url: sslmode must be disable, prefer or require"),
-        ("database:\n  url: postgresql://u@h/d?pool=3\nproviders:\n  ledgersync:\n    verification: none", "database.url: unknown parameter \"pool\""),
+        (
+            "database:\n  url: postgresql://u@h/d?sslmode=verify-full\nproviders:\n  ledgersync:\n    verification: none",
+            "database.url: sslmode must be disable, prefer or require"
+        ),
+        (
+            "database:\n  url: postgresql://u@h/d?pool=3\nproviders:\n  ledgersync:\n    verification: none",
+            "database.url: unknown parameter \"pool\""
+        ),
         ("delivery:\n  lease: 1\nproviders:\n  ledgersync:\n    verification: none", "delivery.lease:"),
         ("server: [", "not valid YAML"),
     ])
@@ -155,6 +181,8 @@ import Testing
         #expect(ledger.id == "abc" && ledger.type == "mfaUpdated")
         #expect(throws: HookGateError(.malformedBody, "")) { try EventClassifier.classify(provider: .plaid, body: Array(#"{"a":1,}"#.utf8)) }
         #expect(throws: HookGateError(.malformedBody, "")) { try EventClassifier.classify(provider: .ledgersync, body: Array("[]".utf8)) }
-        #expect(throws: HookGateError(.missingEventID, "")) { try EventClassifier.classify(provider: .ledgersync, body: Array(#"{"eventId":7}"#.utf8)) }
+        #expect(throws: HookGateError(.missingEventID, "")) {
+            try EventClassifier.classify(provider: .ledgersync, body: Array(#"{"eventId":7}"#.utf8))
+        }
     }
 }

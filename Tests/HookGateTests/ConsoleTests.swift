@@ -146,16 +146,18 @@ import Testing
     @Test func deadDeliveriesAreListedAndOneIsRedelivered() async throws {
         let sink = try await HTTPSink()
         sink.setStatus(500)
-        let harness = try await GateHarness(yaml: FanOutTests.yaml(handlers: """
-              - name: backend
-                match: ["*"]
-                http:
-                  url: \(sink.url)
-              - name: audit
-                match: ["plaid:ITEM.*"]
-                http:
-                  url: \(sink.url)
-            """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 0.3"))
+        let harness = try await GateHarness(
+            yaml: FanOutTests.yaml(
+                handlers: """
+                      - name: backend
+                        match: ["*"]
+                        http:
+                          url: \(sink.url)
+                      - name: audit
+                        match: ["plaid:ITEM.*"]
+                        http:
+                          url: \(sink.url)
+                    """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 0.3"))
         #expect(try await FanOutTests.send(harness, Signer.plaidBody(41)).status == 200)
         #expect(try await FanOutTests.send(harness, try Signer.fixture("plaid/ITEM.ERROR.json")).status == 200)
         #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 3 })

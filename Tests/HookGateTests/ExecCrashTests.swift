@@ -18,38 +18,41 @@ import Testing
         try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
         let script = dir.appendingPathComponent("handler.sh")
         // Records what arrived on standard input, works a while, then marks itself done.
-        try Data("""
+        try Data(
+            """
             #!/bin/sh
             run="$1/$HOOKGATE_EVENT_ID.$HOOKGATE_ATTEMPT.$$"
             cat > "$run.body"
             sleep 0.4
             echo ok > "$run.done"
-            """.utf8).write(to: script)
+            """.utf8
+        ).write(to: script)
         chmod(script.path, 0o755)
-        let gate = try GateProcess(yaml: """
-            server:
-              host: 127.0.0.1
-              port: PUBLIC_PORT
-              max_body_bytes: 1048576
-            admin:
-              host: 127.0.0.1
-              port: ADMIN_PORT
-            database:
-              path: \(dir.appendingPathComponent("gate.sqlite").path)
-            providers:
-              plaid:
-                keys_file: \(TestConfig.devKeys)
-            delivery:
-              initial_backoff: 0.05
-              max_backoff: 0.2
-            handlers:
-              - name: exec
-                match: ["plaid:*"]
-                concurrency: 8
-                exec:
-                  command: ["\(script.path)", "\(runs.path)"]
-                  timeout: 20
-            """, directory: dir)
+        let gate = try GateProcess(
+            yaml: """
+                server:
+                  host: 127.0.0.1
+                  port: PUBLIC_PORT
+                  max_body_bytes: 1048576
+                admin:
+                  host: 127.0.0.1
+                  port: ADMIN_PORT
+                database:
+                  path: \(dir.appendingPathComponent("gate.sqlite").path)
+                providers:
+                  plaid:
+                    keys_file: \(TestConfig.devKeys)
+                delivery:
+                  initial_backoff: 0.05
+                  max_backoff: 0.2
+                handlers:
+                  - name: exec
+                    match: ["plaid:*"]
+                    concurrency: 8
+                    exec:
+                      command: ["\(script.path)", "\(runs.path)"]
+                      timeout: 20
+                """, directory: dir)
         try await gate.start()
         var expected: [String: [UInt8]] = [:]
         for n in 0..<24 {

@@ -17,7 +17,9 @@ import Testing
 
     static func send(_ harness: GateHarness, _ body: [UInt8], provider: String = "plaid") async throws -> RawHTTP.Response {
         let header = provider == "plaid" ? "Plaid-Verification" : "Webhook-Verification"
-        return try await harness.post("/webhooks/\(provider)", body: body, headers: [(header, try Signer.token(body: body)), ("Content-Type", "application/json; charset=utf-8")])
+        return try await harness.post(
+            "/webhooks/\(provider)", body: body,
+            headers: [(header, try Signer.token(body: body)), ("Content-Type", "application/json; charset=utf-8")])
     }
 
     /// HMAC-SHA256 written from RFC 2104 on top of SHA-256 alone, independent of OpenSSL's HMAC.
@@ -31,18 +33,20 @@ import Testing
     @Test func matchingHandlersReceiveByteExactWithContractHeadersAndSignature() async throws {
         let sink = try await HTTPSink()
         let other = try await HTTPSink()
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: backend
-                match: ["plaid:TRANSACTIONS.*", "ledgersync:accountAdded"]
-                http:
-                  url: \(sink.url)
-                  timeout: 5
-                  secret: \(Self.secret)
-              - name: items
-                match: ["plaid:ITEM.*"]
-                http:
-                  url: \(other.url)
-            """))
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: backend
+                        match: ["plaid:TRANSACTIONS.*", "ledgersync:accountAdded"]
+                        http:
+                          url: \(sink.url)
+                          timeout: 5
+                          secret: \(Self.secret)
+                      - name: items
+                        match: ["plaid:ITEM.*"]
+                        http:
+                          url: \(other.url)
+                    """))
         let transactions = Signer.plaidBody(11)
         let item = try Signer.fixture("plaid/ITEM.ERROR.json")
         let ledger = try Signer.fixture("ledgersync/accountAdded.json")
@@ -65,7 +69,9 @@ import Testing
         #expect(first.header("webhook-id") == deliveryID)
         let timestamp = try #require(first.header("webhook-timestamp"))
         #expect(abs((Int64(timestamp) ?? 0) - Int64(Date().timeIntervalSince1970)) < 30)
-        let expected = "v1," + Data(Self.referenceHMAC(key: Self.secretKey, message: Array("\(deliveryID).\(timestamp).".utf8) + transactions)).base64EncodedString()
+        let expected =
+            "v1,"
+            + Data(Self.referenceHMAC(key: Self.secretKey, message: Array("\(deliveryID).\(timestamp).".utf8) + transactions)).base64EncodedString()
         #expect(first.header("webhook-signature") == expected)
 
         let ledgerDelivery = try #require(sink.received.first { $0.header("hookgate-provider") == "ledgersync" })
@@ -83,13 +89,15 @@ import Testing
         let sink = try await HTTPSink()
         let port = sink.port
         await sink.stop()
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: backend
-                match: ["*"]
-                http:
-                  url: http://127.0.0.1:\(port)/hooks
-                  timeout: 2
-            """))
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: backend
+                        match: ["*"]
+                        http:
+                          url: http://127.0.0.1:\(port)/hooks
+                          timeout: 2
+                    """))
         let bodies = (0..<30).map { Signer.plaidBody(1000 + $0) }
         for body in bodies { #expect(try await Self.send(harness, body).status == 200) }
         try await Task.sleep(for: .milliseconds(400))  // several failed attempts each
@@ -114,13 +122,15 @@ import Testing
     @Test func anAttemptLongerThanTheLeaseKeepsItsClaim() async throws {
         let sink = try await HTTPSink()
         sink.answerAfter(.seconds(5))
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: slow
-                match: ["*"]
-                http:
-                  url: \(sink.url)
-                  timeout: 10
-            """, delivery: "initial_backoff: 0.05\n  max_backoff: 0.2\n  give_up_after: 60\n  lease: 2"))
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: slow
+                        match: ["*"]
+                        http:
+                          url: \(sink.url)
+                          timeout: 10
+                    """, delivery: "initial_backoff: 0.05\n  max_backoff: 0.2\n  give_up_after: 60\n  lease: 2"))
         let first = Signer.plaidBody(7001)
         let second = Signer.plaidBody(7002)
         #expect(try await Self.send(harness, first).status == 200)
@@ -141,12 +151,14 @@ import Testing
     @Test func failingForeverGoesDeadThenRedeliverDelivers() async throws {
         let sink = try await HTTPSink()
         sink.setStatus(500)
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: backend
-                match: ["*"]
-                http:
-                  url: \(sink.url)
-            """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 1"))
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: backend
+                        match: ["*"]
+                        http:
+                          url: \(sink.url)
+                    """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 1"))
         let body = Signer.plaidBody(77)
         #expect(try await Self.send(harness, body).status == 200)
         #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 1 })
@@ -190,12 +202,14 @@ import Testing
     @Test func retryAfterFromTheHandlerIsHonoured() async throws {
         let sink = try await HTTPSink()
         sink.setStatus(429, retryAfter: "1")
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: backend
-                match: ["*"]
-                http:
-                  url: \(sink.url)
-            """, delivery: "initial_backoff: 0.02\n  max_backoff: 5\n  give_up_after: 60"))
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: backend
+                        match: ["*"]
+                        http:
+                          url: \(sink.url)
+                    """, delivery: "initial_backoff: 0.02\n  max_backoff: 5\n  give_up_after: 60"))
         #expect(try await Self.send(harness, Signer.plaidBody()).status == 200)
         #expect(await eventually { sink.received.count == 1 })
         try await Task.sleep(for: .milliseconds(600))
@@ -210,12 +224,14 @@ import Testing
         let sink = try await HTTPSink()
         let elsewhere = try await HTTPSink()
         sink.setStatus(307, location: elsewhere.url)
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: backend
-                match: ["*"]
-                http:
-                  url: \(sink.url)
-            """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: backend
+                        match: ["*"]
+                        http:
+                          url: \(sink.url)
+                    """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
         #expect(try await Self.send(harness, Signer.plaidBody(307)).status == 200)
         #expect(await eventually { ((try? await harness.gate.store.deliveries(limit: 1))?.first?.attempts ?? 0) >= 1 })
         let delivery = try #require(try await harness.gate.store.deliveries(limit: 1).first)
@@ -234,15 +250,19 @@ import Testing
     @Test func orderedDeliveryHoldsBackOnlyItsOwnKey() async throws {
         let sink = try await HTTPSink()
         sink.failFirst(4, containing: "\"item-A\"")
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: backend
-                match: ["*"]
-                order_key: item_id
-                http:
-                  url: \(sink.url)
-            """))
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: backend
+                        match: ["*"]
+                        order_key: item_id
+                        http:
+                          url: \(sink.url)
+                    """))
         func body(_ item: String, _ n: Int) -> [UInt8] {
-            Array("{\n  \"webhook_type\": \"TRANSACTIONS\",\n  \"webhook_code\": \"DEFAULT_UPDATE\",\n  \"item_id\": \"\(item)\",\n  \"n\": \(n)\n}".utf8)
+            Array(
+                "{\n  \"webhook_type\": \"TRANSACTIONS\",\n  \"webhook_code\": \"DEFAULT_UPDATE\",\n  \"item_id\": \"\(item)\",\n  \"n\": \(n)\n}"
+                    .utf8)
         }
         #expect(try await Self.send(harness, body("item-A", 1)).status == 200)
         #expect(try await Self.send(harness, body("item-A", 2)).status == 200)
@@ -265,7 +285,8 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-exec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let script = dir.appendingPathComponent("handler.sh")
-        try Data("""
+        try Data(
+            """
             #!/bin/sh
             out="$1/$HOOKGATE_DELIVERY_ID"
             cat > "$out.body"
@@ -275,20 +296,26 @@ import Testing
               ITEM.PENDING_EXPIRATION) sleep 30 & echo $! > "$out.child"; sleep 30 ;;
             esac
             echo done
-            """.utf8).write(to: script)
+            """.utf8
+        ).write(to: script)
         chmod(script.path, 0o755)
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: notify
-                match: ["plaid:*"]
-                exec:
-                  command: ["\(script.path)", "\(dir.path)"]
-                  timeout: 1
-            """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: notify
+                        match: ["plaid:*"]
+                        exec:
+                          command: ["\(script.path)", "\(dir.path)"]
+                          timeout: 1
+                    """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
         let ok = Signer.plaidBody(5)
         let failing = try Signer.fixture("plaid/ITEM.ERROR.json")
         let hanging = try Signer.fixture("plaid/ITEM.PENDING_EXPIRATION.json")
         for body in [ok, failing, hanging] { #expect(try await Self.send(harness, body).status == 200) }
-        #expect(await eventually { (try? await harness.gate.store.deliveries(limit: 10).allSatisfy { $0.attempts >= 1 && $0.status != .inFlight }) == true })
+        #expect(
+            await eventually {
+                (try? await harness.gate.store.deliveries(limit: 10).allSatisfy { $0.attempts >= 1 && $0.status != .inFlight }) == true
+            })
         let deliveries = try await harness.gate.store.deliveries(limit: 10)
         let byType = Dictionary(uniqueKeysWithValues: deliveries.map { ($0.eventType, $0) })
         let success = try #require(byType["TRANSACTIONS.DEFAULT_UPDATE"])
@@ -309,7 +336,10 @@ import Testing
         #expect(timeoutAttempt.succeeded == false && timeoutAttempt.excerpt?.contains("timed out") == true)
         #expect(timeoutAttempt.durationMilliseconds >= 900 && timeoutAttempt.durationMilliseconds < 5000)
         // The whole process group was killed, including the background child.
-        let child = try #require(Int32(try String(contentsOf: dir.appendingPathComponent("\(timeout.id).child"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let child = try #require(
+            Int32(
+                try String(contentsOf: dir.appendingPathComponent("\(timeout.id).child"), encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
         #expect(await eventually(seconds: 3) { kill(child, 0) != 0 })
         try await harness.stop()
     }
@@ -318,13 +348,15 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-file-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let path = dir.appendingPathComponent("audit.jsonl").path
-        let harness = try await GateHarness(yaml: Self.yaml(handlers: """
-              - name: audit
-                match: ["*"]
-                concurrency: 32
-                file:
-                  path: \(path)
-            """), directory: dir)
+        let harness = try await GateHarness(
+            yaml: Self.yaml(
+                handlers: """
+                      - name: audit
+                        match: ["*"]
+                        concurrency: 32
+                        file:
+                          path: \(path)
+                    """), directory: dir)
         let bodies = (0..<200).map { Signer.plaidBody(5000 + $0) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for body in bodies { group.addTask { _ = try await Self.send(harness, body) } }
@@ -336,7 +368,10 @@ import Testing
         let records = try lines.dropLast().map { try JSONParser.parse(Array($0.utf8)) }
         #expect(records.count == 200)
         #expect(Set(records.compactMap { $0["body"]?.stringValue }) == Set(bodies.map { String(decoding: $0, as: UTF8.self) }))
-        #expect(records.allSatisfy { $0["provider"]?.stringValue == "plaid" && $0["type"]?.stringValue == "TRANSACTIONS.DEFAULT_UPDATE" && $0["received_at"] != nil })
+        #expect(
+            records.allSatisfy {
+                $0["provider"]?.stringValue == "plaid" && $0["type"]?.stringValue == "TRANSACTIONS.DEFAULT_UPDATE" && $0["received_at"] != nil
+            })
         try await harness.stop()
     }
 
@@ -351,7 +386,8 @@ import Testing
                 http:
                   url: http://127.0.0.1:\(port)/hooks
             """
-        let first = try await GateHarness(yaml: Self.yaml(handlers: handlers, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"), directory: dir)
+        let first = try await GateHarness(
+            yaml: Self.yaml(handlers: handlers, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"), directory: dir)
         let bodies = (0..<5).map { Signer.plaidBody(9000 + $0) }
         for body in bodies { #expect(try await Self.send(first, body).status == 200) }
         try await first.stop()
@@ -378,12 +414,14 @@ import Testing
     @Test func listShowAndRedeliverWhileTheGateRuns() async throws {
         let sink = try await HTTPSink()
         sink.setStatus(500)
-        let harness = try await GateHarness(yaml: FanOutTests.yaml(handlers: """
-              - name: backend
-                match: ["*"]
-                http:
-                  url: \(sink.url)
-            """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 0.2"))
+        let harness = try await GateHarness(
+            yaml: FanOutTests.yaml(
+                handlers: """
+                      - name: backend
+                        match: ["*"]
+                        http:
+                          url: \(sink.url)
+                    """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 0.2"))
         let body = try Signer.fixture("plaid/ITEM.ERROR.json")
         #expect(try await FanOutTests.send(harness, body).status == 200)
         #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 1 })
@@ -433,13 +471,15 @@ import Testing
     @Test func endlessHandlerAnswerIsCutOffAtTheTimeout() async throws {
         let endless = try HostileKeyEndpoint(.endless)
         let before = ProcessInfo.processInfo.residentMegabytes
-        let harness = try await GateHarness(yaml: FanOutTests.yaml(handlers: """
-              - name: endless
-                match: ["*"]
-                http:
-                  url: http://127.0.0.1:\(endless.port)/hooks
-                  timeout: 1
-            """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
+        let harness = try await GateHarness(
+            yaml: FanOutTests.yaml(
+                handlers: """
+                      - name: endless
+                        match: ["*"]
+                        http:
+                          url: http://127.0.0.1:\(endless.port)/hooks
+                          timeout: 1
+                    """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
         #expect(try await FanOutTests.send(harness, Signer.plaidBody(4242)).status == 200)
         let attempted = await eventually(seconds: 10) { ((try? await harness.gate.store.deliveries(limit: 1))?.first?.attempts ?? 0) >= 1 }
         #expect(attempted)

@@ -4,8 +4,9 @@ import HookGateServer
 import HookGateStore
 import JOSE
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A full disk under the database: `503 store_unavailable` with `Retry-After`, `/readyz`
@@ -40,8 +41,9 @@ struct FullDiskTests {
         try Self.shell("mount -t tmpfs -o size=24m tmpfs '\(mount.path)'")
         defer { try? Self.shell("umount -l '\(mount.path)'") }
         let database = mount.appendingPathComponent("gate.sqlite").path
-        let harness = try await GateHarness(yaml: TestConfig.pinned().replacingOccurrences(of: "max_body_bytes: 4096", with: "max_body_bytes: 262144")
-            + "\ndatabase:\n  path: \(database)\n  durability: full\n")
+        let harness = try await GateHarness(
+            yaml: TestConfig.pinned().replacingOccurrences(of: "max_body_bytes: 4096", with: "max_body_bytes: 262144")
+                + "\ndatabase:\n  path: \(database)\n  durability: full\n")
         #expect(try await harness.admin("/readyz").status == 200)
         let filler = mount.appendingPathComponent("filler").path
         var acknowledged: [String] = []
@@ -52,8 +54,9 @@ struct FullDiskTests {
         try Self.shell("truncate -s -300K '\(filler)'")
         while refused.isEmpty && n < 200 {
             n += 1
-            let body = Array((#"{"webhook_type":"TRANSACTIONS","webhook_code":"DEFAULT_UPDATE","item_id":"full-\#(n)","pad":""#
-                + String(repeating: "p", count: 100_000) + #""}"#).utf8)
+            let body = Array(
+                (#"{"webhook_type":"TRANSACTIONS","webhook_code":"DEFAULT_UPDATE","item_id":"full-\#(n)","pad":""#
+                    + String(repeating: "p", count: 100_000) + #""}"#).utf8)
             let response = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))])
             if response.status == 200 {
                 acknowledged.append("sha256:" + SHA256.hexHash(body))
@@ -71,7 +74,8 @@ struct FullDiskTests {
         // Space comes back: ready again without any event having to arrive first, then accepting.
         try FileManager.default.removeItem(atPath: filler)
         #expect(await eventually(seconds: 10) { (try? await harness.admin("/readyz").status) == 200 })
-        let retried = try await harness.post("/webhooks/plaid", body: refusedBody, headers: [("Plaid-Verification", try Signer.token(body: refusedBody))])
+        let retried = try await harness.post(
+            "/webhooks/plaid", body: refusedBody, headers: [("Plaid-Verification", try Signer.token(body: refusedBody))])
         #expect(retried.status == 200 && retried.text.contains("accepted"), "\(retried.text)")
         acknowledged.append("sha256:" + SHA256.hexHash(refusedBody))
         try await harness.stop()

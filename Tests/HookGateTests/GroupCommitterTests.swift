@@ -32,7 +32,12 @@ import Testing
     final class Log: Sendable {
         private let state = Mutex<(started: Int, batches: [[Int]])>((0, []))
         /// Counts a call; true for the first.
-        func start() -> Bool { state.withLock { $0.started += 1; return $0.started == 1 } }
+        func start() -> Bool {
+            state.withLock {
+                $0.started += 1
+                return $0.started == 1
+            }
+        }
         func record(_ batch: [Int]) { state.withLock { $0.batches.append(batch) } }
         var started: Int { state.withLock { $0.started } }
         var all: [[Int]] { state.withLock { $0.batches } }
@@ -131,10 +136,16 @@ import Testing
         for item in [1, 3, 5, 7, 9] {
             let calls = completions.all[item] ?? []
             #expect(calls.count == 1, "item \(item)")
-            guard case .failure(.commitFailed) = calls.first else { Issue.record("item \(item): \(calls)"); continue }
+            guard case .failure(.commitFailed) = calls.first else {
+                Issue.record("item \(item): \(calls)")
+                continue
+            }
         }
         for item in [2, 4, 6, 8] {
-            guard case .failure(.commitFailed) = awaited[item] else { Issue.record("item \(item): \(String(describing: awaited[item]))"); continue }
+            guard case .failure(.commitFailed) = awaited[item] else {
+                Issue.record("item \(item): \(String(describing: awaited[item]))")
+                continue
+            }
         }
         #expect((try? awaited[0]?.get()) == 0)
         // A completion for an item of a good batch gets its outcome.

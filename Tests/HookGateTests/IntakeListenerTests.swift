@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The public listener's HTTP/1.1 behaviour on live sockets (``IntakeHandler`` on NIO's
@@ -20,7 +20,9 @@ import Glibc
     }
 
     /// Sends `bytes`, half-closes, and reads until the gate closes: every answer it wrote.
-    static func exchange(port: Int, _ bytes: [UInt8], halfClose: Bool = true, timeout: Double = 10) async throws -> (answers: [RawHTTP.Response], closed: Bool) {
+    static func exchange(port: Int, _ bytes: [UInt8], halfClose: Bool = true, timeout: Double = 10) async throws -> (
+        answers: [RawHTTP.Response], closed: Bool
+    ) {
         try await RawHTTP.onThread {
             let fd = try RawHTTP.connect(port: port, timeout: timeout)
             defer { close(fd) }
@@ -69,7 +71,8 @@ import Glibc
         let harness = try await GateHarness(yaml: TestConfig.pinned())
         let body = Signer.plaidBody()
         let port = harness.publicPort
-        let accepted = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body)), ("X-Request-Id", "caller-1")])
+        let accepted = try await harness.post(
+            "/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body)), ("X-Request-Id", "caller-1")])
         let refused = try await harness.post("/webhooks/plaid", body: body, headers: [("X-Request-Id", "caller-2")])
         let missing = try await RawHTTP.request(port: port, method: "GET", path: "/nowhere", headers: [("X-Request-Id", "caller-3")])
         let wrongMethod = try await RawHTTP.request(port: port, method: "GET", path: "/webhooks/plaid", headers: [("X-Request-Id", "caller-4")])
@@ -93,14 +96,19 @@ import Glibc
         let bodies = (0..<3).map { _ in Signer.plaidBody() }
         var bytes: [UInt8] = []
         for (n, body) in bodies.enumerated() {
-            bytes += Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body)), ("X-Request-Id", "pipelined-\(n)")])
+            bytes += Self.post(
+                "/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body)), ("X-Request-Id", "pipelined-\(n)")])
             bytes += Array("GET /nowhere HTTP/1.1\r\nHost: gate\r\nX-Request-Id: missing-\(n)\r\n\r\n".utf8)
         }
-        bytes += Self.post("/webhooks/plaid", bodies[0], headers: [("Plaid-Verification", try Signer.token(body: bodies[0])), ("X-Request-Id", "again")])
+        bytes += Self.post(
+            "/webhooks/plaid", bodies[0], headers: [("Plaid-Verification", try Signer.token(body: bodies[0])), ("X-Request-Id", "again")])
         // Sent in one write and half-closed: every answer comes back, in order, then the gate closes.
         let (answers, closed) = try await Self.exchange(port: harness.publicPort, bytes)
         #expect(answers.map(\.status) == [200, 404, 200, 404, 200, 404, 200])
-        #expect(answers.map { $0.header("X-Request-Id") ?? "" } == ["pipelined-0", "missing-0", "pipelined-1", "missing-1", "pipelined-2", "missing-2", "again"])
+        #expect(
+            answers.map { $0.header("X-Request-Id") ?? "" } == [
+                "pipelined-0", "missing-0", "pipelined-1", "missing-1", "pipelined-2", "missing-2", "again",
+            ])
         #expect(answers.last?.text.contains("\"status\":\"duplicate\"") == true)
         #expect(closed)
         #expect(try await harness.gate.store.size().events == 3)
@@ -113,11 +121,14 @@ import Glibc
         let body = Signer.plaidBody()
         let token = try Signer.token(body: body)
         // HTTP/1.1 without half-close: answered and kept open (the read times out, nothing closed).
-        let (kept, keptClosed) = try await Self.exchange(port: port, Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)]), halfClose: false, timeout: 1)
+        let (kept, keptClosed) = try await Self.exchange(
+            port: port, Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)]), halfClose: false, timeout: 1)
         #expect(kept.map(\.status) == [200] && !keptClosed && kept[0].header("Connection") == nil)
         // HTTP/1.0 without keep-alive, and HTTP/1.1 with Connection: close: answered, then closed.
-        for request in [Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)], version: "1.0"),
-                        Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token), ("Connection", "close")])] {
+        for request in [
+            Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)], version: "1.0"),
+            Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token), ("Connection", "close")]),
+        ] {
             let (answers, closed) = try await Self.exchange(port: port, request, halfClose: false, timeout: 5)
             #expect(answers.map(\.status) == [200] && closed && answers[0].header("Connection") == "close")
         }
@@ -129,7 +140,8 @@ import Glibc
         let port = harness.publicPort
         for path in ["/webhooks/plaid/", "/webhooks/plaid?source=test", "//webhooks//plaid", "http://gate/webhooks/plaid"] {
             let body = Signer.plaidBody()
-            let answer = try await RawHTTP.request(port: port, path: path, headers: [("Plaid-Verification", try Signer.token(body: body))], body: body)
+            let answer = try await RawHTTP.request(
+                port: port, path: path, headers: [("Plaid-Verification", try Signer.token(body: body))], body: body)
             #expect(answer.status == 200, "\(path)")
         }
         for path in ["/Webhooks/plaid", "/webhooks/plaid/extra", "/webhooks"] {
@@ -180,7 +192,8 @@ import Glibc
     }
 
     @Test func connectionsPastMaxConnectionsWaitForAFreeSlot() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned().replacingOccurrences(of: "read_timeout: 3", with: "read_timeout: 3\n  max_connections: 16"))
+        let harness = try await GateHarness(
+            yaml: TestConfig.pinned().replacingOccurrences(of: "read_timeout: 3", with: "read_timeout: 3\n  max_connections: 16"))
         let port = harness.publicPort
         let held = try await RawHTTP.onThread { try (0..<16).map { _ in try RawHTTP.connect(port: port) } }  // the minimum max_connections
         try await Task.sleep(for: .milliseconds(300))
@@ -256,7 +269,8 @@ import Glibc
         let harness = try await GateHarness(yaml: TestConfig.pinned())
         let body = Signer.plaidBody()
         // The 404 is answered while the webhook's answer is being written; the half-close comes after both.
-        let bytes = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body))])
+        let bytes =
+            Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body))])
             + Array("GET /nowhere HTTP/1.1\r\nHost: g\r\n\r\n".utf8)
         for _ in 0..<20 {
             let (answers, closed) = try await Self.exchange(port: harness.publicPort, bytes)
@@ -281,7 +295,8 @@ import Glibc
         let harness = try await GateHarness(yaml: TestConfig.pinned())
         let first = Signer.plaidBody()
         let second = Signer.plaidBody()
-        let bytes = Self.post("/webhooks/plaid", first, headers: [("Plaid-Verification", try Signer.token(body: first)), ("Connection", "close")])
+        let bytes =
+            Self.post("/webhooks/plaid", first, headers: [("Plaid-Verification", try Signer.token(body: first)), ("Connection", "close")])
             + Self.post("/webhooks/plaid", second, headers: [("Plaid-Verification", try Signer.token(body: second))])
         let (answers, closed) = try await Self.exchange(port: harness.publicPort, bytes, halfClose: false)
         #expect(answers.map(\.status) == [200])
@@ -320,7 +335,8 @@ import Glibc
             let fd = try RawHTTP.connect(port: port, timeout: 5)
             defer { close(fd) }
             // The head alone: the body follows only after `100 Continue`.
-            let head = "POST /webhooks/plaid HTTP/1.1\r\nHost: g\r\nContent-Length: \(body.count)\r\nPlaid-Verification: \(token)\r\nExpect: 100-continue\r\n\r\n"
+            let head =
+                "POST /webhooks/plaid HTTP/1.1\r\nHost: g\r\nContent-Length: \(body.count)\r\nPlaid-Verification: \(token)\r\nExpect: 100-continue\r\n\r\n"
             try RawHTTP.sendAll(fd, Array(head.utf8))
             let interim = try Self.readHead(fd)
             try RawHTTP.sendAll(fd, body)
@@ -332,7 +348,10 @@ import Glibc
         // HTTP/1.0 expectations are ignored: the body is sent with the head and answered once.
         let other = Signer.plaidBody()
         let (answers, _) = try await Self.exchange(
-            port: port, Self.post("/webhooks/plaid", other, headers: [("Plaid-Verification", try Signer.token(body: other)), ("Expect", "100-continue")], version: "1.0"))
+            port: port,
+            Self.post(
+                "/webhooks/plaid", other, headers: [("Plaid-Verification", try Signer.token(body: other)), ("Expect", "100-continue")], version: "1.0"
+            ))
         #expect(answers.map(\.status) == [200])
         try await harness.stop()
     }
@@ -341,12 +360,15 @@ import Glibc
         let harness = try await GateHarness(yaml: TestConfig.pinned())  // max_body_bytes: 4096
         let port = harness.publicPort
         // 404 and 405 would keep the connection alive without the expectation; 413 closes it anyway.
-        for (method, path, length, status) in [("POST", "/nowhere", 100, 404), ("PUT", "/webhooks/plaid", 100, 405), ("POST", "/webhooks/plaid", 5000, 413)] {
+        for (method, path, length, status) in [
+            ("POST", "/nowhere", 100, 404), ("PUT", "/webhooks/plaid", 100, 405), ("POST", "/webhooks/plaid", 5000, 413),
+        ] {
             let (answer, seconds) = try await RawHTTP.onThread {
                 let fd = try RawHTTP.connect(port: port, timeout: 5)
                 defer { close(fd) }
                 let started = ContinuousClock.now
-                try RawHTTP.sendAll(fd, Array("\(method) \(path) HTTP/1.1\r\nHost: g\r\nContent-Length: \(length)\r\nExpect: 100-continue\r\n\r\n".utf8))
+                try RawHTTP.sendAll(
+                    fd, Array("\(method) \(path) HTTP/1.1\r\nHost: g\r\nContent-Length: \(length)\r\nExpect: 100-continue\r\n\r\n".utf8))
                 let answer = try RawHTTP.readResponse(fd)
                 return (answer, Self.secondsUntilClosed(fd, since: started))
             }

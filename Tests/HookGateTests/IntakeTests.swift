@@ -15,7 +15,8 @@ import Testing
         defer { Task { try? await harness.stop() } }
         let body = try Signer.fixture("plaid/ITEM.ERROR.json")
         let token = try Signer.token(body: body)
-        let first = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", token), ("Content-Type", "application/json")])
+        let first = try await harness.post(
+            "/webhooks/plaid", body: body, headers: [("Plaid-Verification", token), ("Content-Type", "application/json")])
         #expect(first.status == 200)
         let id = "sha256:" + SHA256.hexHash(body)
         #expect(first.text == "{\"status\":\"accepted\",\"event_id\":\"\(id)\"}")
@@ -40,7 +41,8 @@ import Testing
         let response = try await harness.post("/webhooks/linkmoney", body: body, headers: [("Webhook-Verification", try Signer.token(body: body))])
         #expect(response.status == 200)
         // The same JSON re-serialised compactly is a different body: its hash no longer matches the token.
-        let compact = Array(#"{"webhook_type":"TRANSACTIONS","webhook_code":"DEFAULT_UPDATE","item_id":"item-7","new_transactions":3,"environment":"sandbox"}"#.utf8)
+        let compact = Array(
+            #"{"webhook_type":"TRANSACTIONS","webhook_code":"DEFAULT_UPDATE","item_id":"item-7","new_transactions":3,"environment":"sandbox"}"#.utf8)
         let mismatch = try await harness.post("/webhooks/linkmoney", body: compact, headers: [("Webhook-Verification", try Signer.token(body: body))])
         #expect(mismatch.status == 401)
         #expect(Self.errorCode(mismatch) == "body_mismatch")
@@ -49,9 +51,12 @@ import Testing
 
     @Test func ledgerSyncDocumentedSampleIsAcceptedByteExact() async throws {
         let harness = try await GateHarness(yaml: TestConfig.pinned())
-        let documented = Array(#"{"eventType": "accountAdded", "eventId": "b52e0e1c-611f-43fb-89c4-401a34eb91ba ", "timestamp": "2024-07-15 13:07:07.727", "payload": {"accounts": "[1542, 1367, 1257]", }}"#.utf8)
+        let documented = Array(
+            #"{"eventType": "accountAdded", "eventId": "b52e0e1c-611f-43fb-89c4-401a34eb91ba ", "timestamp": "2024-07-15 13:07:07.727", "payload": {"accounts": "[1542, 1367, 1257]", }}"#
+                .utf8)
         for body in [documented, try Signer.fixture("ledgersync/accountAdded.json")] {
-            let response = try await harness.post("/webhooks/ledgersync", body: body, headers: [("Webhook-Verification", try Signer.token(body: body))])
+            let response = try await harness.post(
+                "/webhooks/ledgersync", body: body, headers: [("Webhook-Verification", try Signer.token(body: body))])
             #expect(response.status == 200)
             #expect(response.text.contains("\"event_id\":\"b52e0e1c-611f-43fb-89c4-401a34eb91ba\""))
         }
@@ -64,7 +69,10 @@ import Testing
         #expect(missing.status == 400)
         #expect(Self.errorCode(missing) == "missing_event_id")
         let absent = Array(#"{"eventType": "mfaUpdated"}"#.utf8)
-        #expect(Self.errorCode(try await harness.post("/webhooks/ledgersync", body: absent, headers: [("Webhook-Verification", try Signer.token(body: absent))])) == "missing_event_id")
+        #expect(
+            Self.errorCode(
+                try await harness.post("/webhooks/ledgersync", body: absent, headers: [("Webhook-Verification", try Signer.token(body: absent))]))
+                == "missing_event_id")
         try await harness.stop()
     }
 
@@ -80,7 +88,10 @@ import Testing
         let cases: [(String, [(String, String)], String)] = [
             ("missing_signature", [], "no header"),
             ("malformed_token", [("Plaid-Verification", "not.a-token")], "garbage"),
-            ("malformed_token", [("Plaid-Verification", try Signer.token(body: body, extraHeader: [("jwk", .object([("kty", .string("EC"))]))]))], "embedded jwk"),
+            (
+                "malformed_token", [("Plaid-Verification", try Signer.token(body: body, extraHeader: [("jwk", .object([("kty", .string("EC"))]))]))],
+                "embedded jwk"
+            ),
             ("unsupported_algorithm", [("Plaid-Verification", try Signer.token(body: body, alg: "HS256"))], "HS256"),
             ("unsupported_algorithm", [("Plaid-Verification", try Signer.token(body: body, alg: "none"))], "none"),
             ("missing_key_id", [("Plaid-Verification", try Signer.token(body: body, kid: nil))], "no kid"),
@@ -112,9 +123,11 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let keys = dir.appendingPathComponent("keys.jwks.json")
         try JSONEncoder().encode(JWKSet(keys: [jwk])).write(to: keys)
-        let harness = try await GateHarness(yaml: TestConfig.pinned(extraLedgerSync: "verification: jwt\n    keys_file: \(keys.path)"), directory: dir)
+        let harness = try await GateHarness(
+            yaml: TestConfig.pinned(extraLedgerSync: "verification: jwt\n    keys_file: \(keys.path)"), directory: dir)
         let body = Array(#"{"eventType":"mfaUpdated","eventId":"e-1"}"#.utf8)
-        let response = try await harness.post("/webhooks/ledgersync", body: body, headers: [("Webhook-Verification", try Signer.token(body: body, key: key, kid: "old-1"))])
+        let response = try await harness.post(
+            "/webhooks/ledgersync", body: body, headers: [("Webhook-Verification", try Signer.token(body: body, key: key, kid: "old-1"))])
         #expect(Self.errorCode(response) == "expired_key")
         try await harness.stop()
     }
@@ -126,7 +139,9 @@ import Testing
             environment: ["LS_TOKEN": secret])
         let body = Array(#"{"eventType":"mfaUpdated","eventId":"tok-1"}"#.utf8)
         #expect(Self.errorCode(try await harness.post("/webhooks/ledgersync", body: body)) == "missing_signature")
-        #expect(Self.errorCode(try await harness.post("/webhooks/ledgersync", body: body, headers: [("X-LedgerSync-Token", secret + "x")])) == "bad_token")
+        #expect(
+            Self.errorCode(try await harness.post("/webhooks/ledgersync", body: body, headers: [("X-LedgerSync-Token", secret + "x")])) == "bad_token"
+        )
         let ok = try await harness.post("/webhooks/ledgersync", body: body, headers: [("X-LedgerSync-Token", secret)])
         #expect(ok.status == 200)
         let stored = try #require(try await harness.gate.store.event(provider: .ledgersync, eventID: "tok-1"))
@@ -150,7 +165,8 @@ import Testing
         #expect(Self.errorCode(tooLarge) == "body_too_large")
         // Chunked, with no Content-Length: refused while reading.
         let chunk = String(repeating: "b", count: 3000)
-        let chunked = "POST /webhooks/plaid HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let chunked =
+            "POST /webhooks/plaid HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "\(String(3000, radix: 16))\r\n\(chunk)\r\n\(String(3000, radix: 16))\r\n\(chunk)\r\n0\r\n\r\n"
         let chunkedResponse = try await RawHTTP.raw(port: harness.publicPort, bytes: Array(chunked.utf8))
         #expect(chunkedResponse.status == 413)
@@ -170,8 +186,10 @@ import Testing
         let statuses = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<100 {
                 group.addTask {
-                    let response = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))])
-                    return response.status == 200 ? ((try? JSONParser.parse(response.body))?["status"]?.stringValue ?? "?") : "HTTP \(response.status)"
+                    let response = try await harness.post(
+                        "/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))])
+                    return response.status == 200
+                        ? ((try? JSONParser.parse(response.body))?["status"]?.stringValue ?? "?") : "HTTP \(response.status)"
                 }
             }
             var all: [String] = []
@@ -187,7 +205,9 @@ import Testing
     @Test func forwardedForIsBelievedOnlyFromTrustedProxies() async throws {
         let trusted = try await GateHarness(yaml: TestConfig.pinned(server: "  trusted_proxies: [127.0.0.1/32]"))
         let body1 = Signer.plaidBody(1)
-        _ = try await trusted.post("/webhooks/plaid", body: body1, headers: [("Plaid-Verification", try Signer.token(body: body1)), ("X-Forwarded-For", "203.0.113.9, 10.9.9.9, 127.0.0.1")])
+        _ = try await trusted.post(
+            "/webhooks/plaid", body: body1,
+            headers: [("Plaid-Verification", try Signer.token(body: body1)), ("X-Forwarded-For", "203.0.113.9, 10.9.9.9, 127.0.0.1")])
         let stored1 = try #require(try await trusted.gate.store.event(provider: .plaid, eventID: "sha256:" + SHA256.hexHash(body1)))
         // Right-most untrusted address: 10.9.9.9 (127.0.0.1 is trusted; 203.0.113.9 could be forged by the client).
         #expect(stored1.clientIP == "10.9.9.9")
@@ -195,14 +215,17 @@ import Testing
 
         let untrusted = try await GateHarness(yaml: TestConfig.pinned(server: "  trusted_proxies: [10.0.0.0/8]"))
         let body2 = Signer.plaidBody(2)
-        _ = try await untrusted.post("/webhooks/plaid", body: body2, headers: [("Plaid-Verification", try Signer.token(body: body2)), ("X-Forwarded-For", "203.0.113.9")])
+        _ = try await untrusted.post(
+            "/webhooks/plaid", body: body2, headers: [("Plaid-Verification", try Signer.token(body: body2)), ("X-Forwarded-For", "203.0.113.9")])
         let stored2 = try #require(try await untrusted.gate.store.event(provider: .plaid, eventID: "sha256:" + SHA256.hexHash(body2)))
         #expect(stored2.clientIP == "127.0.0.1")
         try await untrusted.stop()
     }
 
     @Test func allowedIPsRestrictTheRoute() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned().replacingOccurrences(of: "    path: /webhooks/plaid\n", with: "    path: /webhooks/plaid\n    allowed_ips: [52.21.26.131]\n"))
+        let harness = try await GateHarness(
+            yaml: TestConfig.pinned().replacingOccurrences(
+                of: "    path: /webhooks/plaid\n", with: "    path: /webhooks/plaid\n    allowed_ips: [52.21.26.131]\n"))
         let body = Signer.plaidBody()
         let response = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))])
         #expect(response.status == 403)
@@ -245,10 +268,14 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-test-\(UUID().uuidString)")
         let body = Signer.plaidBody()
         let first = try await GateHarness(yaml: TestConfig.pinned(), directory: dir)
-        #expect(try await first.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))]).text.contains("accepted"))
+        #expect(
+            try await first.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))]).text.contains(
+                "accepted"))
         try await first.stop()
         let second = try await GateHarness(yaml: TestConfig.pinned(), directory: dir)
-        #expect(try await second.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))]).text.contains("duplicate"))
+        #expect(
+            try await second.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))]).text.contains(
+                "duplicate"))
         try await second.stop()
     }
 }

@@ -118,7 +118,8 @@ import Testing
         #expect(source.count("c") == 1)
         let statistics = (
             rateLimited: figures.counter("hookgate_key_fetches_rate_limited_total", [("provider", "plaid")]),
-            fetches: figures.counter("hookgate_key_fetches_total", [("provider", "plaid")]))
+            fetches: figures.counter("hookgate_key_fetches_total", [("provider", "plaid")])
+        )
         #expect(statistics.rateLimited == 2 && statistics.fetches == 3)
     }
 }

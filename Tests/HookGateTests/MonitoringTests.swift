@@ -12,10 +12,15 @@ import Testing
     static func scriptedMix(_ harness: GateHarness) async throws {
         let now = Int64(Date().timeIntervalSince1970)
         let bodies = (0..<3).map { Signer.plaidBody(700 + $0) }
-        for body in bodies { _ = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))]) }
-        for body in bodies.prefix(2) { _ = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))]) }
+        for body in bodies {
+            _ = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))])
+        }
+        for body in bodies.prefix(2) {
+            _ = try await harness.post("/webhooks/plaid", body: body, headers: [("Plaid-Verification", try Signer.token(body: body))])
+        }
         let extra = Signer.plaidBody(799)
-        _ = try await harness.post("/webhooks/plaid", body: extra, headers: [("Plaid-Verification", try Signer.token(body: extra, key: try P256PrivateKey.generate()))])
+        _ = try await harness.post(
+            "/webhooks/plaid", body: extra, headers: [("Plaid-Verification", try Signer.token(body: extra, key: try P256PrivateKey.generate()))])
         _ = try await harness.post("/webhooks/plaid", body: extra, headers: [("Plaid-Verification", try Signer.token(body: extra, iat: now - 1000))])
         _ = try await harness.post("/webhooks/plaid", body: extra, headers: [("Plaid-Verification", try Signer.token(body: bodies[0]))])
         _ = try await harness.post("/webhooks/plaid", body: extra)
@@ -35,16 +40,26 @@ import Testing
         let response = try await harness.admin("/stats")
         #expect(response.status == 200)
         let stats = try StatsDocument.decode(Data(response.body))
-        #expect(stats.providers["plaid"] == StatsDocument.ProviderFigures(received: 9, accepted: 3, duplicates: 2, rejected: ["bad_signature": 1, "stale_token": 1, "body_mismatch": 1, "missing_signature": 1]))
-        #expect(stats.providers["linkmoney"] == StatsDocument.ProviderFigures(received: 2, accepted: 1, duplicates: 0, rejected: ["malformed_body": 1]))
-        #expect(stats.providers["ledgersync"] == StatsDocument.ProviderFigures(received: 2, accepted: 1, duplicates: 0, rejected: ["missing_event_id": 1]))
+        #expect(
+            stats.providers["plaid"]
+                == StatsDocument.ProviderFigures(
+                    received: 9, accepted: 3, duplicates: 2,
+                    rejected: ["bad_signature": 1, "stale_token": 1, "body_mismatch": 1, "missing_signature": 1]))
+        #expect(
+            stats.providers["linkmoney"] == StatsDocument.ProviderFigures(received: 2, accepted: 1, duplicates: 0, rejected: ["malformed_body": 1]))
+        #expect(
+            stats.providers["ledgersync"] == StatsDocument.ProviderFigures(received: 2, accepted: 1, duplicates: 0, rejected: ["missing_event_id": 1])
+        )
         #expect(stats.store.events == 5 && stats.store.bytes > 0)
         #expect(stats.intakeLatencyMs.window == 13 && stats.intakeLatencyMs.p50 > 0 && stats.intakeLatencyMs.max >= stats.intakeLatencyMs.p99)
         #expect(stats.version == Gate.version && stats.uptimeSeconds > 0)
         #expect(stats.scope["providers"] == "since_start" && stats.scope["store"] == "database_totals")
         // The contract's names are in the raw document.
         let raw = try JSONParser.parse(response.body)
-        for path in [["providers", "plaid", "rejected"], ["keys", "fetch_failures"], ["deliveries", "oldest_pending_seconds"], ["intake_latency_ms", "p99"], ["store", "bytes"]] {
+        for path in [
+            ["providers", "plaid", "rejected"], ["keys", "fetch_failures"], ["deliveries", "oldest_pending_seconds"], ["intake_latency_ms", "p99"],
+            ["store", "bytes"],
+        ] {
             var node: JSONValue? = raw
             for key in path { node = node?[key] }
             #expect(node != nil, "\(path)")
@@ -93,7 +108,10 @@ import Testing
         func value(_ name: String, _ labels: [String: String]) -> Double? {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
-            let key = name + String(decoding: try! encoder.encode(labels), as: UTF8.self).replacingOccurrences(of: ":", with: ": ").replacingOccurrences(of: ",", with: ", ")
+            let key =
+                name
+                + String(decoding: try! encoder.encode(labels), as: UTF8.self).replacingOccurrences(of: ":", with: ": ").replacingOccurrences(
+                    of: ",", with: ", ")
             return samples[key]
         }
         #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "accepted"]) == 3)

@@ -43,7 +43,10 @@ import Testing
             #expect(document["paths"]?[probe]?["get"]?["security"] == .array([]), "\(probe) must be open")
         }
         // Every operation that needs the token says what a 401 looks like.
-        guard case .object(let paths)? = document["paths"] else { Issue.record("no paths"); return }
+        guard case .object(let paths)? = document["paths"] else {
+            Issue.record("no paths")
+            return
+        }
         for (path, item) in paths where path != "/healthz" && path != "/readyz" && !path.hasPrefix("/console") {
             guard case .object(let methods) = item else { continue }
             for (method, operation) in methods {

@@ -43,11 +43,15 @@ import Testing
         // Plain text for scripts: no progress bar escapes on a non-terminal.
         #expect(!first.output.contains("\r") && !first.output.contains("\u{1B}") && !first.error.contains("\r"))
         let rows = first.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        #expect(rows.contains(["plaid", "accepted", "14"]) && rows.contains(["linkmoney", "accepted", "14"]) && rows.contains(["ledgersync", "accepted", "4"]))
+        #expect(
+            rows.contains(["plaid", "accepted", "14"]) && rows.contains(["linkmoney", "accepted", "14"])
+                && rows.contains(["ledgersync", "accepted", "4"]))
         #expect(rows.contains(["total", String(total)]))
         #expect(try await harness.gate.store.size().events == total)
 
-        let second = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(harness.publicPort)", "--concurrency", "8", Self.fixtures.path])
+        let second = try await CommandLineTests.run([
+            "replay", "--to", "http://127.0.0.1:\(harness.publicPort)", "--concurrency", "8", Self.fixtures.path,
+        ])
         #expect(second.status == 0)
         let again = second.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(again.contains(["plaid", "duplicate", "14"]) && again.contains(["ledgersync", "duplicate", "4"]))
@@ -64,7 +68,9 @@ import Testing
         #expect(rejected.status == 1 && rejected.output.contains("unknown_key"))
         try await harness.stop()
 
-        let unreachable = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(harness.publicPort)", Self.fixtures.appendingPathComponent("plaid").path])
+        let unreachable = try await CommandLineTests.run([
+            "replay", "--to", "http://127.0.0.1:\(harness.publicPort)", Self.fixtures.appendingPathComponent("plaid").path,
+        ])
         #expect(unreachable.status == 1 && unreachable.output.contains("unreachable"))
         #expect(try await CommandLineTests.run(["replay", "/nonexistent"]).status == 2)
         let loose = try CommandLineTests.temporaryDirectory().appendingPathComponent("body.json")
@@ -82,7 +88,9 @@ import Testing
         #expect(export.status == 0)
         let originals = try await source.gate.store.events(limit: 1000)
         #expect(export.output.contains("exported \(originals.count) events"))
-        let one = try await CommandLineTests.run(["events", "export", "--database", database, "--out", out.appendingPathComponent("single").path, "b52e0e1c-611f-43fb-89c4-401a34eb91ba"])
+        let one = try await CommandLineTests.run([
+            "events", "export", "--database", database, "--out", out.appendingPathComponent("single").path, "b52e0e1c-611f-43fb-89c4-401a34eb91ba",
+        ])
         #expect(one.status == 0 && one.output.contains("exported 1 event"))
         try await source.stop()
 
@@ -106,7 +114,9 @@ import Testing
         let harness = try await GateHarness(yaml: GateHarness.embedded)
         let body = try Signer.fixture("plaid/ITEM.ERROR.json")
         let old = try Signer.token(body: body, iat: Int64(Date().timeIntervalSince1970) - 3600)
-        let capture = CaptureFile(provider: .plaid, eventID: "x", eventType: "ITEM.ERROR", receivedAt: Date(), headers: [("Content-Type", "application/json"), ("Plaid-Verification", old)], body: body)
+        let capture = CaptureFile(
+            provider: .plaid, eventID: "x", eventType: "ITEM.ERROR", receivedAt: Date(),
+            headers: [("Content-Type", "application/json"), ("Plaid-Verification", old)], body: body)
         let dir = try CommandLineTests.temporaryDirectory()
         try capture.encoded().write(to: dir.appendingPathComponent("old.capture.json"))
         let asCaptured = try await CommandLineTests.run(["replay", "--as-captured", "--to", "http://127.0.0.1:\(harness.publicPort)", dir.path])

@@ -181,9 +181,12 @@ import Testing
         #expect(try await store.claimDue(handler: "later", now: retryAt - 1, limit: 1).isEmpty)
         #expect(try await store.claimDue(handler: "later", now: retryAt, limit: 1).first?.attempt == 2)
         let attempts = try await store.attempts(deliveryID: try #require(jobs["ok"]).deliveryID)
-        #expect(attempts == [AttemptRecord(
-            deliveryID: try #require(jobs["ok"]).deliveryID, number: 1, startedAt: Self.t0 + 1, durationMilliseconds: 2.5, succeeded: true,
-            statusCode: 200, excerpt: "ok")])
+        #expect(
+            attempts == [
+                AttemptRecord(
+                    deliveryID: try #require(jobs["ok"]).deliveryID, number: 1, startedAt: Self.t0 + 1, durationMilliseconds: 2.5, succeeded: true,
+                    statusCode: 200, excerpt: "ok")
+            ])
     }
 
     @Test(arguments: StoreBackend.all)

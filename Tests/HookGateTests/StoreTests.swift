@@ -13,9 +13,10 @@ import Testing
     }
 
     static func event(_ n: Int, receivedAt: Int64, deliveries: [PlannedDelivery] = []) -> IncomingEvent {
-        IncomingEvent(provider: .ledgersync, eventID: "e-\(n)", eventType: "mfaUpdated", body: Array("{\"eventId\":\"e-\(n)\"}".utf8),
-                      receivedAt: receivedAt, headers: [("Content-Type", "application/json")], clientIP: "127.0.0.1", requestID: "r\(n)", claims: nil,
-                      deliveries: deliveries)
+        IncomingEvent(
+            provider: .ledgersync, eventID: "e-\(n)", eventType: "mfaUpdated", body: Array("{\"eventId\":\"e-\(n)\"}".utf8),
+            receivedAt: receivedAt, headers: [("Content-Type", "application/json")], clientIP: "127.0.0.1", requestID: "r\(n)", claims: nil,
+            deliveries: deliveries)
     }
 
     /// The claim walks the partial indexes in due order and stops at its limit: a claim that
@@ -23,7 +24,8 @@ import Testing
     @Test func claimsWalkThePartialIndexesWithoutSorting() async throws {
         let (store, _) = try Self.temporaryStore()
         for n in 0..<200 {
-            _ = try await store.store(Self.event(n, receivedAt: 1_000 + Int64(n), deliveries: [PlannedDelivery(handler: "h", orderKey: n % 2 == 0 ? "k" : nil)]))
+            _ = try await store.store(
+                Self.event(n, receivedAt: 1_000 + Int64(n), deliveries: [PlannedDelivery(handler: "h", orderKey: n % 2 == 0 ? "k" : nil)]))
         }
         let plans = try await store.claimQueryPlans()
         #expect(plans.count == 2)

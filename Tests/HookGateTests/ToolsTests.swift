@@ -117,9 +117,12 @@ import Testing
             deliveries: [PlannedDelivery(handler: "a", orderKey: nil), PlannedDelivery(handler: "b", orderKey: nil)])
         _ = try await store.store(event)
         let job = try #require(try await store.claimDue(handler: "b", now: 1000, limit: 1).first)
-        try await store.complete([AttemptResult(
-            deliveryID: job.deliveryID, claim: job.claim, attempt: 1, startedAt: 1001, durationMilliseconds: 1, succeeded: true, statusCode: 204, excerpt: "",
-            next: .delivered)])
+        try await store.complete([
+            AttemptResult(
+                deliveryID: job.deliveryID, claim: job.claim, attempt: 1, startedAt: 1001, durationMilliseconds: 1, succeeded: true, statusCode: 204,
+                excerpt: "",
+                next: .delivered)
+        ])
         let document = try await store.document(of: try #require(try await store.event(provider: .plaid, eventID: "doc")))
         #expect(document.body == String(decoding: Self.body, as: UTF8.self) && document.bodyBase64 == nil)
         #expect(document.headers == [["Content-Type", "application/json"]] && document.bodySha256 == SHA256.hexHash(Self.body))

@@ -120,7 +120,8 @@ import Testing
         #expect(throws: JOSEError(.invalidJSON, "")) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
         #expect(throws: JOSEError(.invalidJSON, "")) { try JSONParser.parse(Array(#""\ud800""#.utf8)) }
         #expect(try JSONParser.parse(Array(#""\ud83d\ude00 é""#.utf8)) == .string("😀 é"))
-        #expect(try JSONParser.parse(Array(" {\"a\" : [true, false, null, -1.5e3]} ".utf8))["a"]
-            == .array([.bool(true), .bool(false), .null, .number("-1.5e3")]))
+        #expect(
+            try JSONParser.parse(Array(" {\"a\" : [true, false, null, -1.5e3]} ".utf8))["a"]
+                == .array([.bool(true), .bool(false), .null, .number("-1.5e3")]))
     }
 }

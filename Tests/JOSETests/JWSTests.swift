@@ -31,8 +31,10 @@ import Testing
         try CompactJWS(token).verifySignature(using: original.publicKey)
     }
 
-    static func signed(header: [(String, JSONValue)] = [("kid", .string("k1")), ("typ", .string("JWT"))],
-                       claims: [(String, JSONValue)] = [("iat", .number("1700000000"))]) throws -> (String, P256PrivateKey) {
+    static func signed(
+        header: [(String, JSONValue)] = [("kid", .string("k1")), ("typ", .string("JWT"))],
+        claims: [(String, JSONValue)] = [("iat", .number("1700000000"))]
+    ) throws -> (String, P256PrivateKey) {
         let key = try P256PrivateKey.generate()
         return (try CompactJWS.sign(header: header, claims: claims, key: key), key)
     }
@@ -73,8 +75,10 @@ import Testing
         #expect(throws: JOSEError(.badSignature, "")) { try CompactJWS(flipped).verifySignature(using: key.publicKey) }
     }
 
-    @Test(arguments: [#"{"alg":"none","kid":"k1"}"#, #"{"alg":"HS256","kid":"k1"}"#, #"{"alg":"ES384","kid":"k1"}"#, #"{"kid":"k1"}"#,
-                      #"{"alg":"es256","kid":"k1"}"#])
+    @Test(arguments: [
+        #"{"alg":"none","kid":"k1"}"#, #"{"alg":"HS256","kid":"k1"}"#, #"{"alg":"ES384","kid":"k1"}"#, #"{"kid":"k1"}"#,
+        #"{"alg":"es256","kid":"k1"}"#,
+    ])
     func algorithmOtherThanES256IsRejected(header: String) throws {
         let (token, key) = try Self.signed()
         let forged = Self.replacePart(token, 0, with: Base64URL.encode(Array(header.utf8)))
@@ -90,7 +94,8 @@ import Testing
     @Test(arguments: ["jwk", "jku", "x5u", "x5c", "crit"])
     func keysCarriedByTheTokenAndCritAreRefused(member: String) throws {
         let key = try P256PrivateKey.generate()
-        let value: JSONValue = member == "crit" ? .array([.string("exp")]) : member == "x5c" ? .array([.string("MIIB")]) : .string("https://evil.example/k")
+        let value: JSONValue =
+            member == "crit" ? .array([.string("exp")]) : member == "x5c" ? .array([.string("MIIB")]) : .string("https://evil.example/k")
         let embedded: JSONValue = member == "jwk" ? .object([("kty", .string("EC"))]) : value
         let token = try CompactJWS.sign(header: [("kid", .string("k1")), (member, embedded)], claims: [("iat", .number("1"))], key: key)
         #expect(throws: JOSEError(.forbiddenHeader, "")) { try CompactJWS(token) }
@@ -195,8 +200,10 @@ import Testing
     @Test func wrongPartCountsAndNonObjectsAreMalformed() throws {
         let (token, _) = try Self.signed()
         let parts = token.split(separator: ".").map(String.init)
-        for bad in [parts[0], parts[0] + "." + parts[1], token + "." + parts[2], "..", "a.b.c",
-                    Base64URL.encode(Array("[1]".utf8)) + "." + parts[1] + "." + parts[2]] {
+        for bad in [
+            parts[0], parts[0] + "." + parts[1], token + "." + parts[2], "..", "a.b.c",
+            Base64URL.encode(Array("[1]".utf8)) + "." + parts[1] + "." + parts[2],
+        ] {
             #expect(throws: JOSEError(.malformedToken, "")) { try CompactJWS(bad) }
         }
     }

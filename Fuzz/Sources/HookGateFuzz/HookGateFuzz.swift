@@ -9,7 +9,8 @@ func LLVMFuzzerRunDriver(
 ) -> Int32
 
 /// The development key the fuzzer verifies against, so well-formed tokens reach the signature and claim checks.
-let developmentKey = try! JWKSet(keys: PinnedKeySource(json: DevelopmentKeys.jwksJSON, origin: "dev").keySet.keys).key(withID: DevelopmentKeys.keyID).publicKey()
+let developmentKey = try! JWKSet(keys: PinnedKeySource(json: DevelopmentKeys.jwksJSON, origin: "dev").keySet.keys).key(withID: DevelopmentKeys.keyID)
+    .publicKey()
 
 /// One input: the first byte chooses what is fuzzed, the rest is the input.
 /// 0: a compact JWS through the whole verification pipeline (against `body` = the token's own bytes);

@@ -24,7 +24,8 @@ final class GateHarness: Sendable {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         self.directory = dir
         let text = yaml.replacingOccurrences(of: "DIR", with: dir.path)
-        var configuration = yaml == GateHarness.embedded ? GateConfiguration.embeddedDefaults : try ConfigurationLoader(environment: environment).parse(yaml: text)
+        var configuration =
+            yaml == GateHarness.embedded ? GateConfiguration.embeddedDefaults : try ConfigurationLoader(environment: environment).parse(yaml: text)
         configuration.server.port = 0
         configuration.admin.port = 0
         if !text.contains("database:") { configuration.database.path = dir.appendingPathComponent("hookgate.sqlite").path }
@@ -91,12 +92,14 @@ enum Signer {
     }
 
     static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// A unique Plaid-shaped body, 2-space indented as Plaid sends it.
     static func plaidBody(_ n: Int = Int.random(in: 0..<Int.max)) -> [UInt8] {
-        Array("""
+        Array(
+            """
             {
               "webhook_type": "TRANSACTIONS",
               "webhook_code": "DEFAULT_UPDATE",

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A `hookgate serve` child process on loopback ports of its own, for tests that kill
@@ -16,7 +17,8 @@ final class GateProcess: @unchecked Sendable {
     init(yaml: String, directory: URL) throws {
         publicPort = try GateProcess.freePort()
         adminPort = try GateProcess.freePort()
-        let text = yaml.replacingOccurrences(of: "PUBLIC_PORT", with: String(publicPort)).replacingOccurrences(of: "ADMIN_PORT", with: String(adminPort))
+        let text = yaml.replacingOccurrences(of: "PUBLIC_PORT", with: String(publicPort)).replacingOccurrences(
+            of: "ADMIN_PORT", with: String(adminPort))
         let path = directory.appendingPathComponent("gate-\(UUID().uuidString).yaml")
         try text.write(to: path, atomically: true, encoding: .utf8)
         configPath = path.path

@@ -36,7 +36,11 @@ final class HTTPSink: Sendable {
     var url: String { "http://127.0.0.1:\(port)/hooks" }
     var received: [Received] { shared.withLock { $0.received } }
     func setStatus(_ status: Int, retryAfter: String? = nil, location: String? = nil) {
-        shared.withLock { $0.status = status; $0.retryAfter = retryAfter; $0.location = location }
+        shared.withLock {
+            $0.status = status
+            $0.retryAfter = retryAfter
+            $0.location = location
+        }
     }
     /// Answer every request only `delay` after it arrived (it is recorded at once).
     func answerAfter(_ delay: Duration) { shared.withLock { $0.delay = delay } }
@@ -85,7 +89,12 @@ final class HTTPSink: Sendable {
     }
 
     func stop() async {
-        guard let (group, task) = running.withLock({ state -> (ServiceGroup, Task<Void, any Error>)? in defer { state = nil }; return state }) else { return }
+        guard
+            let (group, task) = running.withLock({ state -> (ServiceGroup, Task<Void, any Error>)? in
+                defer { state = nil }
+                return state
+            })
+        else { return }
         await group.triggerGracefulShutdown()
         _ = try? await task.value
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A loopback key endpoint that misbehaves on purpose, one way per instance: a body
@@ -42,7 +43,8 @@ final class HostileKeyEndpoint: Sendable {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let listener = self.listener
         guard withUnsafePointer(to: &address, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }) == 0,
-              listen(listener, 16) == 0 else { throw RawHTTP.Failure(description: "cannot listen") }
+            listen(listener, 16) == 0
+        else { throw RawHTTP.Failure(description: "cannot listen") }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
         port = Int(UInt16(bigEndian: address.sin_port))
         let thread = Thread { [self] in acceptLoop() }
@@ -100,7 +102,9 @@ final class HostileKeyEndpoint: Sendable {
             while Date() < deadline, send(fd, chunk) {}
         case .body(let text):
             let body = Array(text.utf8)
-            _ = send(fd, Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+            _ = send(
+                fd,
+                Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
         }
     }
 

@@ -40,7 +40,8 @@ final class KeyEndpointStub: Sendable {
         router.post("/webhook_verification_key/get") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 4096)
             let text = String(buffer: body)
-            guard case .object? = try? JSONParser.parse(Array(text.utf8)), let kid = (try? JSONParser.parse(Array(text.utf8)))?["key_id"]?.stringValue else {
+            guard case .object? = try? JSONParser.parse(Array(text.utf8)), let kid = (try? JSONParser.parse(Array(text.utf8)))?["key_id"]?.stringValue
+            else {
                 return Response(status: .badRequest)
             }
             let (down, key) = state.withLock { state -> (Bool, JWK?) in
@@ -50,12 +51,14 @@ final class KeyEndpointStub: Sendable {
             }
             if down { return Response(status: .serviceUnavailable) }
             guard let key else {
-                return Response(status: .badRequest, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: #"{"error_code":"INVALID_WEBHOOK_VERIFICATION_KEY_ID"}"#)))
+                return Response(
+                    status: .badRequest, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"error_code":"INVALID_WEBHOOK_VERIFICATION_KEY_ID"}"#)))
             }
             let json = String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: "{\"key\":\(json),\"request_id\":\"stub\"}")))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "{\"key\":\(json),\"request_id\":\"stub\"}")))
         }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "key-stub")
