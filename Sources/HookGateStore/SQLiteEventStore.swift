@@ -29,6 +29,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     private let committer: GroupCommitter<Prepared, StoreOutcome>
     private let outboxListener: OutboxListener
     private let lastCommitFailure: CommitHealth
+    private let checkpointer: WALCheckpointer?
 
     /// Why the last event commit failed (cleared by the next one that succeeds).
     struct CommitFailure: Sendable {
@@ -71,10 +72,20 @@ public final class SQLiteEventStore: GateStore, Sendable {
         }
     }
 
+    /// How often, at most, the ``WALCheckpointer`` copies committed frames into the database
+    /// file while events are committed. At 3,900 webhooks/s it lowered the intake's service
+    /// time p99 from 10.7–12.2 ms to 7.3–9.1 ms and cost 3.1 % more CPU per webhook at
+    /// saturation (README, "Performance").
+    public static let checkpointInterval: Duration = .milliseconds(25)
+
     /// Opens (creating if needed) the database at `path` and migrates it.
+    /// - Parameter checkpointInterval: how often, at most, a second connection checkpoints
+    ///   the WAL after event commits (``WALCheckpointer``); `nil`: only SQLite's own
+    ///   checkpoint inside the commit that brings the WAL to 1,000 frames.
     /// - Throws: when the file cannot be opened or migrated.
     public init(
-        path: String, durability: GateConfiguration.Durability, maxQueued: Int = 8192, logger: Logger = Logger(label: "hookgate.store")
+        path: String, durability: GateConfiguration.Durability, maxQueued: Int = 8192,
+        checkpointInterval: Duration? = SQLiteEventStore.checkpointInterval, logger: Logger = Logger(label: "hookgate.store")
     ) throws {
         self.path = path
         self.maxQueued = maxQueued
@@ -96,6 +107,8 @@ public final class SQLiteEventStore: GateStore, Sendable {
         outboxListener = listener
         let health = CommitHealth()
         lastCommitFailure = health
+        let checkpointer = try checkpointInterval.map { try WALCheckpointer(path: path, interval: $0, logger: logger) }
+        self.checkpointer = checkpointer
         committer = GroupCommitter(maxBatch: SQLiteEventStore.maxBatch, maxQueued: maxQueued) { [logger] batch in
             let outcomes: [StoreOutcome]
             do {
@@ -107,6 +120,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
                 health.withLock { $0 = CommitFailure(reason: SQLiteEventStore.describe(error), diskFull: diskFull) }
                 throw error
             }
+            checkpointer?.committed()
             if batch.contains(where: { !$0.event.deliveries.isEmpty }) { listener.fire() }
             return outcomes
         }
@@ -260,8 +274,10 @@ public final class SQLiteEventStore: GateStore, Sendable {
         }
     }
 
-    /// Nothing to do: GRDB closes the file's connections when the store is released.
-    public func close() async {}
+    /// Stops the WAL checkpointer; GRDB closes the file's connections when the store is released.
+    public func close() async {
+        await checkpointer?.stop()
+    }
 
     /// `PRAGMA integrity_check`; `"ok"` when the file is sound.
     public func integrityCheck() async throws -> String {
