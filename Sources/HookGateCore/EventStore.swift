@@ -18,8 +18,8 @@ public protocol EventStore: Sendable {
 
     /// ``store(_:)`` with a completion instead of a suspension, for callers on an event
     /// loop: `completion` runs exactly once, with what ``store(_:)`` would return or throw,
-    /// when the transaction holding `event` has committed or failed (on the store's
-    /// committing task), or, when the store is overloaded, at once on the caller's thread
+    /// when the transaction holding `event` has committed or failed (where the store
+    /// committed it: a task, or its writer's queue), or, when the store is overloaded, at once on the caller's thread
     /// before this returns. It must not block: the rest of the batch is answered after it.
     func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void)
 

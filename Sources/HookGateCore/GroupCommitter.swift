@@ -52,14 +52,22 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
+    /// How batches are committed.
+    private enum Run: Sendable {
+        /// Awaiting an asynchronous commit, on a detached task that drains the queue.
+        case task(@Sendable ([Item]) async throws -> [Outcome])
+        /// One batch per step, committed synchronously wherever the step is scheduled.
+        case steps(@Sendable (GroupCommitter) -> Void)
+    }
+
     /// The most items handed to `commit` at once.
     public let maxBatch: Int
     /// The most items waiting for a batch; past it ``submit(_:)`` fails with ``Failure/full(maxQueued:)``.
     public let maxQueued: Int
-    private let commit: @Sendable ([Item]) async throws -> [Outcome]
+    private let run: Run
     private let state = Mutex(State())
 
-    /// Creates a committer.
+    /// Creates a committer whose batches are committed on a detached task.
     /// - Parameters:
     ///   - maxBatch: the most items per call of `commit` (at least 1).
     ///   - maxQueued: the most items waiting for a batch (unbounded by default).
@@ -68,7 +76,31 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
     public init(maxBatch: Int = 512, maxQueued: Int = .max, commit: @escaping @Sendable ([Item]) async throws -> [Outcome]) {
         self.maxBatch = max(1, maxBatch)
         self.maxQueued = maxQueued
-        self.commit = commit
+        run = .task(commit)
+    }
+
+    /// Creates a committer whose batches are committed synchronously, one per step, on
+    /// the serial executor `schedule` hands each step to (such as a database's writer
+    /// queue): no task, and no hop back from the executor, per batch. After each batch
+    /// the next step is scheduled at once, behind whatever else the executor has queued
+    /// meanwhile, so other work on it is not starved by a busy committer.
+    /// - Parameters:
+    ///   - maxBatch: the most items per call of `commit` (at least 1).
+    ///   - maxQueued: the most items waiting for a batch (unbounded by default).
+    ///   - schedule: runs the step it is given later, with the executor's context (for a
+    ///     database writer, its connection); steps must run one at a time, in order.
+    ///   - commit: commits a batch with the step's context and returns one outcome per
+    ///     item, in order. It blocks its executor, and so does every `completion` of the
+    ///     batch (``submit(_:completion:)``), which runs there after it.
+    public init<Context>(
+        maxBatch: Int = 512, maxQueued: Int = .max, schedule: @escaping @Sendable (@escaping @Sendable (Context) -> Void) -> Void,
+        commit: @escaping @Sendable (Context, [Item]) throws -> [Outcome]
+    ) {
+        self.maxBatch = max(1, maxBatch)
+        self.maxQueued = maxQueued
+        run = .steps { committer in
+            schedule { context in committer.step { batch in try commit(context, batch) } }
+        }
     }
 
     /// Items waiting for a batch (not counting the batch being committed).
@@ -85,7 +117,7 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
     }
 
     /// Queues `item` and calls `completion` exactly once: with its outcome once its batch
-    /// is committed (or ``Failure/commitFailed(_:)``), on the committing task; or, when the
+    /// is committed (or ``Failure/commitFailed(_:)``), where the batch was committed (the committing task, or the step's executor); or, when the
     /// queue is full, with ``Failure/full(maxQueued:)`` at once, on the caller's thread
     /// before this returns (so do not call it holding a lock `completion` takes).
     /// `completion` must not block: the rest of the batch waits for it.
@@ -103,7 +135,11 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
         }
         switch lead {
         case nil: waiter.resume(returning: .failure(.full(maxQueued: maxQueued)))
-        case true?: Task.detached { await self.drain() }
+        case true?:
+            switch run {
+            case .task(let commit): Task.detached { await self.drain(commit) }
+            case .steps(let schedule): schedule(self)
+            }
         case false?: break
         }
     }
@@ -121,30 +157,53 @@ public final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
         }
     }
 
-    private func drain() async {
-        while true {
-            let (batch, idle) = state.withLock { state -> ([(item: Item, waiter: Waiter)], [CheckedContinuation<Void, Never>]) in
-                let batch = Array(state.pending.prefix(maxBatch))
-                state.pending.removeFirst(batch.count)
-                guard batch.isEmpty else { return (batch, []) }
-                state.draining = false
-                defer { state.idleWaiters = [] }
-                return ([], state.idleWaiters)
-            }
-            if batch.isEmpty {
-                for waiter in idle { waiter.resume() }
-                return
-            }
+    private func drain(_ commit: @Sendable ([Item]) async throws -> [Outcome]) async {
+        while let batch = nextBatch() {
             let results: [Result<Outcome, Failure>]
             do {
-                let outcomes = try await commit(batch.map { $0.item })
-                guard outcomes.count == batch.count else { throw OutcomeCountMismatch(items: batch.count, outcomes: outcomes.count) }
-                results = outcomes.map { .success($0) }
+                results = try Self.results(of: batch, try await commit(batch.map { $0.item }))
             } catch {
                 results = Array(repeating: .failure(.commitFailed(error)), count: batch.count)
             }
             for (entry, result) in zip(batch, results) { entry.waiter.resume(returning: result) }
         }
+    }
+
+    /// Commits one batch, resumes its waiters and schedules the next step; when nothing
+    /// is queued, ends the drain instead.
+    private func step(_ commit: ([Item]) throws -> [Outcome]) {
+        guard let batch = nextBatch() else { return }
+        let results: [Result<Outcome, Failure>]
+        do {
+            results = try Self.results(of: batch, try commit(batch.map { $0.item }))
+        } catch {
+            results = Array(repeating: .failure(.commitFailed(error)), count: batch.count)
+        }
+        for (entry, result) in zip(batch, results) { entry.waiter.resume(returning: result) }
+        if case .steps(let schedule) = run { schedule(self) }
+    }
+
+    /// The next batch to commit; `nil` when nothing is queued, which ends the drain and
+    /// resumes the callers of ``flush()``.
+    private func nextBatch() -> [(item: Item, waiter: Waiter)]? {
+        let (batch, idle) = state.withLock { state -> ([(item: Item, waiter: Waiter)], [CheckedContinuation<Void, Never>]) in
+            let batch = Array(state.pending.prefix(maxBatch))
+            state.pending.removeFirst(batch.count)
+            guard batch.isEmpty else { return (batch, []) }
+            state.draining = false
+            defer { state.idleWaiters = [] }
+            return ([], state.idleWaiters)
+        }
+        guard batch.isEmpty else { return batch }
+        for waiter in idle { waiter.resume() }
+        return nil
+    }
+
+    /// One result per item of `batch`, from the outcomes its commit returned.
+    /// - Throws: ``OutcomeCountMismatch`` when the counts differ.
+    private static func results(of batch: [(item: Item, waiter: Waiter)], _ outcomes: [Outcome]) throws -> [Result<Outcome, Failure>] {
+        guard outcomes.count == batch.count else { throw OutcomeCountMismatch(items: batch.count, outcomes: outcomes.count) }
+        return outcomes.map { .success($0) }
     }
 }
 

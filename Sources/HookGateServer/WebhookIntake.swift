@@ -70,7 +70,7 @@ struct WebhookIntake: Sendable {
 
     /// Stores `event` and calls `completion` with its id and whether it was new
     /// (`accepted`) or already stored (`duplicate`) once committed, or with the store's
-    /// refusal; on the store's committing task, so `completion` must not block.
+    /// refusal; where the store committed it (a task, or its writer's queue), so `completion` must not block.
     func commit(_ event: IncomingEvent, completion: @escaping @Sendable (Result<(String, StoreOutcome), HookGateError>) -> Void) {
         let eventID = event.eventID
         store.store(event) { outcome in completion(outcome.map { (eventID, $0) }) }

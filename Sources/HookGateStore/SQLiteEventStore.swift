@@ -109,10 +109,18 @@ public final class SQLiteEventStore: GateStore, Sendable {
         lastCommitFailure = health
         let checkpointer = try checkpointInterval.map { try WALCheckpointer(path: path, interval: $0, logger: logger) }
         self.checkpointer = checkpointer
-        committer = GroupCommitter(maxBatch: SQLiteEventStore.maxBatch, maxQueued: maxQueued) { [logger] batch in
-            let outcomes: [StoreOutcome]
+        // Each batch commits on the writer's own queue, and its answers leave from there:
+        // no task and no hop back per commit.
+        committer = GroupCommitter(
+            maxBatch: SQLiteEventStore.maxBatch, maxQueued: maxQueued,
+            schedule: { step in pool.asyncWriteWithoutTransaction { db in step(db) } }
+        ) { [logger] (db: Database, batch) in
+            var outcomes: [StoreOutcome] = []
             do {
-                outcomes = try await pool.write { db in try SQLiteEventStore.insert(batch, into: db) }
+                try db.inTransaction {
+                    outcomes = try SQLiteEventStore.insert(batch, into: db)
+                    return .commit
+                }
                 health.withLock { if $0 != nil { $0 = nil } }
             } catch {
                 logger.error("commit failed; \(batch.count) events not acknowledged", metadata: ["error": "\(error)"])
@@ -160,7 +168,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
         }
     }
 
-    /// ``store(_:)``, calling `completion` from the committing task once the transaction is durable.
+    /// ``store(_:)``, calling `completion` on the writer's queue once the transaction is durable.
     public func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
         committer.submit(Prepared(event)) { result in completion(result.mapError { $0.storeError }) }
     }

@@ -1,10 +1,20 @@
+import Dispatch
 import HookGateCore
 import Synchronization
 import Testing
 
 /// The generic group committer behind the store's event commits and the dispatcher's
-/// attempt records: batching, outcomes per caller, failures per batch, the queue bound.
+/// attempt records: batching, outcomes per caller, failures per batch, the queue bound;
+/// each test both ways a committer runs its batches (on a task, or in steps on a serial
+/// executor, as the SQLite store's writer queue runs them).
 @Suite struct GroupCommitterTests {
+    enum Mode: CaseIterable, Sendable {
+        /// ``GroupCommitter/init(maxBatch:maxQueued:commit:)``: awaiting each commit on a task.
+        case task
+        /// ``GroupCommitter/init(maxBatch:maxQueued:schedule:commit:)``: one synchronous batch per step on a serial queue.
+        case steps
+    }
+
     /// Holds commits back until opened, so a test can let a queue build up.
     final class Latch: Sendable {
         private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
@@ -19,7 +29,16 @@ import Testing
             }
         }
 
+        /// For a commit that runs synchronously: blocks its thread until ``open()``.
+        func waitBlocking() {
+            gate.wait()
+            gate.signal()  // and lets the next one through
+        }
+
+        private let gate = DispatchSemaphore(value: 0)
+
         func open() {
+            gate.signal()
             for waiter in state.withLock({ state -> [CheckedContinuation<Void, Never>] in
                 state.open = true
                 defer { state.waiters = [] }
@@ -55,13 +74,25 @@ import Testing
     /// A committer whose first batch waits for `latch`; outcomes are the items doubled,
     /// and a batch holding `failing` throws.
     static func committer(
-        _ log: Log, _ latch: Latch, maxBatch: Int = 512, maxQueued: Int = .max, failing: Int? = nil
+        _ mode: Mode, _ log: Log, _ latch: Latch, maxBatch: Int = 512, maxQueued: Int = .max, failing: Int? = nil
     ) -> GroupCommitter<Int, Int> {
-        GroupCommitter(maxBatch: maxBatch, maxQueued: maxQueued) { batch in
-            if log.start() { await latch.wait() }
-            log.record(batch)
-            if let failing, batch.contains(failing) { throw Refused() }
-            return batch.map { $0 * 2 }
+        switch mode {
+        case .task:
+            return GroupCommitter(maxBatch: maxBatch, maxQueued: maxQueued) { batch in
+                if log.start() { await latch.wait() }
+                log.record(batch)
+                if let failing, batch.contains(failing) { throw Refused() }
+                return batch.map { $0 * 2 }
+            }
+        case .steps:
+            let queue = DispatchQueue(label: "committer-test")
+            return GroupCommitter(maxBatch: maxBatch, maxQueued: maxQueued, schedule: { step in queue.async { step(()) } }) {
+                (_: Void, batch: [Int]) in
+                if log.start() { latch.waitBlocking() }
+                log.record(batch)
+                if let failing, batch.contains(failing) { throw Refused() }
+                return batch.map { $0 * 2 }
+            }
         }
     }
 
@@ -90,10 +121,10 @@ import Testing
         }
     }
 
-    @Test func concurrentSubmissionsShareBatchesAndGetTheirOwnOutcomes() async {
+    @Test(arguments: Mode.allCases) func concurrentSubmissionsShareBatchesAndGetTheirOwnOutcomes(mode: Mode) async {
         let log = Log()
         let latch = Latch()
-        let committer = Self.committer(log, latch)
+        let committer = Self.committer(mode, log, latch)
         let results = await Self.submitBehindFirst(committer, log, latch, 0..<100)
         #expect(results.count == 100)
         for (item, result) in results { #expect((try? result.get()) == item * 2, "item \(item)") }
@@ -108,10 +139,10 @@ import Testing
         var all: [Int: [Result<Int, GroupCommitter<Int, Int>.Failure>]] { state.withLock { $0 } }
     }
 
-    @Test func completionSubmissionsShareBatchesWithAwaitingOnesAndAreCalledOnce() async {
+    @Test(arguments: Mode.allCases) func completionSubmissionsShareBatchesWithAwaitingOnesAndAreCalledOnce(mode: Mode) async {
         let log = Log()
         let latch = Latch()
-        let committer = Self.committer(log, latch, failing: 7)
+        let committer = Self.committer(mode, log, latch, failing: 7)
         let completions = Completions()
         let awaited = await withTaskGroup(of: (Int, Result<Int, GroupCommitter<Int, Int>.Failure>).self) { group in
             defer { latch.open() }
@@ -155,10 +186,10 @@ import Testing
         #expect((try? done.all[21]?.first?.get()) == 42)
     }
 
-    @Test func batchesAreBoundedByMaxBatchAndKeepQueueOrder() async {
+    @Test(arguments: Mode.allCases) func batchesAreBoundedByMaxBatchAndKeepQueueOrder(mode: Mode) async {
         let log = Log()
         let latch = Latch()
-        let committer = Self.committer(log, latch, maxBatch: 10)
+        let committer = Self.committer(mode, log, latch, maxBatch: 10)
         let results = await Self.submitBehindFirst(committer, log, latch, 0..<36)
         #expect(results.values.allSatisfy { (try? $0.get()) != nil })
         #expect(log.all.map(\.count) == [1, 10, 10, 10, 5])
@@ -166,10 +197,10 @@ import Testing
         #expect(queued.count == 35 && Set(queued) == Set(1..<36))
     }
 
-    @Test func aFailedBatchFailsEveryItemInItAndOnlyThem() async throws {
+    @Test(arguments: Mode.allCases) func aFailedBatchFailsEveryItemInItAndOnlyThem(mode: Mode) async throws {
         let log = Log()
         let latch = Latch()
-        let committer = Self.committer(log, latch, maxBatch: 10, failing: 7)
+        let committer = Self.committer(mode, log, latch, maxBatch: 10, failing: 7)
         let results = await Self.submitBehindFirst(committer, log, latch, 0..<21)
         let failingBatch = try #require(log.all.first { $0.contains(7) })
         for (item, result) in results {
@@ -187,10 +218,10 @@ import Testing
         #expect(try await committer.submit(50) == 100)
     }
 
-    @Test func aFullQueueRefusesAtOnceWithoutQueueing() async throws {
+    @Test(arguments: Mode.allCases) func aFullQueueRefusesAtOnceWithoutQueueing(mode: Mode) async throws {
         let log = Log()
         let latch = Latch()
-        let committer = Self.committer(log, latch, maxQueued: 3)
+        let committer = Self.committer(mode, log, latch, maxQueued: 3)
         try await withThrowingTaskGroup(of: Int.self) { group in
             defer { latch.open() }
             group.addTask { try await committer.submit(0) }  // taken by the drainer, held by the latch
@@ -217,10 +248,10 @@ import Testing
         #expect(!log.all.joined().contains(4) && !log.all.joined().contains(5), "a refused item is never committed")
     }
 
-    @Test func flushWaitsUntilEverythingQueuedIsCommitted() async throws {
+    @Test(arguments: Mode.allCases) func flushWaitsUntilEverythingQueuedIsCommitted(mode: Mode) async throws {
         let log = Log()
         let latch = Latch()
-        let committer = Self.committer(log, latch)
+        let committer = Self.committer(mode, log, latch)
         await committer.flush()  // idle: returns at once
         let flushed = Flag()
         try await withThrowingTaskGroup(of: Void.self) { group in
