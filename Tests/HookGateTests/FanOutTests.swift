@@ -15,6 +15,16 @@ import Testing
         TestConfig.pinned() + "\ndelivery:\n  \(delivery)\nhandlers:\n" + handlers
     }
 
+    /// One HTTP handler, `backend`, taking every event to `sink`.
+    static func backend(_ sink: HTTPSink) -> String {
+        """
+          - name: backend
+            match: ["*"]
+            http:
+              url: \(sink.url)
+        """
+    }
+
     static func send(_ harness: GateHarness, _ body: [UInt8], provider: String = "plaid") async throws -> RawHTTP.Response {
         let header = provider == "plaid" ? "Plaid-Verification" : "Webhook-Verification"
         return try await harness.post(
@@ -153,12 +163,7 @@ import Testing
         sink.setStatus(500)
         let harness = try await GateHarness(
             yaml: Self.yaml(
-                handlers: """
-                      - name: backend
-                        match: ["*"]
-                        http:
-                          url: \(sink.url)
-                    """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 1"))
+                handlers: Self.backend(sink), delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 1"))
         let body = Signer.plaidBody(77)
         #expect(try await Self.send(harness, body).status == 200)
         #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 1 })
@@ -204,12 +209,7 @@ import Testing
         sink.setStatus(429, retryAfter: "1")
         let harness = try await GateHarness(
             yaml: Self.yaml(
-                handlers: """
-                      - name: backend
-                        match: ["*"]
-                        http:
-                          url: \(sink.url)
-                    """, delivery: "initial_backoff: 0.02\n  max_backoff: 5\n  give_up_after: 60"))
+                handlers: Self.backend(sink), delivery: "initial_backoff: 0.02\n  max_backoff: 5\n  give_up_after: 60"))
         #expect(try await Self.send(harness, Signer.plaidBody()).status == 200)
         #expect(await eventually { sink.received.count == 1 })
         try await Task.sleep(for: .milliseconds(600))
@@ -226,12 +226,7 @@ import Testing
         sink.setStatus(307, location: elsewhere.url)
         let harness = try await GateHarness(
             yaml: Self.yaml(
-                handlers: """
-                      - name: backend
-                        match: ["*"]
-                        http:
-                          url: \(sink.url)
-                    """, delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
+                handlers: Self.backend(sink), delivery: "initial_backoff: 30\n  max_backoff: 60\n  give_up_after: 600"))
         #expect(try await Self.send(harness, Signer.plaidBody(307)).status == 200)
         #expect(await eventually { ((try? await harness.gate.store.deliveries(limit: 1))?.first?.attempts ?? 0) >= 1 })
         let delivery = try #require(try await harness.gate.store.deliveries(limit: 1).first)
@@ -416,12 +411,7 @@ import Testing
         sink.setStatus(500)
         let harness = try await GateHarness(
             yaml: FanOutTests.yaml(
-                handlers: """
-                      - name: backend
-                        match: ["*"]
-                        http:
-                          url: \(sink.url)
-                    """, delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 0.2"))
+                handlers: FanOutTests.backend(sink), delivery: "initial_backoff: 0.02\n  max_backoff: 0.05\n  give_up_after: 0.2"))
         let body = try Signer.fixture("plaid/ITEM.ERROR.json")
         #expect(try await FanOutTests.send(harness, body).status == 200)
         #expect(await eventually { (try? await harness.gate.store.deliveryCounts().dead) == 1 })
