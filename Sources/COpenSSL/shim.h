@@ -1,4 +1,4 @@
-// The slice of OpenSSL 3's libcrypto that HookGate uses (EVP, ECDSA_SIG, BN, PEM,
+// The slice of OpenSSL 3's libcrypto that HookGate uses (EVP, ECDSA_SIG, BN, EC, PEM,
 // SHA-256, CRYPTO_memcmp). Macros and variadic functions Swift cannot see get
 // documented `static inline` wrappers here and nowhere else.
 #ifndef HOOKGATE_COPENSSL_SHIM_H
@@ -74,5 +74,48 @@ done:
     OSSL_PARAM_BLD_free(bld);
     return pkey;
 }
+
+/// Whether this OpenSSL was built with the 3.0-deprecated EC functions the fixed-key
+/// ES256 verifier needs (`EC_GROUP_precompute_mult`,
+/// `EC_POINT_get_Jprojective_coordinates_GFp`). A build with `no-deprecated` lacks them:
+/// the wrappers below then return 0 and the verifier falls back to `EVP_PKEY_verify`.
+static inline int hookgate_fixed_key_functions_present(void) {
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+/// `EC_GROUP_precompute_mult`: builds the table of multiples of the group's generator
+/// (for P-256 on x86_64, the nistz256 method's 37 x 64 affine points, 151,552 bytes).
+/// Deprecated in OpenSSL 3.0 (EC_GROUP internals) and still present; returns 0 when
+/// this OpenSSL lacks it or the computation fails.
+static inline int hookgate_EC_GROUP_precompute_mult(EC_GROUP *group, BN_CTX *ctx) {
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+    return EC_GROUP_precompute_mult(group, ctx);
+#else
+    (void)group; (void)ctx;
+    return 0;
+#endif
+}
+
+/// `EC_POINT_get_Jprojective_coordinates_GFp`: the point's Jacobian coordinates
+/// (x = X/Z^2, y = Y/Z^3), reduced, in the ordinary (not Montgomery) domain. Deprecated
+/// in OpenSSL 3.0 and still present; returns 0 when this OpenSSL lacks it.
+static inline int hookgate_EC_POINT_get_Jprojective_coordinates(const EC_GROUP *group, const EC_POINT *point,
+                                                               BIGNUM *x, BIGNUM *y, BIGNUM *z, BN_CTX *ctx) {
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+    return EC_POINT_get_Jprojective_coordinates_GFp(group, point, x, y, z, ctx);
+#else
+    (void)group; (void)point; (void)x; (void)y; (void)z; (void)ctx;
+    return 0;
+#endif
+}
+
+#pragma GCC diagnostic pop
 
 #endif

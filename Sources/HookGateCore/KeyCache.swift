@@ -106,6 +106,7 @@ public actor KeyCache {
         }
         meters.cached.set(keys.count)
         published.withLock { [keys] in $0 = keys }  // observers do not run in an initializer
+        for entry in keys.values { entry.publicKey.prepareFixedKeyVerifierInBackground() }
     }
 
     /// The key for `keyID`, fetched if needed.
@@ -201,8 +202,11 @@ public actor KeyCache {
         }
     }
 
+    /// Caches `entry` and has its fixed-key table built in the background (the first
+    /// verifies with a new key use OpenSSL's standard verify meanwhile).
     private func store(_ entry: Entry, kid: String, save: Bool = true) {
         keys[kid] = entry
+        entry.publicKey.prepareFixedKeyVerifierInBackground()
         meters.cached.set(keys.count)
         if save, let persistence {
             let jwk = entry.jwk
@@ -234,8 +238,10 @@ public actor KeyCache {
     }
 
     private func apply(refreshed: JWK?, kid: String) {
-        guard let refreshed, refreshed.keyID == kid, let publicKey = try? refreshed.publicKey() else { return }
+        guard let refreshed, refreshed.keyID == kid, var publicKey = try? refreshed.publicKey() else { return }
         if refreshed != keys[kid]?.jwk {
+            // Same point (a rotation only set expired_at): keep the key and its table.
+            if let cached = keys[kid]?.publicKey, cached.uncompressedPoint == publicKey.uncompressedPoint { publicKey = cached }
             logger.info(
                 "key refreshed",
                 metadata: ["provider": "\(provider)", "kid": "\(kid)", "expired_at": "\(refreshed.expiredAt.map(String.init) ?? "null")"])

@@ -11,6 +11,11 @@ public final class P256PublicKey: @unchecked Sendable {
     let pkey: OpaquePointer
     /// Verify-initialised contexts for `pkey`, reused across calls (see ``VerifyContextPool``).
     private let verifyContexts = VerifyContextPool()
+    /// This key's ``FixedKeyVerifier`` once ``prepareFixedKeyVerifier()`` has built it
+    /// (set once, under ``fixedKeyLock``; read on every verify).
+    private var fixedKeyVerifier: FixedKeyVerifier?
+    private let fixedKeyLock = NSLock()
+    private var fixedKey: FixedKeyVerifier? { fixedKeyLock.withLock { fixedKeyVerifier } }
 
     /// The P-256 group order n, big-endian; valid r and s lie in [1, n-1].
     static let order: [UInt8] = [
@@ -64,12 +69,72 @@ public final class P256PublicKey: @unchecked Sendable {
 
     /// The affine coordinates, 32 bytes each, big-endian.
     public var coordinates: (x: [UInt8], y: [UInt8]) {
+        let point = uncompressedPoint
+        return (Array(point[1..<33]), Array(point[33..<65]))
+    }
+
+    /// The uncompressed SEC1 point, `04 || x || y` (65 bytes).
+    public var uncompressedPoint: [UInt8] {
         var point = [UInt8](repeating: 0, count: 65)
         var length = 0
         _ = point.withUnsafeMutableBufferPointer {
             EVP_PKEY_get_octet_string_param(pkey, "pub", $0.baseAddress, 65, &length)
         }
-        return (Array(point[1..<33]), Array(point[33..<65]))
+        return point
+    }
+
+    /// Whether verifies with this key take the fixed-key path (see ``FixedKeyVerifier``).
+    public var usesFixedKeyTable: Bool { fixedKey != nil }
+
+    /// Builds this key's ``FixedKeyVerifier`` so that later verifies take half the CPU.
+    ///
+    /// Synchronous, about 25–35 ms of CPU and ``FixedKeyVerifier/tableBytes`` of memory
+    /// for the key's life: call it off the hot path, or use
+    /// ``prepareFixedKeyVerifierInBackground()``. Until it returns, verifies use
+    /// `EVP_PKEY_verify`. Returns `false`, and the key keeps the standard verify, when
+    /// the fixed-key path is unavailable on this OpenSSL or the table limit is reached.
+    @discardableResult
+    public func prepareFixedKeyVerifier() -> Bool {
+        if fixedKey != nil { return true }
+        guard FixedKeyVerifier.isAvailable, let verifier = try? FixedKeyVerifier(key: self) else { return false }
+        fixedKeyLock.withLock {
+            if fixedKeyVerifier == nil { fixedKeyVerifier = verifier }
+        }
+        return true
+    }
+
+    /// ``prepareFixedKeyVerifier()`` on a background queue of utility priority; returns at once.
+    public func prepareFixedKeyVerifierInBackground() {
+        guard fixedKey == nil else { return }
+        P256PublicKey.tableBuilder.async { [self] in prepareFixedKeyVerifier() }
+    }
+
+    /// One serial queue builds tables, so a burst of new keys costs one core at most.
+    private static let tableBuilder = DispatchQueue(label: "hookgate.fixed-key-tables", qos: .utility)
+
+    /// Waits until every table asked for with ``prepareFixedKeyVerifierInBackground()``
+    /// before this call is built (or has failed). For tests and tools that need to know.
+    public static func finishBackgroundTables() { tableBuilder.sync {} }
+
+    /// Verifies with OpenSSL's one-shot `EVP_DigestVerify` (SHA-256, DER signature made
+    /// from `R || S`), never through the fixed-key table or the pooled contexts: the
+    /// reference the fast paths are tested against. Any signature length other than 64
+    /// bytes is `false`; r and s are passed to OpenSSL unchecked, whatever their value.
+    public func isValidSignatureByOpenSSL(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        guard signature.count == 64 else { return false }
+        guard let md = EVP_MD_CTX_new() else { return false }
+        defer {
+            EVP_MD_CTX_free(md)
+            ERR_clear_error()
+        }
+        guard EVP_DigestVerifyInit_ex(md, nil, "SHA256", nil, nil, pkey, nil) == 1 else { return false }
+        return signature.withUnsafeBufferPointer { sig in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { buffer in
+                let length = P256PublicKey.encodeDER(
+                    r: UnsafeBufferPointer(rebasing: sig[0..<32]), s: UnsafeBufferPointer(rebasing: sig[32..<64]), into: buffer)
+                return message.withUnsafeBufferPointer { EVP_DigestVerify(md, buffer.baseAddress, length, $0.baseAddress, $0.count) } == 1
+            }
+        }
     }
 
     /// Verifies an ES256 signature over `message`.
@@ -84,13 +149,17 @@ public final class P256PublicKey: @unchecked Sendable {
         return isValidSignature(signature, forDigest: digest)
     }
 
-    /// Verifies an ES256 signature over a precomputed SHA-256 digest (32 bytes).
+    /// Verifies an ES256 signature over a precomputed SHA-256 digest (32 bytes), through
+    /// the key's ``FixedKeyVerifier`` once it is built, through `EVP_PKEY_verify` until then.
     public func isValidSignature(_ signature: [UInt8], forDigest digest: [UInt8]) -> Bool {
         guard signature.count == 64, digest.count == 32 else { return false }
         return signature.withUnsafeBufferPointer { sig in
             let r = UnsafeBufferPointer(rebasing: sig[0..<32])
             let s = UnsafeBufferPointer(rebasing: sig[32..<64])
             guard P256PublicKey.inScalarRange(r), P256PublicKey.inScalarRange(s) else { return false }
+            if let fixed = fixedKey {
+                return digest.withUnsafeBufferPointer { fixed.isValid(r: r, s: s, digest: $0) }
+            }
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { buffer in
                 let length = P256PublicKey.encodeDER(r: r, s: s, into: buffer)
                 return verify(der: UnsafeBufferPointer(rebasing: buffer[..<length]), digest: digest)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookGateApp
 import HookGateCore
+import JOSE
 import Logging
 
 /// `hookgate serve`: runs the gate.
@@ -78,6 +79,8 @@ struct ServeCommand: AsyncParsableCommand {
                     "public": "\(configuration.server.host):\(publicPort)", "admin": "\(configuration.admin.host):\(adminPort)",
                     "database": "\(configuration.database.url.map { "\($0)" } ?? configuration.database.path)",
                     "durability": "\(configuration.database.durability.rawValue)",
+                    // FixedKeyVerifier's self-test ran at start-up; say which verify is in use.
+                    "es256_verify": "\(FixedKeyVerifier.isAvailable ? "fixed-key tables" : "EVP (no fixed-key tables on this OpenSSL)")",
                 ])
         }
         do {
