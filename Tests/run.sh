@@ -8,7 +8,8 @@
 # PostgreSQL cluster (Tests/postgres-cluster.sh; its HOOKGATE_TEST_* variables reach
 # every later step), `swift test`, the admin API fuzz (schemathesis against the real
 # routes and Sources/HookGateServer's OpenAPI document), the console's browser tests
-# (Chromium + Selenium), and the gates sharing one PostgreSQL database (multi_gate).
+# (Chromium + Selenium), the gates sharing one PostgreSQL database (multi_gate), and the
+# README's quick start run as written (quickstart).
 # Exit status 0 only when every step passed; the last line says how many passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,8 @@
 import Foundation
 import Yams
 
-/// Reads HookGate's YAML configuration (the format of ../shared/contract/hookgate.example.yaml).
+/// Reads HookGate's YAML configuration (the format of ../shared/contract/hookgate.example.yaml;
+/// every key, its default and an example: docs/configuration.md).
 ///
 /// `${NAME}` in any string value is replaced by the environment variable NAME; a
 /// missing variable is an error naming it and the key. Unknown keys are errors (a

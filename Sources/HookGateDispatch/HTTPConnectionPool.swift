@@ -9,7 +9,7 @@ import Synchronization
 /// `https://` handlers and key fetches use AsyncHTTPClient (``BoundedHTTPClient``); plain
 /// HTTP stays on this pool because it writes each request with one flush (AsyncHTTPClient
 /// 1.37 flushes head, body and end separately) and drained a backlog about 1.6 times as
-/// fast (`Benchmarks/delivery.sh`, README "Performance"). Redirects are never followed.
+/// fast (`Benchmarks/delivery.sh`; docs/architecture.md, "Design decisions, and why"). Redirects are never followed.
 public final class HTTPConnectionPool: Sendable {
     /// A response, with the body cut to an excerpt.
     public struct Response: Sendable {

@@ -15,7 +15,7 @@ import NIOCore
 /// swift-nio-ssl). Either way the whole exchange, answer included, is bounded by
 /// `timeout`, and only the first ``excerptBytes`` of the answer are kept. AsyncHTTPClient
 /// is not used for `http://`: measured with `Benchmarks/delivery.sh` it drained a backlog
-/// at about 62 % of this pool's rate, below the 10,000 deliveries/s target (README, "Performance").
+/// at about 62 % of this pool's rate, below the 10,000 deliveries/s target (docs/architecture.md, "Design decisions, and why").
 public struct HTTPDeliverer: Deliverer {
     /// How much of a handler's answer is kept (the rest is read and dropped).
     static let excerptBytes = 1024

@@ -75,7 +75,8 @@ public final class SQLiteEventStore: GateStore, Sendable {
     /// How often, at most, the ``WALCheckpointer`` copies committed frames into the database
     /// file while events are committed. At 3,900 webhooks/s it lowered the intake's service
     /// time p99 from 10.7–12.2 ms to 7.3–9.1 ms and cost 3.1 % more CPU per webhook at
-    /// saturation (README, "Performance").
+    /// saturation (measured for a7542b9, its commit message has the figures; why:
+    /// docs/architecture.md, "Design decisions, and why").
     public static let checkpointInterval: Duration = .milliseconds(25)
 
     /// Opens (creating if needed) the database at `path` and migrates it.

@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The YAML configuration (format: ../shared/contract/hookgate.example.yaml).")
+    @Option(help: "The YAML configuration (every key, its default and an example: docs/configuration.md).")
     var config: String?
 
     @Flag(help: "Validate the configuration (and key files) and exit: 0 valid, 1 invalid.")
