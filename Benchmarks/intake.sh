@@ -9,8 +9,9 @@
 # pre-signed, unique Plaid webhooks (Keys/dev-private.pem, kid hookgate-dev-1):
 #   1. max throughput: wrk -t$THREADS -c$CONNS -d${DURATION}s, every request a new body
 #      -> accepted/s (every response is checked: 200 "accepted"; anything else counted)
-#   2. latency at a fixed $RATE/s: open-loop python client (wrk has no fixed rate and
-#      Debian ships no wrk2); latency measured from each request's scheduled send time
+#   2. latency at a fixed $RATE/s: open-loop client in C (support/fixedrate.c; wrk has no
+#      fixed rate and Debian ships no wrk2; FIXEDRATE_CLIENT=python for the Python twin);
+#      latency measured from each request's scheduled send time
 #   3. (INFO_RUN=1) the max-throughput run again with --log-level info
 #   4. peak RSS (VmHWM) of the gate process of runs 1-2
 #   5. `openssl speed -seconds 3 ecdsap256` verify/s, with the gate stopped, and the
@@ -105,6 +106,14 @@ max_stats_accepted=$((acc1 - acc0))
 max_rss_after=$(peak_rss_mb "$MAIN_PID")
 rm -f "$WORK"/max.*
 
+# The fixed-rate client: C (support/fixedrate.c, built here) unless FIXEDRATE_CLIENT=python.
+if [ "${FIXEDRATE_CLIENT:-c}" = python ]; then
+    FIXEDRATE="python3 $BENCH_PY fixedrate"
+else
+    cc -O2 -o "$WORK/fixedrate" "$REPO/Benchmarks/support/fixedrate.c" || die "could not build support/fixedrate.c"
+    FIXEDRATE="$WORK/fixedrate"
+fi
+
 fixed_rate() { # RATE TAG -> fr_<TAG>_* figures
     local rate=$1 tag=$2 bodies g0 g1 key
     bodies=$(awk -v r="$rate" -v d="$RATE_DURATION" 'BEGIN { printf "%d", r * (d + 2) * 1.05 + 1000 }')
@@ -113,7 +122,7 @@ fixed_rate() { # RATE TAG -> fr_<TAG>_* figures
     wait_idle
     foreign_snapshot "fr$tag"
     g0=$(cpu_seconds "$MAIN_PID")
-    python3 "$BENCH_PY" fixedrate --port "$PORT" --rate "$rate" --duration "$RATE_DURATION" --warmup 2 \
+    $FIXEDRATE --port "$PORT" --rate "$rate" --duration "$RATE_DURATION" --warmup 2 \
         --connections "$RATE_CONNS" "$WORK/rate.0" >"$WORK/fixedrate.json" || die "fixed-rate client failed"
     g1=$(cpu_seconds "$MAIN_PID")
     printf -v "fr_${tag}_foreign" '%s' "$(foreign_diff "fr$tag")"
