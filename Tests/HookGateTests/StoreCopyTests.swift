@@ -334,24 +334,34 @@ import Testing
         let gate = try GateProcess(yaml: Self.gateYAML(database: "path: \(path)"), directory: dir)
         try await gate.start()
         var sent = (0..<40).map { "e-\($0)" }
-        // The gate takes webhooks while the copy runs.
+        func send(_ range: Range<Int>) async throws {
+            for n in range {
+                let response = try await Self.send(gate, "w-\(n)", account: n % Self.accounts)
+                #expect(response.status == 200, "\(response.text)")
+                sent.append("w-\(n)")
+            }
+        }
+        try await send(0..<60)
+        // The copy begins (it has written its first batch) while the gate takes 60 more webhooks.
         let url = try await TestPostgres.createDatabase()
         let copying = Task {
             try await CommandLineTests.run(
                 ["store", "copy", "--from", path, "--batch-size", "5"], environment: [StoreCopySide.toVariable: TestPostgres.text(url)])
         }
-        for n in 0..<120 {
-            let response = try await Self.send(gate, "w-\(n)", account: n % Self.accounts)
-            #expect(response.status == 200, "\(response.text)")
-            sent.append("w-\(n)")
-        }
+        let watcher = try await PostgresEventStore.open(url: url, durability: .normal)
+        #expect(await eventually(seconds: 30) { (try? await watcher.copyMarker()) != nil })
+        await watcher.close()
+        try await send(60..<120)
         let first = try await copying.value
         #expect(first.status == 0, "\(first.output)\(first.error)")
+        #expect(first.output.contains("copied 100 events"), "\(first.output)")
         gate.stop()
         let rest = try await CommandLineTests.run(
             ["store", "copy", "--from", path, "--since-last"], environment: [StoreCopySide.toVariable: TestPostgres.text(url)])
         #expect(rest.status == 0, "\(rest.output)\(rest.error)")
+        #expect(rest.output.contains("copied 60 events"), "\(rest.output)")
         #expect(rest.output.contains("check: the target matches the source"), "\(rest.output)")
+        print("while the gate ran:\n\(first.output)\nwith --since-last, the gate stopped:\n\(rest.output)")
 
         let source = try SQLiteEventStore(path: path, durability: .normal, checkpointInterval: nil, readOnly: true)
         let expected = try await source.copyCensus(throughRow: nil)
