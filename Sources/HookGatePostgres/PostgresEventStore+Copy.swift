@@ -28,7 +28,8 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
             """
             SELECT * FROM events WHERE id IN (
                 SELECT DISTINCT event_row FROM deliveries
-                WHERE updated_at >= \(changedSince) AND event_row > \(afterRow) AND event_row <= \(throughRow) ORDER BY event_row LIMIT \(Int64(limit))
+                WHERE updated_at >= \(changedSince) AND event_row > \(afterRow) AND event_row <= \(throughRow)
+                ORDER BY event_row LIMIT \(Int64(limit))
             ) ORDER BY id
             """)
     }
@@ -163,7 +164,8 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
             var inserted = Set<String>()
             for chunk in PostgresEventStore.chunks(events.indices, binds: 10) {
                 var statement = PostgresStatement(
-                    "INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims) VALUES "
+                    "INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims) "
+                        + "VALUES "
                 )
                 for (position, index) in chunk.enumerated() {
                     let event = events[index].event
@@ -230,7 +232,8 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
         var records: [(Int64, AttemptRecord)] = []
         for chunk in chunks(planned.indices, binds: 9) {
             var statement = PostgresStatement(
-                "INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at, last_error) VALUES "
+                "INSERT INTO deliveries (event_row, handler, status, attempts, next_attempt_at, order_key, created_at, updated_at, last_error) "
+                    + "VALUES "
             )
             for (position, index) in chunk.enumerated() {
                 let (row, delivery) = planned[index]

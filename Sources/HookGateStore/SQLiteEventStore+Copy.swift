@@ -28,7 +28,8 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
                 db,
                 sql: """
                     SELECT * FROM events WHERE id IN (
-                        SELECT DISTINCT event_row FROM deliveries WHERE updated_at >= ? AND event_row > ? AND event_row <= ? ORDER BY event_row LIMIT ?
+                        SELECT DISTINCT event_row FROM deliveries WHERE updated_at >= ? AND event_row > ? AND event_row <= ?
+                        ORDER BY event_row LIMIT ?
                     ) ORDER BY id
                     """, arguments: [changedSince, afterRow, throughRow, limit])
             return try SQLiteEventStore.copied(try rows.map(SQLiteEventStore.decode), db)

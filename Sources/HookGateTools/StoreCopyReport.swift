@@ -49,7 +49,11 @@ public struct StoreCopyReport: Sendable {
         }
         rows.append(["attempt records", "\(sourceCensus.attempts)", "\(targetCensus.attempts)", ""])
         rows.append(["keys", "\(sourceCensus.keys)", "\(targetCensus.keys)", ""])
-        var lines = [TextTable.render(header: ["table", "source", "target", ""], rows: rows)]
+        // The last column is empty but for events: no padding left at the ends of the lines.
+        let table = TextTable.render(header: ["table", "source", "target", ""], rows: rows).split(separator: "\n").map {
+            String($0.reversed().drop { $0 == " " }.reversed())
+        }
+        var lines = table
         let rateText = copied > 0 ? String(format: ", %.0f events/s", rate) : ""
         lines.append(
             "copied \(copied) events in \(String(format: "%.1f", seconds)) s\(rateText)"
