@@ -208,6 +208,28 @@ import Testing
         await store.close()
     }
 
+    /// The check compares the target with the source: a target that changed since (here: a gate
+    /// stored an event on it) fails it, and the command says what differs and exits 1. A copy onto
+    /// itself is refused.
+    @Test(arguments: [false, true])
+    func aTargetThatDiffersFromTheSourceFailsTheCheck(_ postgres: Bool) async throws {
+        guard !postgres || TestPostgres.available else { return }
+        let source = try await Side.fresh(postgres: false)
+        let store = try await source.open()
+        try await Self.seed(store, count: 20)
+        let target = try await Side.fresh(postgres: postgres)
+        #expect(try await Self.copy(source, target).status == 0)
+        let copied = try await target.open()
+        #expect(try await copied.store(Self.event(1, prefix: "extra")) == .accepted)
+        let checked = try await Self.copy(source, target, ["--since-last"])
+        #expect(checked.status == 1)
+        #expect(checked.output.contains("check FAILED: ledgersync events: source 20, target 21"), "\(checked.output)")
+        let onto = try await Self.copy(source, source)
+        #expect(onto.status == 1 && onto.error.contains("same_store"), "\(onto.error)")
+        await copied.close()
+        await store.close()
+    }
+
     /// Stopped after two batches (as `--stop-after-batches` simulates) or killed with SIGKILL
     /// midway, a copy run again gives the target an uninterrupted copy gives.
     @Test(arguments: [false, true])
