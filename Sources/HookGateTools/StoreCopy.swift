@@ -77,11 +77,15 @@ public struct StoreCopy: Sendable {
 
         // Events new since the earlier runs, up to what the source held when this run began.
         while marker.throughRow < through {
+            let reading = ContinuousClock.now
             let batch = try await source.copyEvents(afterRow: marker.throughRow, throughRow: through, limit: batchSize)
+            report.readSeconds += seconds(since: reading)
             guard let last = batch.last else { break }
             marker.throughRow = last.event.id
             marker.updatedAt = now()
+            let writing = ContinuousClock.now
             try await target.importCopy(batch.map { $0.releasingClaims(now: started) }, marker: marker)
+            report.writeSeconds += seconds(since: writing)
             report.copied += batch.count
             progress(StoreCopyProgress(copied: report.copied, total: total, elapsed: seconds(since: clock)))
             try count(&batches)

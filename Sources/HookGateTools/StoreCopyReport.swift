@@ -12,6 +12,10 @@ public struct StoreCopyReport: Sendable {
     public var broughtOverAgain = 0
     /// Seconds the copy took (without the check).
     public var seconds = 0.0
+    /// Of those, seconds spent reading new events from the source.
+    public var readSeconds = 0.0
+    /// Of those, seconds spent writing new events to the target.
+    public var writeSeconds = 0.0
     /// The source's counts, up to the last event row copied.
     public var sourceCensus = StoreCensus()
     /// The target's counts.
@@ -54,7 +58,7 @@ public struct StoreCopyReport: Sendable {
             String($0.reversed().drop { $0 == " " }.reversed())
         }
         var lines = table
-        let rateText = copied > 0 ? String(format: ", %.0f events/s", rate) : ""
+        let rateText = copied > 0 ? String(format: ", %.0f events/s (reading %.1f s, writing %.1f s)", rate, readSeconds, writeSeconds) : ""
         lines.append(
             "copied \(copied) events in \(String(format: "%.1f", seconds)) s\(rateText)"
                 + (broughtOverAgain > 0 ? "; brought \(broughtOverAgain) earlier events over again (their deliveries changed)" : ""))
