@@ -122,6 +122,38 @@ import Testing
         try await CommandLineTests.run(["store", "copy", "--from", from.argument, "--to", to.argument] + extra, environment: environment)
     }
 
+    // MARK: Sides
+
+    @Test func aSideComesFromItsOptionItsURLFileOrTheEnvironment() throws {
+        let environment = [StoreCopySide.toVariable: "postgresql://gate:s3cret@db.internal:5433/hookgate?sslmode=require"]
+        let path = try StoreCopySide.resolve(
+            argument: "/var/lib/hookgate/hookgate.sqlite", urlFile: nil, variable: StoreCopySide.toVariable,
+            option: "to", environment: environment)
+        #expect(path.url == nil && path.path == "/var/lib/hookgate/hookgate.sqlite")
+        let fromEnvironment = try StoreCopySide.resolve(
+            argument: nil, urlFile: nil, variable: StoreCopySide.toVariable, option: "to", environment: environment)
+        #expect(fromEnvironment.url?.host == "db.internal" && fromEnvironment.url?.port == 5433 && fromEnvironment.url?.password == "s3cret")
+        let file = try CommandLineTests.temporaryDirectory().appendingPathComponent("url")
+        try Data("postgresql://copy@127.0.0.1/other\n".utf8).write(to: file)
+        let fromFile = try StoreCopySide.resolve(
+            argument: nil, urlFile: file.path, variable: StoreCopySide.toVariable, option: "to", environment: environment)
+        #expect(fromFile.url?.database == "other")
+        #expect(throws: ToolError.self) {
+            try StoreCopySide.resolve(argument: "x.sqlite", urlFile: file.path, variable: StoreCopySide.toVariable, option: "to", environment: [:])
+        }
+        #expect(throws: ToolError("no source: give --from PATH|URL, --from-url-file FILE, or set HOOKGATE_FROM_DATABASE_URL")) {
+            try StoreCopySide.resolve(argument: nil, urlFile: nil, variable: StoreCopySide.fromVariable, option: "from", environment: [:])
+        }
+        do {
+            _ = try StoreCopySide.resolve(
+                argument: nil, urlFile: nil, variable: StoreCopySide.toVariable, option: "to",
+                environment: [StoreCopySide.toVariable: "postgresql://gate:s3cret@db.internal:5433/?sslmode=require"])
+            Issue.record("a URL without a database was taken")
+        } catch {
+            #expect(error.message.contains(StoreCopySide.toVariable) && !error.message.contains("s3cret"), "\(error.message)")
+        }
+    }
+
     // MARK: Any backend pair
 
     @Test(arguments: [false, true])
