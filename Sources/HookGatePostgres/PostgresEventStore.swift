@@ -68,21 +68,23 @@ public final class PostgresEventStore: GateStore, Sendable {
     /// migrates the schema (under an advisory lock, once across gates starting together).
     /// - Parameter existing: refuse a database without HookGate's tables instead of
     ///   creating them (for tools that read a gate's database, like `hookgate events`).
+    /// - Parameter readOnly: every session reads only (`default_transaction_read_only`), and
+    ///   nothing is migrated: how `hookgate store copy` opens its source (implies `existing`).
     /// - Throws: when the database cannot be reached within `connectTimeout` seconds, a
     ///   migration fails, or `existing` is set and the database has no HookGate tables;
     ///   the store is closed again then.
     public static func open(
         url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int = 8192, connectTimeout: Double = 15, existing: Bool = false,
-        logger: Logger = Logger(label: "hookgate.store")
+        readOnly: Bool = false, logger: Logger = Logger(label: "hookgate.store")
     ) async throws -> PostgresEventStore {
-        let store = PostgresEventStore(url: url, durability: durability, maxQueued: maxQueued, logger: logger)
+        let store = PostgresEventStore(url: url, durability: durability, maxQueued: maxQueued, readOnly: readOnly, logger: logger)
         await store.start()
         do {
             try await Deadline.run(connectTimeout, "connecting to \(url) and migrating") {
-                if existing, try await !PostgresSchema.isHookGateDatabase(store.durable, logger: logger) {
+                if existing || readOnly, try await !PostgresSchema.isHookGateDatabase(store.durable, logger: logger) {
                     throw PostgresStoreError("no HookGate database at \(url): it has no hookgate_migrations table")
                 }
-                try await PostgresSchema.migrate(store.durable, logger: logger)
+                if !readOnly { try await PostgresSchema.migrate(store.durable, logger: logger) }
             }
         } catch let error as PostgresStoreError {
             await store.close()
@@ -94,17 +96,19 @@ public final class PostgresEventStore: GateStore, Sendable {
         return store
     }
 
-    private init(url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int, logger: Logger) {
+    private init(url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int, readOnly: Bool, logger: Logger) {
         self.url = url
         self.maxQueued = maxQueued
         self.logger = logger
         let gate = UUID().uuidString
         self.gate = gate
         durable = PostgresClient(
-            configuration: PostgresEventStore.configuration(url, gate: gate, synchronousCommit: durability == .full, connections: 8),
+            configuration: PostgresEventStore.configuration(
+                url, gate: gate, synchronousCommit: durability == .full, connections: 8, readOnly: readOnly),
             backgroundLogger: logger)
         relaxed = PostgresClient(
-            configuration: PostgresEventStore.configuration(url, gate: gate, synchronousCommit: false, connections: 8), backgroundLogger: logger)
+            configuration: PostgresEventStore.configuration(url, gate: gate, synchronousCommit: false, connections: 8, readOnly: readOnly),
+            backgroundLogger: logger)
         let listener = OutboxListener()
         self.listener = listener
         let failure = CommitHealth()
@@ -138,7 +142,9 @@ public final class PostgresEventStore: GateStore, Sendable {
 
     /// The pool configuration for `url`: TLS per `sslmode`, and `synchronous_commit` set for
     /// every session of the pool at connection start.
-    static func configuration(_ url: DatabaseURL, gate: String, synchronousCommit: Bool, connections: Int) -> PostgresClient.Configuration {
+    static func configuration(
+        _ url: DatabaseURL, gate: String, synchronousCommit: Bool, connections: Int, readOnly: Bool = false
+    ) -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let socket = url.socketPath {
             configuration = .init(unixSocketPath: socket, username: url.user, password: url.password, database: url.database)
@@ -157,6 +163,7 @@ public final class PostgresEventStore: GateStore, Sendable {
         configuration.options.additionalStartupParameters = [
             ("synchronous_commit", synchronousCommit ? "on" : "off"), ("application_name", "hookgate"), ("hookgate.gate", gate),
         ]
+        if readOnly { configuration.options.additionalStartupParameters.append(("default_transaction_read_only", "on")) }
         return configuration
     }
 

@@ -96,7 +96,24 @@ enum PostgresSchema {
                     REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION hookgate_outbox_written()
                 """,
             ]
-        )
+        ),
+        (
+            // `hookgate store copy` writes this one row with every batch it copies here
+            // (``CopyMarker``): which source, how far; without it a target holding data is refused.
+            "v2-copy-marker",
+            [
+                """
+                CREATE TABLE copy_marker (
+                    id integer PRIMARY KEY CHECK (id = 1),
+                    source text NOT NULL,
+                    through_row bigint NOT NULL,
+                    complete boolean NOT NULL,
+                    reads_since bigint NOT NULL,
+                    updated_at bigint NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 
     /// Whether the database holds HookGate's tables (its migrations table).

@@ -83,20 +83,24 @@ public final class SQLiteEventStore: GateStore, Sendable {
     /// - Parameter checkpointInterval: how often, at most, a second connection checkpoints
     ///   the WAL after event commits (``WALCheckpointer``); `nil`: only SQLite's own
     ///   checkpoint inside the commit that brings the WAL to 1,000 frames.
-    /// - Throws: when the file cannot be opened or migrated.
+    /// - Parameter readOnly: open an existing database read-only, as `hookgate store copy` reads
+    ///   its source (a running gate may go on writing it): nothing is created or migrated, there
+    ///   is no checkpointer, and every write fails.
+    /// - Throws: when the file cannot be opened or migrated; read-only, when it is not a HookGate database.
     public init(
         path: String, durability: GateConfiguration.Durability, maxQueued: Int = 8192,
-        checkpointInterval: Duration? = SQLiteEventStore.checkpointInterval, logger: Logger = Logger(label: "hookgate.store")
+        checkpointInterval: Duration? = SQLiteEventStore.checkpointInterval, readOnly: Bool = false, logger: Logger = Logger(label: "hookgate.store")
     ) throws {
         self.path = path
         self.maxQueued = maxQueued
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "hookgate"
+        configuration.readonly = readOnly
         let existed = FileManager.default.fileExists(atPath: path)
         let pool = try DatabasePool(path: path, configuration: configuration)
         self.pool = pool
-        if !existed {
+        if !existed, !readOnly {
             // Webhook bodies are financial data: owner-only. SQLite gives -wal/-shm the same mode.
             chmod(path, 0o600)
         }
@@ -108,7 +112,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
         outboxListener = listener
         let health = CommitHealth()
         lastCommitFailure = health
-        let checkpointer = try checkpointInterval.map { try WALCheckpointer(path: path, interval: $0, logger: logger) }
+        let checkpointer = readOnly ? nil : try checkpointInterval.map { try WALCheckpointer(path: path, interval: $0, logger: logger) }
         self.checkpointer = checkpointer
         // Each batch commits on the writer's own queue, and its answers leave from there:
         // no task and no hop back per commit.
@@ -132,6 +136,13 @@ public final class SQLiteEventStore: GateStore, Sendable {
             checkpointer?.committed()
             if batch.contains(where: { !$0.event.deliveries.isEmpty }) { listener.fire() }
             return outcomes
+        }
+        if readOnly {
+            let tables = try pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            guard Set(tables).isSuperset(of: ["events", "deliveries", "attempts", "keys"]) else {
+                throw SQLiteStoreError("\(path) is not a HookGate database: it has no events, deliveries, attempts and keys tables")
+            }
+            return
         }
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(level)") }
         try StoreSchema.migrator.migrate(pool)

@@ -86,6 +86,21 @@ enum StoreSchema {
             // index finds them without reading the waiting ones.
             try db.execute(sql: "CREATE INDEX deliveries_leased ON deliveries (handler, lease_until) WHERE status = 'in_flight'")
         }
+        migrator.registerMigration("v6-copy-marker") { db in
+            // `hookgate store copy` writes this one row with every batch it copies here
+            // (``CopyMarker``): which source, how far; without it a target holding data is refused.
+            try db.execute(
+                sql: """
+                    CREATE TABLE copy_marker (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        source TEXT NOT NULL,
+                        through_row INTEGER NOT NULL,
+                        complete INTEGER NOT NULL,
+                        reads_since INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -14,6 +14,7 @@ struct HookGateCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             ServeCommand.self, VerifyCommand.self, SignCommand.self, KeysCommand.self, EventsCommand.self, StatsCommand.self, ReplayCommand.self,
+            StoreCommand.self,
         ]
     )
 
