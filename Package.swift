@@ -5,7 +5,9 @@ import PackageDescription
 // HOOKGATE_COMMIT if set (a build from a source tarball), else the git checkout's HEAD
 // (SwiftPM's Context.gitInformation, so a fresh clone needs no extra step; "-dirty" when
 // the tree has uncommitted changes), else "unknown". It reaches the binary as a C define
-// of the CHookGateBuildInfo target (Swift's -D cannot carry a value).
+// of the CHookGateBuildInfo target (Swift's -D cannot carry a value). SwiftPM caches the
+// evaluated manifest, so a .build that outlives a commit may keep the older HEAD:
+// deploy/debian/build-release.sh always sets HOOKGATE_COMMIT.
 let buildCommit: String = {
     if let commit = Context.environment["HOOKGATE_COMMIT"], !commit.isEmpty {
         return String(commit.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }.prefix(64))

@@ -11,6 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 product="${1:-hookgate}"
+# The commit for `hookgate --version`, passed explicitly: SwiftPM caches the evaluated
+# manifest, so Context.gitInformation alone can keep reporting an older HEAD in a .build
+# that outlived a commit; a changed environment makes it evaluate the manifest again.
+if [ -z "${HOOKGATE_COMMIT:-}" ] && commit="$(git rev-parse HEAD 2>/dev/null)"; then
+    git diff --quiet HEAD -- 2>/dev/null || commit="$commit-dirty"
+    export HOOKGATE_COMMIT="$commit"
+fi
 swift build -c release --static-swift-stdlib --disable-local-rpath --product "$product" 2>&1 | tail -1
 binary=".build/release/$product"
 if readelf -d "$binary" | grep -q 'NEEDED.*\[libz\.so\.1\]'; then
