@@ -7,7 +7,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 binary="$(readlink -f "${1:?usage: check.sh BINARY}")"
-command -v systemd-analyze >/dev/null || { echo "systemd-analyze is missing (apt-get install systemd)" >&2; exit 1; }
+if ! command -v systemd-analyze >/dev/null; then
+    echo "installing: systemd (for systemd-analyze)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+fi
 work="$(mktemp -d /tmp/hookgate-unit-check.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/usr/bin" "$work/lib/systemd" "$work/etc/hookgate"
