@@ -8,6 +8,9 @@ import JOSE
 final class ReplaySender: Sendable {
     let base: URL
     let pool = HTTPConnectionPool()
+    /// For `https` targets: lives as long as the process; a refused connection is answered
+    /// `unreachable` at once, as before (no reconnect backoff).
+    static let httpsClient = BoundedHTTPClient(connectionsPerHost: 64, retryConnecting: false)
 
     init(base: URL) {
         self.base = base
@@ -19,7 +22,7 @@ final class ReplaySender: Sendable {
         let answer: [UInt8]
         do {
             if base.scheme == "https" {
-                let response = try await BoundedHTTPClient.shared.send(
+                let response = try await Self.httpsClient.send(
                     .POST, url: base.appendingPathComponent(path).absoluteString, headers: headers, body: body, limit: 64 * 1024,
                     overflow: .discard, timeout: 30)
                 status = response.status

@@ -30,6 +30,10 @@ struct StatsCommand: AsyncParsableCommand {
         if let watch, watch < 0.2 { throw ValidationError("--watch must be at least 0.2 seconds") }
     }
 
+    /// One connection, lives as long as the process; a refused connection fails at once
+    /// (no reconnect backoff: a gate that is down is reported, not waited for).
+    static let client = BoundedHTTPClient(connectionsPerHost: 1, retryConnecting: false)
+
     func fetch() async throws -> (Data, StatsDocument) {
         let url = URL(string: admin)!.appendingPathComponent("stats")
         var headers: [(String, String)] = []
@@ -39,7 +43,7 @@ struct StatsCommand: AsyncParsableCommand {
         // The package's own HTTP client (AsyncHTTPClient), not URLSession: no libcurl in the binary.
         let answer: BoundedHTTPClient.Answer
         do {
-            answer = try await BoundedHTTPClient.shared.send(.GET, url: url.absoluteString, headers: headers, body: [], limit: 4 << 20, timeout: 30)
+            answer = try await Self.client.send(.GET, url: url.absoluteString, headers: headers, body: [], limit: 4 << 20, timeout: 30)
         } catch {
             FileHandle.standardError.write(Data("cannot reach \(url): \(error.description)\n".utf8))
             throw ExitCode(1)
