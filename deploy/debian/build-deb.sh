@@ -93,8 +93,18 @@ man="$work/man"
 mkdir -p "$man"
 "$bindir/generate-manual" "$pkg/usr/bin/hookgate" --multi-page --section 1 \
     --date "$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)" --authors "The HookGate authors" --output-directory "$man"
+# generate-manual names a subcommand's page `.Nm "hookgate serve"` in NAME; whatis
+# (lexgrog, lintian's bad-whatis-entry) cannot parse a name with a space. NAME gets the
+# page's own name (hookgate.serve, what `man` is called with); the SYNOPSIS keeps the
+# command as typed (`hookgate serve`).
 for page in "$man"/*.1; do
-    gzip -9n < "$page" > "$pkg/usr/share/man/man1/$(basename "$page").gz"
+    name="$(basename "$page" .1)"
+    awk -v name="$name" '
+        /^\.Sh NAME/ { in_name = 1; print; next }
+        /^\.Sh / { in_name = 0 }
+        in_name && !renamed && /^\.Nm "/ { command = $0; sub(/^\.Nm /, "", command); print ".Nm " name; renamed = 1; next }
+        renamed && $0 == ".Nm" { print ".Nm " command; next }
+        { print }' "$page" | gzip -9n > "$pkg/usr/share/man/man1/$name.1.gz"
 done
 ls "$pkg/usr/share/man/man1"
 
