@@ -20,7 +20,8 @@ if [ -z "${HOOKGATE_COMMIT:-}" ] && commit="$(git rev-parse HEAD 2>/dev/null)"; 
 fi
 swift build -c release --static-swift-stdlib --disable-local-rpath --product "$product" 2>&1 | tail -1
 binary=".build/release/$product"
-if readelf -d "$binary" | grep -q 'NEEDED.*\[libz\.so\.1\]'; then
+dynamic="$(readelf -d "$binary")"
+if grep -q 'NEEDED.*\[libz\.so\.1\]' <<< "$dynamic"; then
     zlib="$(ldconfig -p | sed -n 's/.*libz\.so\.1 (libc6,x86-64) => //p' | head -1)"
     used="$(comm -12 <(nm -D --defined-only "$zlib" | awk '{print $3}' | sed 's/@.*//' | sort -u) \
         <(readelf --dyn-syms -W "$binary" | awk '$7 == "UND" {print $8}' | sed 's/@.*//' | sort -u))"

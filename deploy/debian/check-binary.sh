@@ -50,12 +50,21 @@ while read -r lib; do
     esac
 done < <(echo "$resolved" | awk '{print $1}')
 
-# The Swift runtime is inside: its symbols are defined in the binary itself.
-if nm -D --defined-only "$binary" 2>/dev/null | grep -q 'swift_retain$' \
-    || readelf -s "$binary" 2>/dev/null | grep -q ' swift_retain$'; then
-    echo "ok    the Swift runtime (swift_retain) is defined in the binary"
+# The Swift runtime and Foundation are inside: a Swift binary (swift5_* metadata
+# sections) that needs no libswift*/libFoundation* (checked above) has them linked in;
+# an unstripped one also defines the runtime's swift_retain and Foundation's types.
+# (Counts with grep -c: grep -q would end the pipe early and fail it under pipefail.)
+if [ "$(readelf -S -W "$binary" | grep -c 'swift5_typeref' || true)" -gt 0 ]; then
+    echo "ok    a Swift binary (swift5_typeref) that needs no Swift runtime or Foundation library: both are linked in"
 else
-    echo "note  swift_retain not found in the symbol tables (stripped binary): relying on NEEDED above"
+    fail "no swift5_typeref section: not a Swift binary?"
+fi
+retain="$(nm --defined-only "$binary" 2>/dev/null | grep -c ' swift_retain$' || true)"
+foundation="$(nm --defined-only "$binary" 2>/dev/null | grep -c ' $s20FoundationEssentials4DataVMn$' || true)"
+if [ "${retain:-0}" -gt 0 ] && [ "${foundation:-0}" -gt 0 ]; then
+    echo "ok    swift_retain and FoundationEssentials.Data are defined in the binary"
+else
+    echo "note  no symbol table (stripped binary): relying on NEEDED and the swift5 sections above"
 fi
 
 if [ "$failures" -ne 0 ]; then
