@@ -1,6 +1,23 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// The commit `hookgate --version` reports, fixed at build time: the environment variable
+// HOOKGATE_COMMIT if set (a build from a source tarball), else the git checkout's HEAD
+// (SwiftPM's Context.gitInformation, so a fresh clone needs no extra step; "-dirty" when
+// the tree has uncommitted changes), else "unknown". It reaches the binary as a C define
+// of the CHookGateBuildInfo target (Swift's -D cannot carry a value). SwiftPM caches the
+// evaluated manifest, so a .build that outlives a commit may keep the older HEAD:
+// deploy/debian/build-release.sh always sets HOOKGATE_COMMIT.
+let buildCommit: String = {
+    if let commit = Context.environment["HOOKGATE_COMMIT"], !commit.isEmpty {
+        return String(commit.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }.prefix(64))
+    }
+    if let git = Context.gitInformation {
+        return git.currentCommit + (git.hasUncommittedChanges ? "-dirty" : "")
+    }
+    return "unknown"
+}()
+
 // Webhook cryptography (JOSE: ES256, SHA-256, constant-time compares, HMAC of forwards)
 // comes from the system OpenSSL only: JOSE depends on COpenSSL and nothing else (no
 // swift-crypto, no BoringSSL, no jwt-kit). Transport libraries may bring their own TLS:
@@ -36,6 +53,8 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "JOSE", dependencies: ["COpenSSL"]),
+        // The build's commit for `hookgate --version` (see buildCommit above).
+        .target(name: "CHookGateBuildInfo", cSettings: [.define("HOOKGATE_COMMIT", to: "\"\(buildCommit)\"")]),
         .target(
             name: "HookGateCore",
             dependencies: [
@@ -139,6 +158,7 @@ let package = Package(
             dependencies: [
                 "HookGateCore",
                 "HookGateDispatch",
+                "HookGateHTTPClient",
                 "JOSE",
             ]
         ),
@@ -146,8 +166,10 @@ let package = Package(
             name: "hookgate",
             dependencies: [
                 "JOSE",
+                "CHookGateBuildInfo",
                 "HookGateApp",
                 "HookGateCore",
+                "HookGateHTTPClient",
                 "HookGateServer",
                 "HookGateTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,15 +1,16 @@
 import Foundation
 import HookGateDispatch
+import HookGateHTTPClient
 import JOSE
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// Sends replayed requests: plain HTTP on pooled keep-alive connections, HTTPS through URLSession.
+/// Sends replayed requests: plain HTTP on pooled keep-alive connections, HTTPS through the
+/// package's AsyncHTTPClient (``BoundedHTTPClient``; no URLSession, so no libcurl).
 final class ReplaySender: Sendable {
     let base: URL
     let pool = HTTPConnectionPool()
+    /// For `https` targets: lives as long as the process; a refused connection is answered
+    /// `unreachable` at once, as before (no reconnect backoff).
+    static let httpsClient = BoundedHTTPClient(connectionsPerHost: 64, retryConnecting: false)
 
     init(base: URL) {
         self.base = base
@@ -21,13 +22,11 @@ final class ReplaySender: Sendable {
         let answer: [UInt8]
         do {
             if base.scheme == "https" {
-                var request = URLRequest(url: base.appendingPathComponent(path), timeoutInterval: 30)
-                request.httpMethod = "POST"
-                for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-                request.httpBody = Data(body)
-                let (data, response) = try await URLSession.shared.data(for: request)
-                status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                answer = Array(data)
+                let response = try await Self.httpsClient.send(
+                    .POST, url: base.appendingPathComponent(path).absoluteString, headers: headers, body: body, limit: 64 * 1024,
+                    overflow: .discard, timeout: 30)
+                status = response.status
+                answer = response.body
             } else {
                 let prefix = base.path == "/" ? "" : base.path
                 let response = try await pool.execute(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CHookGateBuildInfo
 import Foundation
 import HookGateApp
 import HookGateCore
@@ -8,10 +9,13 @@ import HookGateCore
 struct HookGateCommand: AsyncParsableCommand {
     static let version = Gate.version
 
+    /// The git commit this binary was built from (fixed at build time, see Package.swift).
+    static let commit = String(cString: hookgate_build_commit())
+
     static let configuration = CommandConfiguration(
         commandName: "hookgate",
         abstract: "Receive, verify, store and fan out Plaid, LinkMoney and LedgerSync webhooks.",
-        version: version,
+        version: "\(version) (commit \(commit))",
         subcommands: [
             ServeCommand.self, VerifyCommand.self, SignCommand.self, KeysCommand.self, EventsCommand.self, StatsCommand.self, ReplayCommand.self,
             StoreCommand.self,

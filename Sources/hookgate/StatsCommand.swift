@@ -1,11 +1,8 @@
 import ArgumentParser
 import Foundation
+import HookGateHTTPClient
 import HookGateServer
 import HookGateTools
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// `hookgate stats`: the live figures of a running gate's `/stats`.
 struct StatsCommand: AsyncParsableCommand {
@@ -33,25 +30,30 @@ struct StatsCommand: AsyncParsableCommand {
         if let watch, watch < 0.2 { throw ValidationError("--watch must be at least 0.2 seconds") }
     }
 
+    /// One connection, lives as long as the process; a refused connection fails at once
+    /// (no reconnect backoff: a gate that is down is reported, not waited for).
+    static let client = BoundedHTTPClient(connectionsPerHost: 1, retryConnecting: false)
+
     func fetch() async throws -> (Data, StatsDocument) {
         let url = URL(string: admin)!.appendingPathComponent("stats")
-        var request = URLRequest(url: url)
+        var headers: [(String, String)] = []
         if let token = token ?? ProcessInfo.processInfo.environment["HOOKGATE_ADMIN_TOKEN"], !token.isEmpty {
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            headers.append(("Authorization", "Bearer \(token)"))
         }
-        let data: Data
-        let response: URLResponse
+        // The package's own HTTP client (AsyncHTTPClient), not URLSession: no libcurl in the binary.
+        let answer: BoundedHTTPClient.Answer
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            answer = try await Self.client.send(.GET, url: url.absoluteString, headers: headers, body: [], limit: 4 << 20, timeout: 30)
         } catch {
-            FileHandle.standardError.write(Data("cannot reach \(url): \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(Data("cannot reach \(url): \(error.description)\n".utf8))
             throw ExitCode(1)
         }
-        if (response as? HTTPURLResponse)?.statusCode == 401 {
+        let data = Data(answer.body)
+        if answer.status == 401 {
             FileHandle.standardError.write(Data("\(url) needs the admin token: pass --token or set HOOKGATE_ADMIN_TOKEN\n".utf8))
             throw ExitCode(1)
         }
-        guard (response as? HTTPURLResponse)?.statusCode == 200, let document = try? StatsDocument.decode(data) else {
+        guard answer.status == 200, let document = try? StatsDocument.decode(data) else {
             FileHandle.standardError.write(Data("\(url) did not answer a stats document\n".utf8))
             throw ExitCode(1)
         }
