@@ -3,6 +3,7 @@ import HookGateApp
 import HookGateCore
 import HookGatePostgres
 import HookGateStore
+import HookGateServer
 import HookGateTools
 import JOSE
 import Testing
@@ -334,9 +335,12 @@ import Testing
         await store.close()
     }
 
-    /// A gate's YAML: LedgerSync unverified, two handlers that always fail (nothing listens on
-    /// port 9), retried an hour later: deliveries stay waiting.
-    static func gateYAML(database: String) -> String {
+    /// A gate's YAML: LedgerSync unverified, Plaid verified with keys fetched from `keyURL`, and
+    /// two handlers, `ordered` (one at a time per account) and `plain`. By default both handlers
+    /// fail (nothing listens on port 9) and are retried every second: deliveries stay waiting.
+    static func gateYAML(
+        database: String, keyURL: String, ordered: String = "http://127.0.0.1:9/ordered", plain: String = "http://127.0.0.1:9/plain"
+    ) -> String {
         """
         server:
           host: 127.0.0.1
@@ -349,20 +353,24 @@ import Testing
         providers:
           ledgersync:
             verification: none
+          plaid:
+            key_url: \(keyURL)
+            client_id: copy-client
+            secret: copy-secret
         delivery:
-          initial_backoff: 3600
-          max_backoff: 3600
+          initial_backoff: 1
+          max_backoff: 1
         handlers:
           - name: ordered
             match: ["ledgersync:*"]
             order_key: account
             http:
-              url: http://127.0.0.1:9/ordered
+              url: \(ordered)
               timeout: 2
           - name: plain
             match: ["ledgersync:*"]
             http:
-              url: http://127.0.0.1:9/plain
+              url: \(plain)
               timeout: 2
         """
     }
@@ -372,11 +380,20 @@ import Testing
             port: gate.publicPort, path: "/webhooks/ledgersync", headers: [("Content-Type", "application/json")], body: body(id, account: account))
     }
 
+    /// A Plaid webhook signed with `key` under `kid` (a fresh token each time).
+    static func sendPlaid(_ gate: GateProcess, body: [UInt8], key: P256PrivateKey, kid: String) async throws -> RawHTTP.Response {
+        try await RawHTTP.request(
+            port: gate.publicPort, path: "/webhooks/plaid",
+            headers: [("Content-Type", "application/json"), ("Plaid-Verification", try Signer.token(body: body, key: key, kid: kid))], body: body)
+    }
+
     /// The issue's scenario: a SQLite gate with accepted events, deliveries waiting on a failing
-    /// handler, dead letters and keys; the copy runs while the gate still takes webhooks; the gate
-    /// stops and `--since-last` brings the rest; then, on PostgreSQL, every earlier webhook resent
-    /// to a gate is a duplicate, two gates claim every waiting delivery exactly once and in
-    /// `order_key` order, dead letters are listed and redeliverable, and the keys are there.
+    /// handler, dead letters and a fetched key; the copy runs while the gate still takes webhooks;
+    /// the gate stops and `--since-last` brings the rest; then two real gates (`hookgate serve`)
+    /// on PostgreSQL with working handlers: every earlier webhook resent is a duplicate, every
+    /// waiting delivery reaches its handler exactly once and, per account, in `order_key` order;
+    /// dead letters are listed (`hookgate events list`) and redelivered (admin API) once; no key
+    /// is fetched again.
     @Test(.enabled(if: TestPostgres.available))
     func aRunningSQLiteGateMovesToPostgres() async throws {
         let dir = try CommandLineTests.temporaryDirectory()
@@ -385,8 +402,12 @@ import Testing
         try await Self.seed(seeded)
         let keys = try await seeded.savedKeys(provider: .ledgersync)
         await seeded.close()
-        let gate = try GateProcess(yaml: Self.gateYAML(database: "path: \(path)"), directory: dir)
+        let keyEndpoint = try await KeyEndpointStub()
+        let plaidKey = try P256PrivateKey.generate()
+        keyEndpoint.publish(try plaidKey.publicJWK(keyID: "kid-plaid"))
+        let gate = try GateProcess(yaml: Self.gateYAML(database: "path: \(path)", keyURL: keyEndpoint.url), directory: dir)
         try await gate.start()
+        defer { gate.stop() }
         var sent = (0..<40).map { "e-\($0)" }
         func send(_ range: Range<Int>) async throws {
             for n in range {
@@ -396,6 +417,14 @@ import Testing
             }
         }
         try await send(0..<60)
+        // The SQLite gate fetches Plaid's key once (and saves it in the background).
+        let plaidBody = Signer.plaidBody(29)
+        let plaid = try await Self.sendPlaid(gate, body: plaidBody, key: plaidKey, kid: "kid-plaid")
+        #expect(plaid.status == 200, "\(plaid.text)")
+        #expect(keyEndpoint.requestCount == 1)
+        let reader = try SQLiteEventStore(path: path, durability: .normal, checkpointInterval: nil, readOnly: true)
+        #expect(try await eventually(seconds: 10) { try await !reader.savedKeys(provider: .plaid).isEmpty })
+        await reader.close()
         // The copy begins (it has written its first batch) while the gate takes 60 more webhooks.
         let url = try await TestPostgres.createDatabase()
         let copying = Task {
@@ -408,7 +437,7 @@ import Testing
         try await send(60..<120)
         let first = try await copying.value
         #expect(first.status == 0, "\(first.output)\(first.error)")
-        #expect(first.output.contains("copied 100 events"), "\(first.output)")
+        #expect(first.output.contains("copied 101 events"), "\(first.output)")
         gate.stop()
         let rest = try await CommandLineTests.run(
             ["store", "copy", "--from", path, "--since-last"], environment: [StoreCopySide.toVariable: TestPostgres.text(url)])
@@ -419,56 +448,112 @@ import Testing
 
         let source = try SQLiteEventStore(path: path, durability: .normal, checkpointInterval: nil, readOnly: true)
         let expected = try await source.copyCensus(throughRow: nil)
-        #expect(expected.eventTotal == 160)
+        #expect(expected.eventTotal == 161)
         var database = GateConfiguration.Database()
         database.url = url
-        let gates = [
-            try await Gate.openStore(database, logger: .init(label: "copy-test")),
-            try await Gate.openStore(database, logger: .init(label: "copy-test")),
-        ]
-        let target = try #require(gates[0] as? PostgresEventStore)
+        let target = try #require(try await Gate.openStore(database, logger: .init(label: "copy-test")) as? PostgresEventStore)
         #expect(try await target.copyCensus(throughRow: nil) == expected)
         #expect(try await Self.dump(target) == Self.dump(source))
         await source.close()
+        #expect(try await target.savedKeys(provider: .ledgersync) == keys)
+        #expect(try await target.savedKeys(provider: .plaid).map(\.keyID) == ["kid-plaid"])
 
-        // Every earlier webhook, resent to a gate on PostgreSQL, is a duplicate.
-        let onPostgres = try GateProcess(yaml: Self.gateYAML(database: "url: \(TestPostgres.text(url))"), directory: dir)
-        try await onPostgres.start()
-        for id in sent {
-            let response = try await Self.send(onPostgres, id, account: Int(id.split(separator: "-")[1])! % Self.accounts)
+        // What waits on the target: nothing claimed; due at once, or (3 seeded retries) in an hour.
+        #expect(try await target.deliveries(status: .inFlight, limit: 1000).isEmpty)
+        let waiting = try await target.deliveries(status: .pending, limit: 1000) + target.deliveries(status: .retrying, limit: 1000)
+        let soon = waiting.filter { $0.nextAttemptAt < Self.now + 600_000 }
+        let inAnHour = waiting.filter { $0.nextAttemptAt >= Self.now + 600_000 }
+        #expect(inAnHour.count == 3 && inAnHour.allSatisfy { $0.handler == "plain" && $0.status == .retrying })
+        #expect(soon.count > 300, "\(soon.count) deliveries due")
+        let dead = try await target.deliveries(status: .dead, limit: 1000)
+        #expect(dead.count == 5)
+        let attemptsBefore = Dictionary(uniqueKeysWithValues: (waiting + dead).map { ($0.id, $0.attempts) })
+
+        // Two gates on PostgreSQL, their handlers answering 200.
+        let orderedSink = try await HTTPSink()
+        let plainSink = try await HTTPSink()
+        let yaml = Self.gateYAML(database: "url: \(TestPostgres.text(url))", keyURL: keyEndpoint.url, ordered: orderedSink.url, plain: plainSink.url)
+        let gates = [try GateProcess(yaml: yaml, directory: dir), try GateProcess(yaml: yaml, directory: dir)]
+        defer { for gate in gates { gate.stop() } }
+        for gate in gates { try await gate.start() }
+
+        // Every earlier webhook, resent to either gate, is a duplicate; the Plaid one too, its
+        // token verified with the copied key; a new Plaid webhook under that key is accepted.
+        for (n, id) in sent.enumerated() {
+            let response = try await Self.send(gates[n % 2], id, account: Int(id.split(separator: "-")[1])! % Self.accounts)
             #expect(response.status == 200 && response.text.contains("duplicate"), "\(id): \(response.text)")
         }
-        onPostgres.stop()
+        for gate in gates {
+            let again = try await Self.sendPlaid(gate, body: plaidBody, key: plaidKey, kid: "kid-plaid")
+            #expect(again.status == 200 && again.text.contains("duplicate"), "\(again.text)")
+        }
+        let fresh = try await Self.sendPlaid(gates[1], body: Signer.plaidBody(30), key: plaidKey, kid: "kid-plaid")
+        #expect(fresh.status == 200 && !fresh.text.contains("duplicate"), "\(fresh.text)")
 
-        // Two gates claim every waiting delivery once, each key's in the order the events came.
-        let waiting = expected.deliveries[.pending, default: 0] + expected.deliveries[.retrying, default: 0]
-        var claimed: [Int64] = []
+        // Every delivery due reaches its handler exactly once, each account's in order.
+        @Sendable func receivedIDs() -> [Int64] {
+            (orderedSink.received + plainSink.received).compactMap { $0.header("Hookgate-Delivery-Id").flatMap { Int64($0) } }
+        }
+        let soonIDs = Set(soon.map(\.id))
+        let arrived = await eventually(seconds: 90) { soonIDs.isSubset(of: Set(receivedIDs())) }
+        #expect(arrived, "\(soonIDs.subtracting(receivedIDs()).count) of \(soonIDs.count) deliveries never arrived")
+        let firstRound = receivedIDs()
+        #expect(firstRound.count == soonIDs.count && Set(firstRound) == soonIDs, "\(firstRound.count) requests for \(soonIDs.count) deliveries")
+        let byID = Dictionary(uniqueKeysWithValues: waiting.map { ($0.id, $0) })
+        for request in orderedSink.received + plainSink.received {
+            guard let id = request.header("Hookgate-Delivery-Id").flatMap({ Int64($0) }), let record = byID[id] else { continue }
+            let n = Int(record.eventID.split(separator: "-")[1])!
+            #expect(request.body == Self.body(record.eventID, account: n % Self.accounts), "\(record.eventID)")
+            #expect(request.header("Hookgate-Event-Id") == record.eventID)
+        }
         var orderedSeen: [String: [String]] = [:]
-        var turn = 0
-        while true {
-            var jobs: [DeliveryJob] = []
-            for handler in ["ordered", "plain"] {
-                jobs += try await gates[turn % 2].claimDue(handler: handler, now: Self.later, leaseUntil: Self.later + 60_000, limit: 7)
-            }
-            turn += 1
-            if jobs.isEmpty { break }
-            for job in jobs where job.handler == "ordered" {
-                let account = String(decoding: job.body, as: UTF8.self).components(separatedBy: "\"account\":\"")[1].prefix { $0 != "\"" }
-                orderedSeen[String(account), default: []].append(job.eventID)
-            }
-            claimed += jobs.map(\.deliveryID)
-            try await gates[turn % 2].complete(jobs.map { Self.result($0, .delivered, succeeded: true) })
+        for request in orderedSink.received {
+            guard let record = request.header("Hookgate-Delivery-Id").flatMap({ Int64($0) }).flatMap({ byID[$0] }) else { continue }
+            orderedSeen[record.orderKey ?? "-", default: []].append(record.eventID)
         }
-        #expect(claimed.count == waiting && Set(claimed).count == claimed.count, "claimed \(claimed.count) of \(waiting)")
-        for (account, ids) in orderedSeen {
-            let inOrder = sent.filter { ids.contains($0) }
-            #expect(ids == inOrder, "\(account): \(ids)")
+        let orderedDue = soon.filter { $0.handler == "ordered" }
+        #expect(orderedSeen.values.map(\.count).reduce(0, +) == orderedDue.count)
+        for (account, records) in Dictionary(grouping: orderedDue, by: { $0.orderKey ?? "-" }) {
+            let inOrder = records.sorted { $0.eventRow < $1.eventRow }.map(\.eventID)
+            #expect(orderedSeen[account] == inOrder, "\(account): \(orderedSeen[account] ?? [])")
         }
-        // Dead letters are listed and redeliverable; the keys are there (no fetch needed).
-        #expect(try await gates[1].deliveries(status: .dead, limit: 100).count == 5)
-        #expect(try await gates[1].redeliverDead() == 5)
-        #expect(try await gates[0].savedKeys(provider: .ledgersync) == keys)
-        for store in gates { await store.close() }
+        // The store agrees: each one delivered, with one attempt more; the hour-later ones untouched.
+        let delivered = try await target.deliveries(status: .delivered, limit: 1000)
+        for record in delivered where soonIDs.contains(record.id) {
+            #expect(record.attempts == attemptsBefore[record.id]! + 1, "delivery \(record.id): \(record.attempts) attempts")
+        }
+        #expect(Set(delivered.map(\.id)).isSuperset(of: soonIDs))
+        let stillWaiting = try await target.deliveries(status: .retrying, limit: 1000)
+        #expect(Set(stillWaiting.map(\.id)) == Set(inAnHour.map(\.id)))
+
+        // Dead letters: listed by `hookgate events list`, redelivered through a gate's admin API, once.
+        let listed = try await CommandLineTests.run(["events", "list", "--status", "dead", "--json", "--database-url", TestPostgres.text(url)])
+        #expect(listed.status == 0, "\(listed.error)")
+        let listing = try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [String: Any]
+        let deadEvents = (listing?["events"] as? [[String: Any]] ?? []).compactMap { $0["event_id"] as? String }
+        #expect(Set(deadEvents) == Set(dead.map(\.eventID)), "\(listed.output)")
+        let redeliver = try await RawHTTP.request(port: gates[1].adminPort, method: "POST", path: "/deliveries/redeliver-dead")
+        #expect(redeliver.status == 200 && redeliver.text.contains("\"redelivering\":5"), "\(redeliver.text)")
+        let deadIDs = Set(dead.map(\.id))
+        let redelivered = await eventually(seconds: 30) { soonIDs.union(deadIDs).isSubset(of: Set(receivedIDs())) }
+        #expect(redelivered, "\(deadIDs.subtracting(receivedIDs()).count) of 5 dead letters never arrived")
+        let all = receivedIDs()
+        #expect(all.count == soonIDs.count + deadIDs.count && Set(all) == soonIDs.union(deadIDs), "\(all.count) requests")
+        #expect(try await target.deliveries(status: .dead, limit: 1000).isEmpty)
+
+        // No key was fetched again: the endpoint saw only the SQLite gate's one request, and
+        // neither gate on PostgreSQL counts a fetch.
+        #expect(keyEndpoint.requestCount == 1)
+        for gate in gates {
+            let stats = try await RawHTTP.request(port: gate.adminPort, method: "GET", path: "/stats")
+            let document = try StatsDocument.decode(Data(stats.body))
+            #expect(document.keysByProvider["plaid"]?.fetches == 0, "\(stats.text)")
+        }
+        for gate in gates { gate.stop() }
+        await orderedSink.stop()
+        await plainSink.stop()
+        await keyEndpoint.stop()
+        await target.close()
     }
 
     // MARK: Rate
