@@ -238,7 +238,9 @@ def one_event(suite, driver, context):
 def markup_is_text(suite, driver, context):
     driver.get(context["base"] + "/console#/events")
     wait_until(driver, lambda d: len(event_rows(d)) == context["total"], "every event")
-    texts = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#events-table td")]
+    # Read every cell in one script: the table re-renders on its refresh timer, and cells found
+    # first and read one by one afterwards can be replaced in between (stale element references).
+    texts = driver.execute_script("return Array.from(document.querySelectorAll('#events-table td')).map(td => td.innerText)")
     assert '<img src=x onerror="window.__pwned=1">.<script>window.__pwned=2</script>' in texts, "the Plaid type as text"
     assert "<script>window.__pwned=6</script>" in texts, "the LedgerSync type as text"
     assert "<img src=x onerror=window.__pwned=5>" in texts, "the LedgerSync id as text"
