@@ -42,7 +42,7 @@ public final class Gate: Sendable {
         let store = try await Gate.openStore(configuration.database, logger: logger)
         self.store = store
         let metrics = GateMetrics(providers: configuration.providers.map(\.provider))
-        let keys = KeyCacheBuilder(configuration: configuration, keyStore: store, metrics: metrics.figures, logger: logger)
+        let keys = KeyCacheBuilder(configuration: configuration, keyStore: store, metrics: metrics.figures, logger: logger, precomputeTables: true)
         var caches: [Provider: KeyCache] = [:]
         var verifiers: [Provider: WebhookVerifier] = [:]
         for settings in configuration.providers {

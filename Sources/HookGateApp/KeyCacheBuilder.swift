@@ -13,16 +13,20 @@ public struct KeyCacheBuilder: Sendable {
     let keyStore: (any KeyStore)?
     let metrics: any MetricsFactory
     let logger: Logger
+    let precomputeTables: Bool
 
     /// A builder; without `keyStore`, fetched keys are neither loaded at start nor saved.
-    /// The caches emit their figures into `metrics` (the gate's pipeline).
+    /// The caches emit their figures into `metrics` (the gate's pipeline). With
+    /// `precomputeTables` (the running gate), every cached key gets a fixed-key ES256 table.
     public init(
-        configuration: GateConfiguration, keyStore: (any KeyStore)?, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
+        configuration: GateConfiguration, keyStore: (any KeyStore)?, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger,
+        precomputeTables: Bool = false
     ) {
         self.configuration = configuration
         self.keyStore = keyStore
         self.metrics = metrics
         self.logger = logger
+        self.precomputeTables = precomputeTables
     }
 
     /// The key cache of `provider`, loaded with its pinned keys or its saved keys.
@@ -32,17 +36,21 @@ public struct KeyCacheBuilder: Sendable {
         switch settings {
         case .pinnedJSON(let name, let json):
             let source = try PinnedKeySource(json: json, origin: name)
-            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, metrics: metrics, logger: logger)
+            return KeyCache(
+                provider: provider, source: source, initialKeys: source.keySet.keys, metrics: metrics, precomputeTables: precomputeTables,
+                logger: logger)
         case .pinnedFile(let path):
             let source = try PinnedKeySource(path: path)
-            return KeyCache(provider: provider, source: source, initialKeys: source.keySet.keys, metrics: metrics, logger: logger)
+            return KeyCache(
+                provider: provider, source: source, initialKeys: source.keySet.keys, metrics: metrics, precomputeTables: precomputeTables,
+                logger: logger)
         case .remote(let url, let credentials, let timeout):
             guard let endpoint = URL(string: url) else { throw ConfigurationError(path: "providers.\(provider).key_url", "not a URL") }
             let source = HTTPKeySource(url: endpoint, credentials: credentials, timeout: timeout)
             let saved = try await keyStore?.savedKeys(provider: provider) ?? []
             return KeyCache(
                 provider: provider, source: source, initialKeys: saved, persistence: keyStore, cooldown: Double(configuration.keyCooldown),
-                maxFetchesPerMinute: configuration.maxKeyFetchesPerMinute, metrics: metrics, logger: logger)
+                maxFetchesPerMinute: configuration.maxKeyFetchesPerMinute, metrics: metrics, precomputeTables: precomputeTables, logger: logger)
         }
     }
 

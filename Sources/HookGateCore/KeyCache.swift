@@ -54,6 +54,8 @@ public actor KeyCache {
 
     public nonisolated let provider: Provider
     public nonisolated let cooldown: Double
+    /// Whether each cached key gets a fixed-key ES256 table, built in the background.
+    public nonisolated let precomputesTables: Bool
     private let source: any KeySource
     private let persistence: (any KeyStore)?
     private let logger: Logger
@@ -75,13 +77,19 @@ public actor KeyCache {
     ///   - initialKeys: keys known at start (a pinned set, or keys saved by an earlier run).
     ///   - maxFetchesPerMinute: the token bucket's size and refill per minute.
     ///   - metrics: where the cache's figures go (the gate's ``GateFigures``; labels `hookgate_key_*`).
+    ///   - precomputeTables: give every cached key a fixed-key ES256 table (JOSE's
+    ///     `FixedKeyVerifier`), built on a background queue. For the long-running gate
+    ///     only: a short-lived command would exit while a table is being built, and
+    ///     OpenSSL's exit handler tears down what that build is using.
     public init(
         provider: Provider, source: any KeySource, initialKeys: [JWK] = [], persistence: (any KeyStore)? = nil,
         cooldown: Double = 60, maxFetchesPerMinute: Int = 30, metrics: any MetricsFactory = MetricsSystem.factory,
+        precomputeTables: Bool = false,
         logger: Logger = Logger(label: "hookgate.keys"),
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         self.provider = provider
+        self.precomputesTables = precomputeTables
         self.source = source
         self.persistence = persistence
         self.cooldown = cooldown
@@ -106,7 +114,9 @@ public actor KeyCache {
         }
         meters.cached.set(keys.count)
         published.withLock { [keys] in $0 = keys }  // observers do not run in an initializer
-        for entry in keys.values { entry.publicKey.prepareFixedKeyVerifierInBackground() }
+        if precomputeTables {
+            for entry in keys.values { entry.publicKey.prepareFixedKeyVerifierInBackground() }
+        }
     }
 
     /// The key for `keyID`, fetched if needed.
@@ -202,11 +212,11 @@ public actor KeyCache {
         }
     }
 
-    /// Caches `entry` and has its fixed-key table built in the background (the first
-    /// verifies with a new key use OpenSSL's standard verify meanwhile).
+    /// Caches `entry` and, with ``precomputesTables``, has its fixed-key table built in the
+    /// background (the first verifies with a new key use OpenSSL's standard verify meanwhile).
     private func store(_ entry: Entry, kid: String, save: Bool = true) {
         keys[kid] = entry
-        entry.publicKey.prepareFixedKeyVerifierInBackground()
+        if precomputesTables { entry.publicKey.prepareFixedKeyVerifierInBackground() }
         meters.cached.set(keys.count)
         if save, let persistence {
             let jwk = entry.jwk

@@ -70,6 +70,10 @@ struct ServeCommand: AsyncParsableCommand {
         if config == nil {
             logger.warning("running on the embedded development defaults: the development key is public, never expose this gate")
         }
+        // The gate's key caches build fixed-key tables in the background; whatever ends this
+        // command (a stop, a failed start), let a build under way finish (tens of ms) before
+        // the process exits, or OpenSSL's exit handler frees what the build is using.
+        defer { P256PublicKey.finishBackgroundTables() }
         let gate = try await Gate(configuration: configuration, logger: logger)
         let startLogger = logger
         let group = gate.makeServiceGroup { publicPort, adminPort in
