@@ -1,5 +1,6 @@
 import Foundation
 import HookGateCore
+import HookGateDispatch
 import HookGateServer
 import HookGateStore
 import JOSE
@@ -171,11 +172,22 @@ import Testing
         #expect(dead.lastError?.contains("HTTP 500") == true)
         // It was retried until the give-up window ran out, however slow the machine made each
         // attempt: dead only once the next retry (at most max_backoff + 20 % jitter away) fell
-        // past created + 1 s, and never attempted after the window.
+        // past created + 1 s, and a retry only when it was scheduled inside the window. A retry
+        // is scheduled at least 80 % of its backoff after the attempt before it ended; it may
+        // start later than scheduled on a loaded machine, so what is checked is the schedule:
+        // each retry's earliest time lay inside the window, and no retry started before it.
         let failed = try await harness.gate.store.attempts(deliveryID: dead.id)
         let created = try #require(try await harness.gate.store.event(id: dead.eventRow)).receivedAt
         #expect(failed.count == dead.attempts && failed.count >= 2)
-        #expect(failed.allSatisfy { !$0.succeeded && $0.statusCode == 500 && $0.startedAt - created <= 1000 })
+        #expect(failed.allSatisfy { !$0.succeeded && $0.statusCode == 500 })
+        let schedule = RetrySchedule(initial: 0.02, maximum: 0.05, giveUpAfter: 1)
+        for (previous, retry) in zip(failed, failed.dropFirst()) {
+            let previousEnd = Double(previous.startedAt) + previous.durationMilliseconds
+            let earliest = previousEnd + 0.8 * schedule.baseDelay(afterAttempt: previous.number) * 1000
+            // 2 ms for the whole-millisecond rounding of the recorded and scheduled times.
+            #expect(earliest <= Double(created) + 1000 + 2, "retry \(retry.number) scheduled \(earliest - Double(created)) ms after creation")
+            #expect(Double(retry.startedAt) >= earliest - 2, "retry \(retry.number) started before its backoff")
+        }
         let last = try #require(failed.last)
         let lastEnd = Double(last.startedAt) + last.durationMilliseconds
         #expect(lastEnd + 0.05 * 1.2 * 1000 >= Double(created) + 1000 - 5, "dead \(lastEnd - Double(created)) ms after creation")
