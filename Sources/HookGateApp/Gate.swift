@@ -55,6 +55,8 @@ public final class Gate: Sendable {
                 scheme = .none
             case .token(_, let secret):
                 scheme = .token(secret: Array(secret.utf8))
+            case .signature(let signature):
+                scheme = .signature(signature)
             case .jwt(_, let keySettings, let maxAge):
                 let cache = try await keys.keyCache(settings.provider, keySettings)
                 caches[settings.provider] = cache

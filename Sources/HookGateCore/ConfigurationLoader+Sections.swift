@@ -3,18 +3,50 @@ import Yams
 
 /// The sections with most rules: one provider's settings, and the handlers.
 extension ConfigurationLoader.Reader {
-    mutating func readProvider(_ provider: Provider, _ node: Node) -> GateConfiguration.ProviderSettings? {
-        let base = "providers.\(provider.rawValue)"
-        var allowed = ["path", "max_age", "allowed_ips", "keys_file", "header", "key_timeout"]
-        switch provider {
+    /// One entry under `providers:`: its name, its `kind` (implied by the name for the
+    /// built-in three), then the kind's own keys.
+    mutating func readProvider(name: String, _ node: Node) -> GateConfiguration.ProviderSettings? {
+        let base = "providers.\(name)"
+        guard let provider = Provider(rawValue: name) else {
+            problem(base, "a provider name is 1 to \(Provider.maxNameLength) characters of a-z, 0-9, - and _, starting with a letter or digit")
+            return nil
+        }
+        var kindNode: Node?
+        if case .mapping(let entries) = node { kindNode = entries.first { $0.key.string == "kind" }?.value }
+        let kinds = ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
+        let kind: ProviderKind
+        if let text = string(kindNode, "\(base).kind") {
+            guard let named = ProviderKind(rawValue: text) else {
+                problem("\(base).kind", "must be one of \(kinds), got \"\(text)\"")
+                return nil
+            }
+            if let implied = ProviderKind(impliedBy: provider), implied != named {
+                problem("\(base).kind", "the name \(name) is its own kind (\(implied.rawValue)); give a \(named.rawValue) provider another name")
+                return nil
+            }
+            kind = named
+        } else {
+            guard let implied = ProviderKind(impliedBy: provider) else {
+                problem("\(base).kind", "is required for a provider not named plaid, linkmoney or ledgersync: one of \(kinds)")
+                return nil
+            }
+            kind = implied
+        }
+        return kind.isJWTFamily ? readJWTProvider(provider, kind: kind, node, base: base) : readSignedProvider(provider, kind: kind, node, base: base)
+    }
+
+    /// A Plaid, LinkMoney or LedgerSync provider (JWT, token or none).
+    mutating func readJWTProvider(_ provider: Provider, kind: ProviderKind, _ node: Node, base: String) -> GateConfiguration.ProviderSettings? {
+        var allowed = ["kind", "path", "max_age", "allowed_ips", "keys_file", "header", "key_timeout"]
+        switch kind {
         case .plaid: allowed += ["key_url", "client_id", "secret"]
         case .linkmoney: allowed += ["key_url", "client_id", "client_secret"]
-        case .ledgersync: allowed += ["verification", "token"]
+        default: allowed += ["verification", "token"]
         }
         guard let fields = mapping(node, base, allowed: allowed) else { return nil }
         let path = routePath(fields["path"], "\(base).path") ?? provider.defaultPath
         let maxAge = int(fields["max_age"], "\(base).max_age", range: 1...86_400) ?? 300
-        let header = string(fields["header"], "\(base).header") ?? provider.defaultVerificationHeader
+        let header = string(fields["header"], "\(base).header") ?? kind.defaultVerificationHeader
         if header.isEmpty || !header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
             problem("\(base).header", "\"\(header)\" is not a valid HTTP header name")
         }
@@ -23,7 +55,7 @@ extension ConfigurationLoader.Reader {
         let keyTimeout = seconds(fields["key_timeout"], "\(base).key_timeout", range: 0.1...60) ?? 5
 
         func jwtKeys() -> GateConfiguration.KeySourceSettings? {
-            if provider == .ledgersync {
+            if kind == .ledgersync {
                 guard let keysFile else {
                     problem("\(base).keys_file", "is required with verification: jwt (LedgerSync has no key endpoint)")
                     return nil
@@ -39,7 +71,7 @@ extension ConfigurationLoader.Reader {
                 if fields["key_url"] == nil { problem("\(base).key_url", "is required (or keys_file for pinned keys)") }
                 return nil
             }
-            let secretKey = provider == .plaid ? "secret" : "client_secret"
+            let secretKey = kind == .plaid ? "secret" : "client_secret"
             let clientID = string(fields["client_id"], "\(base).client_id")
             let secret = string(fields[secretKey], "\(base).\(secretKey)")
             if clientID == nil, fields["client_id"] == nil { problem("\(base).client_id", "is required with key_url") }
@@ -48,7 +80,7 @@ extension ConfigurationLoader.Reader {
         }
 
         let verification: GateConfiguration.Verification
-        let scheme = provider == .ledgersync ? string(fields["verification"], "\(base).verification") : "jwt"
+        let scheme = kind == .ledgersync ? string(fields["verification"], "\(base).verification") : "jwt"
         switch scheme {
         case "jwt":
             guard let keys = jwtKeys() else { return nil }
@@ -68,10 +100,11 @@ extension ConfigurationLoader.Reader {
             problem("\(base).verification", "must be jwt, token or none, got \"\(other)\"")
             return nil
         }
-        return .init(provider: provider, path: path, verification: verification, allowedIPs: allowedIPs)
+        return .init(provider: provider, kind: kind, path: path, verification: verification, allowedIPs: allowedIPs)
     }
 
-    mutating func readHandlers(_ node: Node) -> [GateConfiguration.Handler] {
+    /// The handlers; a match pattern naming a provider that is not in `providers` is a problem.
+    mutating func readHandlers(_ node: Node, providers: Set<String>) -> [GateConfiguration.Handler] {
         guard case .sequence(let sequence) = node else {
             problem("handlers", "must be a list")
             return []
@@ -89,6 +122,9 @@ extension ConfigurationLoader.Reader {
             var patterns: [EventPattern] = []
             for (position, text) in (stringList(fields["match"], "\(base).match") ?? []).enumerated() {
                 if let pattern = EventPattern(text) {
+                    if !pattern.provider.contains("*"), !providers.contains(pattern.provider) {
+                        problem("\(base).match[\(position)]", "\"\(text)\" names provider \(pattern.provider), which is not configured under providers:")
+                    }
                     patterns.append(pattern)
                 } else {
                     problem("\(base).match[\(position)]", "\"\(text)\" is not provider:TYPE (with * wildcards) or *")

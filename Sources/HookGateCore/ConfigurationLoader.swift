@@ -319,13 +319,25 @@ public struct ConfigurationLoader: Sendable {
                     problem("delivery.max_backoff", "must not be shorter than initial_backoff")
                 }
             }
-            if let providers = mapping(top["providers"], "providers", allowed: Provider.allCases.map(\.rawValue)) {
-                for provider in Provider.allCases {
-                    guard let node = providers[provider.rawValue] else { continue }
-                    if let settings = readProvider(provider, node) { configuration.providers.append(settings) }
+            if let node = top["providers"] {
+                if case .mapping(let entries) = node {
+                    var names: Set<String> = []
+                    for (key, value) in entries {
+                        guard let name = key.string else {
+                            problem("providers", "keys must be strings")
+                            continue
+                        }
+                        guard names.insert(name).inserted else {
+                            problem("providers.\(name)", "appears twice")
+                            continue
+                        }
+                        if let settings = readProvider(name: name, value) { configuration.providers.append(settings) }
+                    }
+                    if entries.isEmpty { problem("providers", "at least one provider must be configured") }
+                } else {
+                    problem("providers", "must be a mapping of provider names to their settings")
                 }
-                if providers.isEmpty { problem("providers", "at least one provider must be configured") }
-            } else if top["providers"] == nil {
+            } else {
                 problem("providers", "is required: name at least one of plaid, linkmoney, ledgersync")
             }
             var paths: [String: String] = [:]
@@ -336,7 +348,7 @@ public struct ConfigurationLoader: Sendable {
                 paths[settings.path] = settings.provider.rawValue
             }
             if let handlers = top["handlers"] {
-                configuration.handlers = readHandlers(handlers)
+                configuration.handlers = readHandlers(handlers, providers: Set(configuration.providers.map(\.provider.rawValue)))
             }
             return configuration
         }

@@ -11,6 +11,9 @@ public protocol EventQueries: Sendable {
     /// The event with this provider and event id, or `nil`.
     func event(provider: Provider, eventID: String) async throws -> StoredEvent?
 
+    /// Every stored event with this event id, whatever its provider (at most 100, by provider).
+    func events(eventID: String) async throws -> [StoredEvent]
+
     /// Events received at or after `since` (Unix ms, when given), of `provider` (when given),
     /// newest first, at most `limit`: what `hookgate events export` writes.
     func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent]
@@ -37,11 +40,7 @@ extension EventQueries {
     public func resolveEvents(_ reference: String, provider: Provider? = nil) async throws -> [StoredEvent] {
         if let row = Int64(reference), let event = try await event(id: row) { return [event] }
         if let provider { return try await event(provider: provider, eventID: reference).map { [$0] } ?? [] }
-        var found: [StoredEvent] = []
-        for candidate in Provider.allCases {
-            if let event = try await event(provider: candidate, eventID: reference) { found.append(event) }
-        }
-        return found
+        return try await events(eventID: reference)
     }
 
     /// Events, newest first; see ``EventFilter`` for each parameter.

@@ -73,22 +73,49 @@ public struct GateConfiguration: Sendable {
         case jwt(header: String, keys: KeySourceSettings, maxAge: Int)
         /// A shared secret compared in constant time with the value of `header`.
         case token(header: String, secret: String)
+        /// An HMAC or Ed25519 signature by a shared-secret sender (Stripe, GitHub, Shopify,
+        /// Standard Webhooks, `hmac`).
+        case signature(SignatureScheme)
         /// No authentication: only when written explicitly.
         case none
     }
 
     /// One sender's intake.
     public struct ProviderSettings: Sendable {
+        /// The name under `providers:`.
         public var provider: Provider
+        /// How its webhooks are verified and identified.
+        public var kind: ProviderKind
         public var path: String
         public var verification: Verification
+        /// Where the event id and type come from.
+        public var identity: EventIdentity
         /// When set, only these client addresses may post to this route (403 `forbidden_source`).
         public var allowedIPs: [CIDR]?
-        public init(provider: Provider, path: String, verification: Verification, allowedIPs: [CIDR]? = nil) {
+
+        /// Settings for `provider`; `kind` defaults to the one its name implies (the built-in
+        /// three), `identity` to the kind's.
+        public init(
+            provider: Provider, kind: ProviderKind? = nil, path: String, verification: Verification, identity: EventIdentity? = nil,
+            allowedIPs: [CIDR]? = nil
+        ) {
+            let kind = kind ?? ProviderKind(impliedBy: provider) ?? .hmac
             self.provider = provider
+            self.kind = kind
             self.path = path
             self.verification = verification
+            self.identity = identity ?? EventIdentity(kind: kind)
             self.allowedIPs = allowedIPs
+        }
+
+        /// The request headers, besides the JWT/token header, that verification and identity
+        /// read: the intake copies these from the request head.
+        public var requestHeaderNames: [String] {
+            var names = identity.headerNames
+            if case .signature(let scheme) = verification { names = scheme.headerNames + names }
+            var seen: [String] = []
+            for name in names where !seen.contains(where: { RequestHeaders.sameName($0, name) }) { seen.append(name) }
+            return seen
         }
     }
 
@@ -159,7 +186,7 @@ public struct GateConfiguration: Sendable {
     public static var embeddedDefaults: GateConfiguration {
         var configuration = GateConfiguration()
         let keys = KeySourceSettings.pinnedJSON(name: "embedded development keys (Keys/dev.jwks.json)", json: DevelopmentKeys.jwksJSON)
-        configuration.providers = Provider.allCases.map {
+        configuration.providers = Provider.builtIn.map {
             ProviderSettings(provider: $0, path: $0.defaultPath, verification: .jwt(header: $0.defaultVerificationHeader, keys: keys, maxAge: 300))
         }
         return configuration

@@ -20,6 +20,9 @@ public struct IncomingEvent: Sendable {
     public var claims: String?
     /// The outbox rows to write in the same transaction if the event is new.
     public var deliveries: [PlannedDelivery]
+    /// The body's lowercase hex SHA-256 when the intake already computed it (a JWT's body
+    /// hash check, or an id that is the body hash), so the store does not hash it again.
+    public var knownBodySHA256: String?
 
     public init(
         provider: Provider, eventID: String, eventType: String, body: [UInt8], receivedAt: Int64, headers: [(String, String)],
@@ -39,10 +42,9 @@ public struct IncomingEvent: Sendable {
 }
 
 extension IncomingEvent {
-    /// Lowercase hex SHA-256 of the body. Plaid and LinkMoney event ids already are it
-    /// (`sha256:` + 64 hex digits, computed at intake), so those are not hashed again.
+    /// Lowercase hex SHA-256 of the body: ``knownBodySHA256`` when the intake computed it,
+    /// else hashed here.
     public var bodySHA256: String {
-        let idIsHash = provider != .ledgersync && eventID.hasPrefix("sha256:") && eventID.utf8.count == 71
-        return idIsHash ? String(eventID.dropFirst(7)) : SHA256.hexHash(body)
+        knownBodySHA256 ?? SHA256.hexHash(body)
     }
 }

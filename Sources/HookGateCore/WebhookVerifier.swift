@@ -10,11 +10,15 @@ import JOSE
 /// `maxAge` (`stale_token`) and at most ``futureLeeway`` ahead (`future_token`) →
 /// `request_body_sha256` equals the SHA-256 of the raw body, in constant time
 /// (`body_mismatch`).
+///
+/// The shared-secret kinds (Stripe, GitHub, Shopify, Standard Webhooks, `hmac`) are
+/// checked by ``SignatureVerifier``, with the same codes.
 public struct WebhookVerifier: Sendable {
     /// How the token is checked.
     public enum Scheme: Sendable {
         case jwt(keys: KeyCache, maxAge: Int)
         case token(secret: [UInt8])
+        case signature(SignatureScheme)
         case none
     }
 
@@ -33,14 +37,20 @@ public struct WebhookVerifier: Sendable {
 
     /// Verifies a webhook.
     /// - Parameters:
-    ///   - credential: the verification header's value, if any.
+    ///   - credential: the verification header's value, if any (JWT and token schemes).
+    ///   - headers: the request headers the `signature` scheme reads.
     ///   - body: the raw body exactly as received.
     ///   - now: Unix seconds.
-    /// - Returns: the verified token for the JWT scheme, `nil` for `token` and `none`.
+    /// - Returns: the verified token for the JWT scheme, `nil` for the others.
     /// - Throws: ``HookGateError`` with the code of the first failed step.
-    public func verify(credential: String?, body: [UInt8], now: Int64) async throws(HookGateError) -> VerifiedToken? {
+    public func verify(credential: String?, headers: RequestHeaders = RequestHeaders(), body: [UInt8], now: Int64) async throws(HookGateError)
+        -> VerifiedToken?
+    {
         switch scheme {
         case .none:
+            return nil
+        case .signature(let signature):
+            try SignatureVerifier.verify(signature, headers: headers, body: body, now: now)
             return nil
         case .token(let secret):
             guard let credential, !credential.isEmpty else { throw HookGateError(.missingSignature, "no shared-secret header") }

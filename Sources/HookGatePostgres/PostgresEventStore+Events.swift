@@ -165,6 +165,14 @@ extension PostgresEventStore {
         return try await events(conditions.statement(prefix: "SELECT * FROM events")).first
     }
 
+    public func events(eventID: String) async throws -> [StoredEvent] {
+        var conditions = PostgresConditions()
+        conditions.add("event_id = ?", eventID, as: "text")
+        var statement = conditions.statement(prefix: "SELECT * FROM events")
+        statement.append(" ORDER BY provider LIMIT 100")
+        return try await events(statement)
+    }
+
     public func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
         var conditions = PostgresConditions()
         conditions.add("provider = ?", provider?.rawValue, as: "text")

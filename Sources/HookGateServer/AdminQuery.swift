@@ -22,7 +22,7 @@ struct AdminQuery {
     /// A configured provider's name.
     func provider() throws -> Provider? {
         guard let name = parameters["provider"] else { return nil }
-        guard let provider = Provider(rawValue: String(name)) else { throw AdminError(.badRequest, "unknown provider \(name)") }
+        guard let provider = Provider(rawValue: String(name)) else { throw AdminError(.badRequest, "\(name) is not a provider name") }
         return provider
     }
 

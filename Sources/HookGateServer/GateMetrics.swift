@@ -30,7 +30,7 @@ public final class GateMetrics: Sendable {
     static let outcomes = ["accepted", "duplicate"] + HookGateError.Code.allCases.map(\.rawValue)
 
     /// Metrics for a gate receiving from `providers`.
-    public init(providers: [Provider] = Provider.allCases) {
+    public init(providers: [Provider] = Provider.builtIn) {
         var prometheus = PrometheusMetricsFactory(registry: registry)
         prometheus.durationHistogramBuckets["hookgate_intake_duration_seconds"] = GateMetrics.latencyBuckets
         let figures = GateFigures(upstream: prometheus)

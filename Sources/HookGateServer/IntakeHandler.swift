@@ -67,6 +67,7 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     struct Reading {
         let intake: WebhookIntake
         let credential: String?
+        let headers: RequestHeaders
         let contentType: String?
         let entry: IntakeLog.Entry
         var body: ByteBuffer
@@ -286,6 +287,7 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         state = .reading(
             Reading(
                 intake: intake, credential: intake.credentialHeader.flatMap { head.headers.first(name: $0) },
+                headers: RequestHeaders(intake.headerNames.compactMap { name in head.headers.first(name: name).map { (name, $0) } }),
                 contentType: head.headers.first(name: "Content-Type"), entry: entry,
                 body: context.channel.allocator.buffer(capacity: min(declared ?? 1024, intake.maxBodyBytes))))
         if expectsContinue {
@@ -306,7 +308,7 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         let entry = reading.entry
         let request = WebhookIntake.Received(
-            body: Array(reading.body.readableBytesView), credential: reading.credential, contentType: reading.contentType, client: entry.client,
+            body: Array(reading.body.readableBytesView), credential: reading.credential, headers: reading.headers, contentType: reading.contentType, client: entry.client,
             requestID: entry.requestID)
         let intake = reading.intake
         @Sendable func answer(_ result: Result<(String, StoreOutcome), HookGateError>) {

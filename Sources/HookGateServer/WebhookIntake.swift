@@ -27,9 +27,14 @@ struct WebhookIntake: Sendable {
         self.maxBodyBytes = maxBodyBytes
         switch settings.verification {
         case .jwt(let header, _, _), .token(let header, _): credentialHeader = header
-        case .none: credentialHeader = nil
+        case .signature, .none: credentialHeader = nil
         }
+        headerNames = settings.requestHeaderNames
     }
+
+    /// The other request headers verification and identity read (the shared-secret kinds'
+    /// signature, id and type headers), copied from the head into ``Received/headers``.
+    let headerNames: [String]
 
     /// The provider this route receives for.
     var provider: Provider { settings.provider }
@@ -53,6 +58,8 @@ struct WebhookIntake: Sendable {
         let body: [UInt8]
         /// The value of ``WebhookIntake/credentialHeader``, if the request had it.
         let credential: String?
+        /// The headers named by ``WebhookIntake/headerNames`` the request had.
+        let headers: RequestHeaders
         /// The request's `Content-Type`, stored with the event.
         let contentType: String?
         /// The client's address, as stored with the event.
@@ -64,7 +71,8 @@ struct WebhookIntake: Sendable {
     /// event to ``commit(_:completion:)``.
     /// - Throws: ``HookGateError`` for every refusal (verification, body).
     func prepare(_ request: Received) async throws(HookGateError) -> IncomingEvent {
-        let token = try await verifier.verify(credential: request.credential, body: request.body, now: Int64(Date().timeIntervalSince1970))
+        let token = try await verifier.verify(
+            credential: request.credential, headers: request.headers, body: request.body, now: Int64(Date().timeIntervalSince1970))
         return try event(from: request, token: token)
     }
 
@@ -78,15 +86,18 @@ struct WebhookIntake: Sendable {
 
     private func event(from request: Received, token: VerifiedToken?) throws(HookGateError) -> IncomingEvent {
         let (eventID, eventType, json) = try EventClassifier.classifyParsed(
-            provider: settings.provider, body: request.body, bodySHA256: token?.bodySHA256)
+            identity: settings.identity, body: request.body, headers: request.headers, bodySHA256: token?.bodySHA256)
         var kept: [(String, String)] = []
         if let contentType = request.contentType { kept.append(("Content-Type", contentType)) }
         if case .jwt(let header, _, _) = settings.verification, let credential = request.credential { kept.append((header, credential)) }
-        return IncomingEvent(
+        kept += request.headers.pairs
+        var event = IncomingEvent(
             provider: settings.provider, eventID: eventID, eventType: eventType, body: request.body,
             receivedAt: Int64(Date().timeIntervalSince1970 * 1000), headers: kept, clientIP: request.client,
             requestID: request.requestID, claims: token.map { $0.claims.compactText },
             deliveries: matcher.deliveries(provider: settings.provider, type: eventType, json: json))
+        event.knownBodySHA256 = token?.bodySHA256 ?? (settings.identity.idIsBodyHash ? String(eventID.dropFirst(7)) : nil)
+        return event
     }
 
     /// The `200` answer's body, `{"status":"accepted"|"duplicate","event_id":...}`, built by

@@ -230,6 +230,13 @@ public final class SQLiteEventStore: GateStore, Sendable {
         }
     }
 
+    public func events(eventID: String) async throws -> [StoredEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE event_id = ? ORDER BY provider LIMIT 100", arguments: [eventID])
+                .map(SQLiteEventStore.decode)
+        }
+    }
+
     public func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
         try await pool.read { db in
             var conditions = SQLConditions()

@@ -24,11 +24,13 @@ public struct ReplayItem: Sendable {
     }
 
     /// Reads `paths` (files, or folders searched recursively for `*.json`, in name order).
-    /// A body file's provider is `provider`, else the nearest `plaid/`, `linkmoney/` or
-    /// `ledgersync/` folder in its path.
+    /// A body file's provider is `provider`, else the nearest folder in its path named after a
+    /// provider `directory` knows (`plaid/`, `stripe/`, ..., or a provider of `--config`).
     /// - Throws: ``ToolError`` for a missing path, no files, an unreadable file, a capture that
     ///   does not decode, or a body file whose provider cannot be told.
-    public static func collect(paths: [String], provider: Provider?) throws(ToolError) -> [ReplayItem] {
+    public static func collect(
+        paths: [String], provider: Provider?, directory: SenderDirectory = SenderDirectory(configuration: nil)
+    ) throws(ToolError) -> [ReplayItem] {
         var files: [String] = []
         let manager = FileManager.default
         for path in paths {
@@ -43,11 +45,11 @@ public struct ReplayItem: Sendable {
         }
         guard !files.isEmpty else { throw ToolError("no *.json files in \(paths.joined(separator: ", "))") }
         var items: [ReplayItem] = []
-        for file in files { items.append(try item(file, provider: provider)) }
+        for file in files { items.append(try item(file, provider: provider, directory: directory)) }
         return items
     }
 
-    static func item(_ file: String, provider: Provider?) throws(ToolError) -> ReplayItem {
+    static func item(_ file: String, provider: Provider?, directory: SenderDirectory) throws(ToolError) -> ReplayItem {
         guard let data = FileManager.default.contents(atPath: file) else { throw ToolError("cannot read file \(file)") }
         if let capture = CaptureFile.decode(data) {
             guard let provider = Provider(rawValue: capture.provider) else { throw ToolError("\(file): unknown provider \(capture.provider)") }
@@ -57,9 +59,9 @@ public struct ReplayItem: Sendable {
             let contentType = pairs.first { $0.0.lowercased() == "content-type" }?.1
             return ReplayItem(label: file, provider: provider, body: body, captured: pairs, contentType: contentType)
         }
-        let inferred = provider ?? file.split(separator: "/").reversed().compactMap { Provider(rawValue: String($0)) }.first
+        let inferred = provider ?? file.split(separator: "/").dropLast().reversed().lazy.compactMap { directory.knows(String($0)) }.first
         guard let inferred else {
-            throw ToolError("cannot tell the provider of \(file): put it under a plaid/, linkmoney/ or ledgersync/ folder, or pass --provider")
+            throw ToolError("cannot tell the provider of \(file): put it under a folder named after its provider (plaid/, stripe/, ...), or pass --provider")
         }
         return ReplayItem(label: file, provider: inferred, body: Array(data), captured: nil, contentType: nil)
     }

@@ -6,7 +6,7 @@
 /// documented payloads carry a trailing comma (LedgerSync); nothing else is relaxed.
 public struct JSONParser {
     /// What the parser tolerates.
-    public struct Options: Sendable {
+    public struct Options: Sendable, Equatable {
         /// Accept `[1,]` and `{"a":1,}`.
         public var allowTrailingCommas: Bool
         /// The deepest nesting of arrays and objects accepted.

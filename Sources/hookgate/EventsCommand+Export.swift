@@ -26,7 +26,7 @@ extension EventsCommand {
 
         func validate() throws {
             if ids.isEmpty && since == nil && provider == nil { throw ValidationError("give event ids, --since or --provider") }
-            if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider must be plaid, linkmoney or ledgersync") }
+            if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider \(provider) is not a provider name (a-z, 0-9, - and _)") }
             if let since, Export.parseTime(since) == nil { throw ValidationError("--since must be ISO 8601 or Unix seconds") }
         }
 

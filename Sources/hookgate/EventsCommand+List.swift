@@ -26,7 +26,7 @@ extension EventsCommand {
         var json = false
 
         func validate() throws {
-            if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider must be plaid, linkmoney or ledgersync") }
+            if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider \(provider) is not a provider name (a-z, 0-9, - and _)") }
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 

@@ -51,3 +51,12 @@ func readFile(_ path: String, what: String) throws -> Data {
     }
     return data
 }
+
+/// The configuration at `path`, for a tool command (`sign`, `replay`): a problem is a usage error naming the file.
+func loadConfiguration(_ path: String) throws -> GateConfiguration {
+    do {
+        return try ConfigurationLoader.load(path: path)
+    } catch let error as ConfigurationError {
+        throw ValidationError("\(path): \(error)")
+    }
+}

@@ -103,13 +103,13 @@ import Testing
         ),
         (
             "providers:\n  ledgersync:\n    verification: none\nhandlers:\n  - name: a\n    match: [\"bank:*\"]\n    file: {path: x}",
-            "handlers[0].match[0]: \"bank:*\" is not provider:TYPE"
+            "handlers[0].match[0]: \"bank:*\" names provider bank, which is not configured under providers:"
         ),
         (
             "providers:\n  ledgersync:\n    verification: token\n    token: short",
             "providers.ledgersync.token: verification: token needs a shared secret of at least 16 bytes"
         ),
-        ("providers: [1, 2]", "providers: must be a mapping of keys to values"),
+        ("providers: [1, 2]", "providers: must be a mapping of provider names to their settings"),
         (
             "database:\n  path: a.sqlite\n  url: postgresql://u@h/d\nproviders:\n  ledgersync:\n    verification: none",
             "database: set either path (SQLite) or url (PostgreSQL), not both"
@@ -160,7 +160,9 @@ import Testing
         #expect(try #require(EventPattern("*")).matches(provider: .ledgersync, type: "x"))
         #expect(try #require(EventPattern("ledgersync:accountAdded")).matches(provider: .ledgersync, type: "accountAdded"))
         #expect(try #require(EventPattern("*:ITEM.*")).matches(provider: .linkmoney, type: "ITEM.ERROR"))
-        #expect(EventPattern("nope") == nil && EventPattern("bank:x") == nil)
+        #expect(EventPattern("nope") == nil && EventPattern("Bank!:x") == nil && EventPattern("bank:") == nil)
+        // Any provider name is a pattern; the loader refuses one that names no configured provider.
+        #expect(try #require(EventPattern("stripe:payment_intent.*")).matches(provider: Provider(rawValue: "stripe")!, type: "payment_intent.succeeded"))
 
         let v4 = try #require(CIDR("10.0.0.0/8"))
         #expect(v4.contains(IPAddress("10.200.1.1")!) && !v4.contains(IPAddress("11.0.0.1")!))

@@ -9,7 +9,7 @@ import Testing
     static let fixtures = Signer.repositoryRoot.appendingPathComponent("Fixtures")
 
     static func fixtureFiles() throws -> [(Provider, URL)] {
-        try Provider.allCases.flatMap { provider in
+        try Provider.builtIn.flatMap { provider in
             try FileManager.default.contentsOfDirectory(at: fixtures.appendingPathComponent(provider.rawValue), includingPropertiesForKeys: nil)
                 .filter { $0.pathExtension == "json" }.map { (provider, $0) }
         }

@@ -32,7 +32,26 @@
         limit: HG.$("filter-limit").value === "50" ? "" : HG.$("filter-limit").value,
     });
 
+    /** Adds `name` to the provider choices when missing (text, never markup). */
+    const addProviderOption = (name) => {
+        const select = HG.$("filter-provider");
+        if (!name || Array.from(select.options).some((option) => option.value === name)) return;
+        select.appendChild(HG.el("option", null, name));
+    };
+
+    /** The configured providers come from /stats: the choices follow the gate's configuration. */
+    const loadProviders = async () => {
+        try {
+            const stats = await HG.get("/stats");
+            for (const name of Object.keys(stats.providers || {}).sort()) addProviderOption(name);
+            HG.$("filter-provider").value = current.provider || "";
+        } catch (error) {
+            // The list still works with the choices it has; the overview shows the error.
+        }
+    };
+
     const fillForm = (params) => {
+        addProviderOption(params.provider);
         HG.$("filter-provider").value = params.provider || "";
         HG.$("filter-type").value = params.event_type || "";
         HG.$("filter-status").value = params.status || "";
@@ -141,6 +160,7 @@
             if (!params.before) cursors = [];
             current = Object.assign(filters, params.before ? { before: params.before } : {});
             fillForm(current);
+            loadProviders();
             load();
         },
     };

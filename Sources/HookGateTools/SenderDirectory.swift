@@ -1,0 +1,50 @@
+import HookGateCore
+
+/// Which provider settings `hookgate sign` and `hookgate replay` sign for: a provider of
+/// `--config`, or, without one, a development provider named after its kind.
+public struct SenderDirectory: Sendable {
+    /// The configuration's providers, when one was given.
+    public let configuration: GateConfiguration?
+
+    public init(configuration: GateConfiguration?) {
+        self.configuration = configuration
+    }
+
+    /// The settings of `provider`.
+    ///
+    /// Without a configuration: the built-in three, and a provider named like a shared-secret
+    /// kind (`stripe`, `github`, `shopify`, `standard-webhooks`) as that kind with its
+    /// development secret. `hmac` needs a configuration (its header and encoding are the sender's).
+    /// - Throws: ``ToolError`` naming what to do.
+    public func settings(for provider: Provider) throws(ToolError) -> GateConfiguration.ProviderSettings {
+        if let configuration {
+            guard let settings = configuration.settings(for: provider) else {
+                let names = configuration.providers.map(\.provider.rawValue).joined(separator: ", ")
+                throw ToolError("the configuration has no provider \(provider) (it has: \(names))")
+            }
+            return settings
+        }
+        if let builtIn = GateConfiguration.embeddedDefaults.settings(for: provider) { return builtIn }
+        guard let kind = ProviderKind(rawValue: provider.rawValue), kind != .hmac, let secret = DevelopmentSecrets.secret(for: kind),
+            case .success(let parsed) = SignatureSecret.parse(secret, kind: kind)
+        else {
+            throw ToolError("\(provider) is not a built-in provider or a kind name: pass --config with the file that configures it")
+        }
+        let format: SignatureScheme.Format
+        switch kind {
+        case .stripe: format = .stripe
+        case .github: format = .github
+        case .shopify: format = .shopify
+        default: format = .standardWebhooks
+        }
+        return .init(provider: provider, kind: kind, path: provider.defaultPath, verification: .signature(SignatureScheme(format: format, secrets: [parsed])))
+    }
+
+    /// Whether `name` names a provider this directory knows (for telling a body file's
+    /// provider from a folder in its path).
+    public func knows(_ name: String) -> Provider? {
+        guard let provider = Provider(rawValue: name) else { return nil }
+        if let configuration { return configuration.settings(for: provider) != nil ? provider : nil }
+        return (try? settings(for: provider)) != nil ? provider : nil
+    }
+}
