@@ -9,7 +9,8 @@
 # every later step), `swift test`, the admin API fuzz (schemathesis against the real
 # routes and Sources/HookGateServer's OpenAPI document), the console's browser tests
 # (Chromium + Selenium), the gates sharing one PostgreSQL database (multi_gate), and the
-# README's quick start run as written (quickstart).
+# README's quick start run as written (quickstart), and the senders beyond the three on
+# both stores, signed by their own libraries (senders).
 # Exit status 0 only when every step passed; the last line says how many passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +47,9 @@ install_missing libssl-dev libsqlite3-dev pkg-config chromium chromium-driver po
 # prometheus_client parses /metrics independently of swift-prometheus (MonitoringTests);
 # cryptography signs webhooks independently of JOSE; schemathesis fuzzes the admin API;
 # selenium drives Chromium.
-install_python prometheus_client:prometheus-client cryptography:cryptography schemathesis:schemathesis selenium:selenium
+# stripe, standardwebhooks and svix sign webhooks as those senders do (Tests/Suites/senders.py).
+install_python prometheus_client:prometheus-client cryptography:cryptography schemathesis:schemathesis selenium:selenium \
+    stripe:stripe standardwebhooks:standardwebhooks svix:svix
 
 passed=0
 failed=0

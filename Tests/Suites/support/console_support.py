@@ -117,16 +117,23 @@ class Sink:
 class Gate:
     """`hookgate serve` on free loopback ports, a temporary database, one HTTP handler."""
 
-    def __init__(self, binary, directory, handler_url, token):
+    def __init__(self, binary, directory, handler_url, token, configure=None, environment=None):
+        """`configure(public_port, admin_port)`, when given, returns the configuration to run instead
+        of the console's own; `environment` adds variables the configuration names."""
         self.binary = os.path.abspath(binary)
         self.directory = directory
         self.token = token
+        self.extra_environment = environment or {}
         self.public_port = free_port()
         self.admin_port = free_port()
         self.process = None
         self.log_path = os.path.join(directory, "gate.log")
         token_line = "  token: ${HOOKGATE_CONSOLE_TEST_TOKEN}\n" if token else ""
         self.config = os.path.join(directory, "hookgate.yaml")
+        if configure is not None:
+            with open(self.config, "w") as config:
+                config.write(configure(self.public_port, self.admin_port))
+            return
         with open(self.config, "w") as config:
             config.write(f"""server:
   host: 127.0.0.1
@@ -162,12 +169,13 @@ handlers:
 
     def environment(self):
         environment = dict(os.environ)
+        environment.update(self.extra_environment)
         if self.token:
             environment["HOOKGATE_CONSOLE_TEST_TOKEN"] = self.token
         return environment
 
     def start(self):
-        log = open(self.log_path, "wb")
+        log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [self.binary, "serve", "--config", self.config, "--log-level", "info"],
             stdout=log, stderr=subprocess.STDOUT, env=self.environment(), cwd=self.directory)
