@@ -181,13 +181,30 @@ public struct GateConfiguration: Sendable {
     }
 
     /// The configuration `hookgate serve` uses without `--config`: loopback listeners
-    /// on 8080/9091, `./hookgate.sqlite` with full durability, and all three providers
-    /// verified against the development keys compiled into the binary (no network).
+    /// on 8080/9091, `./hookgate.sqlite` with full durability, the three JWT providers
+    /// verified against the development keys compiled into the binary (no network), and
+    /// `stripe`, `github`, `shopify` and `standard-webhooks` (each named after its kind)
+    /// verified with the kinds' development secrets (``DevelopmentSecrets``; Standard
+    /// Webhooks also with the development Ed25519 key).
     public static var embeddedDefaults: GateConfiguration {
         var configuration = GateConfiguration()
         let keys = KeySourceSettings.pinnedJSON(name: "embedded development keys (Keys/dev.jwks.json)", json: DevelopmentKeys.jwksJSON)
         configuration.providers = Provider.builtIn.map {
             ProviderSettings(provider: $0, path: $0.defaultPath, verification: .jwt(header: $0.defaultVerificationHeader, keys: keys, maxAge: 300))
+        }
+        let formats: [(ProviderKind, SignatureScheme.Format)] = [
+            (.stripe, .stripe), (.github, .github), (.shopify, .shopify), (.standardWebhooks, .standardWebhooks),
+        ]
+        for (kind, format) in formats {
+            var texts = [DevelopmentSecrets.secret(for: kind)!]
+            if kind == .standardWebhooks { texts.append(DevelopmentSecrets.ed25519PublicKey) }
+            let secrets = texts.compactMap { text -> SignatureSecret? in
+                if case .success(let secret) = SignatureSecret.parse(text, kind: kind) { return secret }
+                return nil
+            }
+            let provider = Provider(rawValue: kind.rawValue)!
+            configuration.providers.append(
+                ProviderSettings(provider: provider, kind: kind, path: provider.defaultPath, verification: .signature(SignatureScheme(format: format, secrets: secrets))))
         }
         return configuration
     }

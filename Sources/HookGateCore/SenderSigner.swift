@@ -18,6 +18,9 @@ public struct SenderSigner: Sendable {
     public let format: SignatureScheme.Format
     public let identity: EventIdentity
     public let key: Key
+    /// For Standard Webhooks: the development Ed25519 key when the provider lists it, used
+    /// for a capture whose signature was `v1a`, so a replay keeps the capture's version.
+    public var ed25519: Ed25519PrivateKey?
 
     public init(format: SignatureScheme.Format, identity: EventIdentity, key: Key) {
         self.format = format
@@ -49,12 +52,17 @@ public struct SenderSigner: Sendable {
             }
             return
         }
+        let development = try! Ed25519PrivateKey(seed: developmentSeed)
+        let listsDevelopmentKey = scheme.secrets.contains {
+            if case .ed25519(let key) = $0 { return key.rawRepresentation == development.publicKeyBytes }
+            return false
+        }
         for case .hmac(let bytes) in scheme.secrets {
             self.init(format: scheme.format, identity: settings.identity, key: .hmac(bytes))
+            if listsDevelopmentKey { ed25519 = development }
             return
         }
-        let development = try! Ed25519PrivateKey(seed: developmentSeed)
-        for case .ed25519(let key) in scheme.secrets where key.rawRepresentation == development.publicKeyBytes {
+        if listsDevelopmentKey {
             self.init(format: scheme.format, identity: settings.identity, key: .ed25519(development))
             return
         }
@@ -103,6 +111,8 @@ public struct SenderSigner: Sendable {
             let id = kept.first("webhook-id") ?? kept.first("svix-id") ?? "msg_" + derived
             let message = Array("\(id).\(now).".utf8) + body
             let signature: String
+            let capturedV1a = (kept.first("webhook-signature") ?? kept.first("svix-signature"))?.hasPrefix("v1a,") == true
+            let key = capturedV1a ? ed25519.map { Key.ed25519($0) } ?? key : key
             switch key {
             case .hmac(let secret): signature = "v1," + Data(HMACAlgorithm.sha256.authenticationCode(for: message, key: secret)).base64EncodedString()
             case .ed25519(let privateKey):

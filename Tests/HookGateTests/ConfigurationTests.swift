@@ -143,7 +143,11 @@ import Testing
         let defaults = GateConfiguration.embeddedDefaults
         #expect(defaults.server.host == "127.0.0.1" && defaults.server.port == 8080 && defaults.admin.port == 9091)
         #expect(defaults.database.path == "hookgate.sqlite" && defaults.database.durability == .full)
-        #expect(defaults.providers.map(\.path) == ["/webhooks/plaid", "/webhooks/linkmoney", "/webhooks/ledgersync"])
+        #expect(
+            defaults.providers.map(\.path) == [
+                "/webhooks/plaid", "/webhooks/linkmoney", "/webhooks/ledgersync", "/webhooks/stripe", "/webhooks/github", "/webhooks/shopify",
+                "/webhooks/standard-webhooks",
+            ])
         // The compiled-in development keys are the committed files, byte for byte.
         let root = Signer.repositoryRoot
         #expect(try String(contentsOf: root.appendingPathComponent("Keys/dev.jwks.json"), encoding: .utf8) == DevelopmentKeys.jwksJSON)

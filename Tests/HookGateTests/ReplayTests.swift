@@ -15,6 +15,47 @@ import Testing
         }
     }
 
+    /// The shared-secret senders' fixtures: Fixtures/<kind>/, bodies (Stripe) and captures.
+    static func senderFixtures() throws -> [(ProviderKind, URL)] {
+        try [ProviderKind.stripe, .github, .shopify, .standardWebhooks].flatMap { kind in
+            try FileManager.default.contentsOfDirectory(at: fixtures.appendingPathComponent(kind.rawValue), includingPropertiesForKeys: nil)
+                .filter { $0.pathExtension == "json" }.map { (kind, $0) }
+        }
+    }
+
+    /// Each sender's captures carry a genuine signature by the kind's development secret (or the
+    /// development Ed25519 key) made at their captured timestamp, and classify as their names say.
+    @Test func senderFixturesAreGenuinelySignedCaptures() throws {
+        let defaults = GateConfiguration.embeddedDefaults
+        let files = try Self.senderFixtures()
+        #expect(files.count == 7)
+        var versions: Set<String> = []
+        for (kind, url) in files {
+            let settings = try #require(defaults.settings(for: Provider(rawValue: kind.rawValue)!))
+            let data = try Data(contentsOf: url)
+            guard let capture = CaptureFile.decode(data) else {
+                // A plain body (Stripe's): id and type are in it.
+                let classified = try EventClassifier.classifyParsed(identity: settings.identity, body: Array(data), headers: RequestHeaders())
+                #expect(classified.type + ".json" == url.lastPathComponent && classified.id.hasPrefix("evt_"))
+                continue
+            }
+            guard case .signature(let scheme) = settings.verification else { throw ReplayFailure("\(kind) is not a signature scheme") }
+            let headers = RequestHeaders(capture.headers.map { ($0[0], $0[1]) })
+            let body = try capture.bodyBytes()
+            let timestamp = Int64(headers.first("webhook-timestamp") ?? "") ?? 1_800_000_000
+            try SignatureVerifier.verify(scheme, headers: headers, body: body, now: timestamp)
+            if let signature = headers.first("webhook-signature") { versions.insert(String(signature.prefix { $0 != "," })) }
+            let classified = try EventClassifier.classifyParsed(identity: settings.identity, body: body, headers: headers)
+            #expect(classified.id == capture.eventId && classified.type == capture.eventType && capture.provider == kind.rawValue)
+        }
+        #expect(versions == ["v1", "v1a"])
+    }
+
+    struct ReplayFailure: Error {
+        let text: String
+        init(_ text: String) { self.text = text }
+    }
+
     @Test func everyFixtureParsesAsItsProviderExpects() throws {
         let files = try Self.fixtureFiles()
         #expect(files.filter { $0.0 == .plaid }.count >= 14)
@@ -38,14 +79,16 @@ import Testing
         let harness = try await GateHarness(yaml: GateHarness.embedded)
         let first = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(harness.publicPort)", Self.fixtures.path])
         #expect(first.status == 0, "\(first.output)\(first.error)")
-        let total = try Self.fixtureFiles().count
+        let total = try Self.fixtureFiles().count + Self.senderFixtures().count
         #expect(first.output.contains("total"))
         // Plain text for scripts: no progress bar escapes on a non-terminal.
         #expect(!first.output.contains("\r") && !first.output.contains("\u{1B}") && !first.error.contains("\r"))
         let rows = first.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(
             rows.contains(["plaid", "accepted", "14"]) && rows.contains(["linkmoney", "accepted", "14"])
-                && rows.contains(["ledgersync", "accepted", "4"]))
+                && rows.contains(["ledgersync", "accepted", "4"]) && rows.contains(["stripe", "accepted", "2"])
+                && rows.contains(["github", "accepted", "2"]) && rows.contains(["shopify", "accepted", "1"])
+                && rows.contains(["standard-webhooks", "accepted", "2"]))
         #expect(rows.contains(["total", String(total)]))
         #expect(try await harness.gate.store.size().events == total)
 
@@ -55,6 +98,7 @@ import Testing
         #expect(second.status == 0)
         let again = second.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(again.contains(["plaid", "duplicate", "14"]) && again.contains(["ledgersync", "duplicate", "4"]))
+        #expect(again.contains(["stripe", "duplicate", "2"]) && again.contains(["standard-webhooks", "duplicate", "2"]))
         #expect(!second.output.contains("accepted"))
 
         // Rejections make the exit status non-zero and are named.

@@ -104,7 +104,8 @@ handlers:
 
     try:
         check("gate starts", wait_healthy(admin))
-        replay = subprocess.run([binary, "replay", os.path.join(ROOT, "Fixtures"), "--to", f"http://127.0.0.1:{public}"],
+        folders = [os.path.join(ROOT, "Fixtures", name) for name in ("plaid", "linkmoney", "ledgersync")]  # the providers it serves
+        replay = subprocess.run([binary, "replay", *folders, "--to", f"http://127.0.0.1:{public}"],
                                 capture_output=True, text=True, timeout=120)
         check("fixtures replayed", replay.returncode == 0, replay.stdout.strip().splitlines()[-1] if replay.stdout else replay.stderr)
         time.sleep(1.5)  # let the dead handler's deliveries die, so every state is present

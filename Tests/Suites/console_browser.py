@@ -51,7 +51,8 @@ def run(args):
     try:
         gate.start()
         base = f"http://127.0.0.1:{gate.admin_port}"
-        fixtures = gate.replay(os.path.join(ROOT, "Fixtures"))
+        # The JWT providers' fixtures: the gate of this suite serves plaid, linkmoney and ledgersync.
+        fixtures = gate.replay(*(os.path.join(ROOT, "Fixtures", name) for name in ("plaid", "linkmoney", "ledgersync")))
         markup = markup_webhooks()
         for provider, body, headers in markup:
             status, answer = post_webhook(gate.public_port, provider, body, headers)

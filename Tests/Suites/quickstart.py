@@ -12,8 +12,9 @@ become the binary given with --binary, and the gate's addresses (127.0.0.1:8080 
 127.0.0.1:9091) become the free loopback ports this suite started the gate on (a
 replay without --to gets --to with that port). The gate itself (the block's
 `hookgate serve` line) is started here with a temporary configuration equal to the
-embedded defaults but for those ports and a temporary database: all three providers
-verified against Keys/dev.jwks.json, no network. The other commands run in one bash
+embedded defaults but for those ports and a temporary database: the three JWT providers
+verified against Keys/dev.jwks.json, no network, and stripe, github, shopify and
+standard-webhooks with the development secrets docs/configuration.md lists. The other commands run in one bash
 session in the repository's root, as a user would type them.
 
 Checks:
@@ -32,6 +33,8 @@ One line per check ("ok  " or "FAIL", name, detail); the last line is
 """
 
 import argparse
+import base64
+import hashlib
 import os
 import re
 import shlex
@@ -53,6 +56,24 @@ DOCUMENTED_ADMIN = "127.0.0.1:9091"
 MARKER = "@@quickstart-step"
 ELLIPSIS = "…"
 
+
+
+# The development secrets of the embedded defaults (docs/configuration.md, "Development secrets").
+DEVELOPMENT_SECRETS = {
+    "stripe": "whsec_hookgate_development_stripe_secret",
+    "github": "hookgate-development-github-secret",
+    "shopify": "hookgate-development-shopify-secret",
+    "standard-webhooks": "whsec_" + base64.b64encode(b"hookgate-development-standard-webhooks").decode(),
+}
+
+
+def development_ed25519_key():
+    """The development whpk_ key: the Ed25519 key whose seed is SHA-256("hookgate development ed25519 seed")."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"hookgate development ed25519 seed").digest())
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "whpk_" + base64.b64encode(raw).decode()
 
 def free_port():
     import socket
@@ -196,6 +217,18 @@ providers:
     verification: jwt
     keys_file: {DEV_JWKS}
     max_age: 300
+  stripe:
+    kind: stripe
+    secrets: ["{DEVELOPMENT_SECRETS['stripe']}"]
+  github:
+    kind: github
+    secrets: ["{DEVELOPMENT_SECRETS['github']}"]
+  shopify:
+    kind: shopify
+    secrets: ["{DEVELOPMENT_SECRETS['shopify']}"]
+  standard-webhooks:
+    kind: standard-webhooks
+    secrets: ["{DEVELOPMENT_SECRETS['standard-webhooks']}", "{development_ed25519_key()}"]
 """)
         self.argv = argv + ["--config", self.config]
         self.process = None

@@ -14,7 +14,8 @@ let developmentKey = try! JWKSet(keys: PinnedKeySource(json: DevelopmentKeys.jwk
 
 /// One input: the first byte chooses what is fuzzed, the rest is the input.
 /// 0: a compact JWS through the whole verification pipeline (against `body` = the token's own bytes);
-/// 1: a JWK or JWKS; 2: a Plaid/LinkMoney body; 3: a LedgerSync body; 4: strict base64url; 5: strict JSON.
+/// 1: a JWK or JWKS; 2: a Plaid/LinkMoney body; 3: a LedgerSync body; 4: strict base64url; 5: strict JSON;
+/// 6: a shared-secret sender's signature header and body (``SenderFuzz``).
 /// With HOOKGATE_FUZZ_MODE=differential every input instead checks the fixed-key ES256 verifier
 /// against EVP_DigestVerify (``Differential``, 8 signatures an input): a run of its own, so the
 /// signing and verifying it costs does not slow the parsers' run.
@@ -26,7 +27,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         Differential.check(bytes)
         return 0
     }
-    switch bytes[0] % 6 {
+    switch bytes[0] % 7 {
     case 0:
         guard let token = String(validating: input, as: UTF8.self) else { return 0 }
         do {
@@ -60,6 +61,8 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         if let decoded = try? Base64URL.decode(utf8: input) {
             precondition(Array(Base64URL.encode(decoded).utf8) == input, "accepted a non-canonical encoding")
         }
+    case 6:
+        SenderFuzz.check(input)
     default:
         _ = try? JSONParser.parse(input, options: .strict)
         _ = try? JSONParser.parse(input, options: .trailingCommas)

@@ -219,10 +219,10 @@ handlers:
             time.sleep(0.2)
         raise AssertionError(f"timed out after {seconds} s waiting for {what}; deliveries {last and last['deliveries']}")
 
-    def replay(self, path):
-        """Replays a folder of bodies with `hookgate replay`; returns how many were accepted."""
+    def replay(self, *paths):
+        """Replays folders of bodies with `hookgate replay`; returns how many were accepted."""
         result = subprocess.run(
-            [self.binary, "replay", path, "--to", f"http://127.0.0.1:{self.public_port}"],
+            [self.binary, "replay", *paths, "--to", f"http://127.0.0.1:{self.public_port}"],
             capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             raise RuntimeError(f"replay failed ({result.returncode}): {result.stdout} {result.stderr}")
