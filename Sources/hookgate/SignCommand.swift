@@ -19,7 +19,7 @@ struct SignCommand: AsyncParsableCommand {
             For a shared-secret provider (stripe, github, shopify, standard-webhooks, hmac) it prints the request's headers, \
             one "Name: value" per line, for curl's -H @FILE: signed with --secret, else the provider's first secret in \
             --config, else the kind's development secret. Identity headers the kind reads from the request (X-GitHub-Event, \
-            X-Shopify-Topic, ...) come from --header; a missing id header is derived from the body's SHA-256. Example:
+            X-Shopify-Topic, ...) come from --header or a capture file; a missing id header is derived from the body's SHA-256. Example:
               hookgate sign --provider stripe Fixtures/stripe/payment_intent.succeeded.json > headers.txt
               curl -H @headers.txt --data-binary @Fixtures/stripe/payment_intent.succeeded.json http://127.0.0.1:8080/webhooks/stripe
             """
@@ -46,7 +46,7 @@ struct SignCommand: AsyncParsableCommand {
     @Option(help: "The iat claim, or the signature's timestamp (Unix seconds). Default: now.")
     var iat: Int64?
 
-    @Argument(help: "The body file, signed byte for byte.")
+    @Argument(help: "The body file, signed byte for byte, or a *.capture.json (its body, with its id and type headers).")
     var bodyFile: String
 
     func validate() throws {
@@ -56,7 +56,12 @@ struct SignCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let body = Array(try readFile(bodyFile, what: "body file"))
+        var body = Array(try readFile(bodyFile, what: "body file"))
+        var captured: [(String, String)] = []
+        if let capture = CaptureFile.decode(Data(body)) {
+            do { body = try capture.bodyBytes() } catch { throw ValidationError("\(bodyFile): \(error)") }
+            captured = capture.headers.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
+        }
         let now = iat ?? Int64(Date().timeIntervalSince1970)
         let directory = SenderDirectory(configuration: try config.map { try loadConfiguration($0) })
         let settings: GateConfiguration.ProviderSettings
@@ -72,7 +77,7 @@ struct SignCommand: AsyncParsableCommand {
             }
             do {
                 let signer = try SenderSigner(settings: settings, secret: secret)
-                for (name, value) in try signer.headers(body: body, captured: given, now: now) { print("\(name): \(value)") }
+                for (name, value) in try signer.headers(body: body, captured: given + captured, now: now) { print("\(name): \(value)") }
             } catch {
                 throw ValidationError("\(provider): \(error.description)")
             }
