@@ -10,7 +10,8 @@ import Yams
 public struct ConfigurationLoader: Sendable {
     /// The environment `${NAME}` is resolved against.
     public let environment: [String: String]
-    /// The folder relative paths (`keys_file`) are resolved against: the config file's folder.
+    /// The folder relative paths (`database.path`, `keys_file`, handler paths) are resolved
+    /// against: the configuration file's folder. `nil` leaves them relative to the working directory.
     public let baseDirectory: String?
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment, baseDirectory: String? = nil) {
@@ -18,17 +19,49 @@ public struct ConfigurationLoader: Sendable {
         self.baseDirectory = baseDirectory
     }
 
-    /// Loads and validates a configuration file.
-    /// - Throws: ``ConfigurationError``.
+    /// Loads and validates a configuration file. Relative paths in it are made absolute
+    /// against the file's folder (``GateConfiguration/resolvingRelativePaths(against:)``).
+    /// - Throws: ``ConfigurationError``: ``ConfigurationError/Code/noSuchFile`` when there is no
+    ///   file at `path`, ``ConfigurationError/Code/unreadableFile`` when it cannot be read.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GateConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(path: "", "cannot read configuration file \(path)")
+        let (text, folder) = try readFile(path)
+        return try ConfigurationLoader(environment: environment, baseDirectory: folder).parse(yaml: text)
+    }
+
+    /// Loads only the `database` section of a configuration file: what `hookgate events`
+    /// needs, without the secrets (`${NAME}`) of the other sections. A relative
+    /// `database.path` is made absolute against the file's folder.
+    /// - Throws: ``ConfigurationError`` for a missing or unreadable file, invalid YAML, or a
+    ///   problem in the `database` section.
+    public static func loadDatabase(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError)
+        -> GateConfiguration.Database
+    {
+        let (text, folder) = try readFile(path)
+        let root = try ConfigurationLoader.compose(text)
+        var reader = Reader(environment: environment)
+        var database = GateConfiguration.Database()
+        if case .mapping(let mapping)? = root, let node = mapping.first(where: { $0.key.string == "database" })?.value {
+            database = reader.readDatabase(node)
+        }
+        if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
+        database.path = GateConfiguration.resolve(database.path, against: folder)
+        return database
+    }
+
+    /// The text of the file at `path` and the absolute path of its folder.
+    static func readFile(_ path: String) throws(ConfigurationError) -> (text: String, folder: String) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigurationError(code: .noSuchFile, file: path, "no such file")
+        }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(
+                code: .unreadableFile, file: path, isDirectory.boolValue ? "is a folder, not a configuration file" : "cannot be read (permissions?)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigurationError(path: "", "\(path) is not UTF-8")
+            throw ConfigurationError(code: .unreadableFile, file: path, "is not UTF-8 text")
         }
-        let base = (path as NSString).deletingLastPathComponent
-        return try ConfigurationLoader(environment: environment, baseDirectory: base.isEmpty ? nil : base).parse(yaml: text)
+        return (text, URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL.path)
     }
 
     /// An IPv6 address or range starting with `::` as an item of a flow sequence (`[` or `,` before it).
@@ -37,9 +70,17 @@ public struct ConfigurationLoader: Sendable {
     /// Parses and validates YAML text.
     /// - Throws: ``ConfigurationError``.
     public func parse(yaml: String) throws -> GateConfiguration {
-        let root: Node?
+        let root = try ConfigurationLoader.compose(yaml)
+        var reader = Reader(environment: environment)
+        let configuration = reader.read(root)
+        if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
+        return baseDirectory.map { configuration.resolvingRelativePaths(against: $0) } ?? configuration
+    }
+
+    /// The YAML tree of `yaml`.
+    static func compose(_ yaml: String) throws(ConfigurationError) -> Node? {
         do {
-            root = try Yams.compose(yaml: yaml)
+            return try Yams.compose(yaml: yaml)
         } catch {
             // libyaml follows YAML 1.1, where a plain scalar in a flow sequence may not start
             // with ':'; YAML 1.2 allows it, and `[127.0.0.1/32, ::1/128]` is how people (and the
@@ -49,12 +90,8 @@ public struct ConfigurationLoader: Sendable {
             guard quoted != yaml, let again = try? Yams.compose(yaml: quoted) else {
                 throw ConfigurationError(path: "", "not valid YAML: \(error)")
             }
-            root = again
+            return again
         }
-        var reader = Reader(environment: environment)
-        let configuration = reader.read(root)
-        if !reader.problems.isEmpty { throw ConfigurationError(problems: reader.problems) }
-        return configuration
     }
 
     /// Walks the YAML tree with the current key path, collecting problems.
@@ -220,6 +257,41 @@ public struct ConfigurationLoader: Sendable {
             return text
         }
 
+        /// The `database` section: SQLite `path` or PostgreSQL `url`, durability, retention.
+        mutating func readDatabase(_ node: Node) -> GateConfiguration.Database {
+            var database = GateConfiguration.Database()
+            guard let fields = mapping(node, "database", allowed: ["path", "url", "durability", "retention"]) else { return database }
+            if let path = string(fields["path"], "database.path") {
+                if path.isEmpty { problem("database.path", "must not be empty") } else { database.path = path }
+            }
+            if let text = string(fields["url"], "database.url", url: true) {
+                do {
+                    database.url = try DatabaseURL(text)
+                } catch {
+                    problems += error.problems
+                }
+            }
+            if fields["path"] != nil, fields["url"] != nil {
+                problem("database", "set either path (SQLite) or url (PostgreSQL), not both")
+            }
+            if let text = string(fields["durability"], "database.durability") {
+                if let durability = GateConfiguration.Durability(rawValue: text) {
+                    database.durability = durability
+                } else {
+                    problem("database.durability", "must be full or normal, got \"\(text)\"")
+                }
+            }
+            if let retention = int(fields["retention"], "database.retention", range: 1...Int(Int32.max)) {
+                if retention <= 259_200 {
+                    problem(
+                        "database.retention", "must exceed 3 days (259200 s): LedgerSync retries for 3 days and the dedup window must outlast it")
+                } else {
+                    database.retention = retention
+                }
+            }
+            return database
+        }
+
         mutating func read(_ root: Node?) -> GateConfiguration {
             var configuration = GateConfiguration()
             guard let root else {
@@ -265,36 +337,7 @@ public struct ConfigurationLoader: Sendable {
             {
                 problem("admin.port", "the admin listener must not share the public listener's address")
             }
-            if let database = mapping(top["database"], "database", allowed: ["path", "url", "durability", "retention"]) {
-                if let path = string(database["path"], "database.path") {
-                    if path.isEmpty { problem("database.path", "must not be empty") } else { configuration.database.path = path }
-                }
-                if let text = string(database["url"], "database.url", url: true) {
-                    do {
-                        configuration.database.url = try DatabaseURL(text)
-                    } catch {
-                        problems += error.problems
-                    }
-                }
-                if database["path"] != nil, database["url"] != nil {
-                    problem("database", "set either path (SQLite) or url (PostgreSQL), not both")
-                }
-                if let text = string(database["durability"], "database.durability") {
-                    if let durability = GateConfiguration.Durability(rawValue: text) {
-                        configuration.database.durability = durability
-                    } else {
-                        problem("database.durability", "must be full or normal, got \"\(text)\"")
-                    }
-                }
-                if let retention = int(database["retention"], "database.retention", range: 1...Int(Int32.max)) {
-                    if retention <= 259_200 {
-                        problem(
-                            "database.retention", "must exceed 3 days (259200 s): LedgerSync retries for 3 days and the dedup window must outlast it")
-                    } else {
-                        configuration.database.retention = retention
-                    }
-                }
-            }
+            if let node = top["database"] { configuration.database = readDatabase(node) }
             if let keys = mapping(top["keys"], "keys", allowed: ["cooldown", "max_fetches_per_minute"]) {
                 if let cooldown = int(keys["cooldown"], "keys.cooldown", range: 1...86_400) { configuration.keyCooldown = cooldown }
                 if let rate = int(keys["max_fetches_per_minute"], "keys.max_fetches_per_minute", range: 1...6_000) {

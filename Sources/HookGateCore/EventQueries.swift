@@ -3,7 +3,7 @@ import Foundation
 /// Reading what the store holds: events, their deliveries and attempts, and the totals
 /// `/stats` reports. Used by the admin routes and `hookgate events`.
 ///
-/// Implementations: `SQLiteEventStore` in HookGateStore.
+/// Implementations: `SQLiteEventStore` in HookGateStore, `PostgresEventStore` in HookGatePostgres.
 public protocol EventQueries: Sendable {
     /// The event with row id `id`, or `nil`.
     func event(id: Int64) async throws -> StoredEvent?
@@ -13,6 +13,11 @@ public protocol EventQueries: Sendable {
 
     /// Every stored event with this event id, whatever its provider (at most 100, by provider).
     func events(eventID: String) async throws -> [StoredEvent]
+
+    /// Events whose event id starts with `prefix` (of `provider`, when given), newest first, at
+    /// most `limit`: how `hookgate events` finds an event from the shortened id a listing shows.
+    /// The comparison is exact (case-sensitive, no wildcards: `%` and `_` are plain characters).
+    func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent]
 
     /// Events received at or after `since` (Unix ms, when given), of `provider` (when given),
     /// newest first, at most `limit`: what `hookgate events export` writes.

@@ -173,6 +173,17 @@ extension PostgresEventStore {
         return try await events(statement)
     }
 
+    public func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent] {
+        // left() rather than LIKE: no wildcard escaping, and no collation-dependent range.
+        var conditions = PostgresConditions()
+        conditions.add("provider = ?", provider?.rawValue, as: "text")
+        conditions.add("left(event_id, char_length(?)) = ?", values: [prefix, prefix], types: ["text", "text"])
+        var statement = conditions.statement(prefix: "SELECT * FROM events")
+        let limitValue = statement.bind(Int64(limit), as: "bigint")
+        statement.append(" ORDER BY id DESC LIMIT " + limitValue)
+        return try await events(statement)
+    }
+
     public func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
         var conditions = PostgresConditions()
         conditions.add("provider = ?", provider?.rawValue, as: "text")

@@ -167,9 +167,17 @@ public final class GateServer: Sendable {
                 await ports.set(admin: channel.localAddress?.port ?? -1)
             },
             logger: logger)
+        let admin = ListenerService(
+            wrapped: adminApp, listener: "admin", host: configuration.admin.host, port: configuration.admin.port,
+            settings: "--admin-port, HOOKGATE_ADMIN_PORT or admin.port")
+        let webhooks = ListenerService(
+            wrapped: publicServer, listener: "webhooks", host: configuration.server.host, port: configuration.server.port,
+            settings: "--host/--port, HOOKGATE_HOST/HOOKGATE_PORT or server.host/server.port")
         return [
-            .init(service: adminApp, serviceName: "admin"),
-            .init(service: publicServer, serviceName: "public"),
+            // A listener that fails (its address in use) shuts the others down gracefully:
+            // cancelling them would log cancellation errors that hide the one that matters.
+            .init(service: admin, failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "admin"),
+            .init(service: webhooks, failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "public"),
             .init(service: ShutdownWatcher(readiness: readiness), successTerminationBehavior: .ignore, serviceName: "readiness"),
         ]
     }

@@ -237,6 +237,21 @@ public final class SQLiteEventStore: GateStore, Sendable {
         }
     }
 
+    public func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent] {
+        // The range lets SQLite walk the (provider, event_id) index (text compares bytewise);
+        // substr keeps the match exact whatever follows the prefix.
+        try await pool.read { db in
+            var conditions = SQLConditions()
+            conditions.add("provider = ?", provider?.rawValue)
+            conditions.add("event_id >= ? AND event_id < ?", values: [prefix, prefix + "\u{10FFFF}"])
+            conditions.add("substr(event_id, 1, ?) = ?", values: [prefix.count, prefix])
+            var arguments = conditions.arguments
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM events \(conditions.sql) ORDER BY id DESC LIMIT ?", arguments: arguments).map(
+                SQLiteEventStore.decode)
+        }
+    }
+
     public func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
         try await pool.read { db in
             var conditions = SQLConditions()

@@ -34,7 +34,8 @@ public struct ReplayReport: Sendable, Equatable {
     }
 
     /// The summary `hookgate replay` prints: a table by provider and answer, the rate, and a note per kind of trouble.
-    public func summary() -> String {
+    /// - Parameter command: how the user runs HookGate (`hookgate`, `./hookgate`, `swift run hookgate`), named in the notes.
+    public func summary(command: String = "hookgate") -> String {
         var rows: [[String]] = []
         var answers = Set<String>()
         for provider in counts.keys.sorted() {
@@ -58,7 +59,7 @@ public struct ReplayReport: Sendable, Equatable {
             lines.append("note: the gate does not trust the signing key; the embedded defaults trust the development key (Keys/dev.jwks.json).")
         }
         if answers.contains("unreachable") {
-            lines.append("note: unreachable means no answer from \(target); is the gate running (swift run hookgate serve)?")
+            lines.append("note: unreachable means no answer from \(target); is the gate running (\(command) serve)?")
         }
         return lines.joined(separator: "\n")
     }

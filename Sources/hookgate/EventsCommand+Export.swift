@@ -12,10 +12,10 @@ extension EventsCommand {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Argument(help: "Row ids or event ids to export.")
+        @Argument(help: "Row ids, event ids or unique event id prefixes to export.")
         var ids: [String] = []
 
-        @Option(help: "Events received at or after this time: ISO 8601 (2026-11-21T10:00:00Z) or Unix seconds.")
+        @Option(help: ArgumentHelp("Events received at or after this time: \(TimeArgument.accepted).", valueName: "time"))
         var since: String?
 
         @Option(help: "Only this provider's events.")
@@ -27,12 +27,7 @@ extension EventsCommand {
         func validate() throws {
             if ids.isEmpty && since == nil && provider == nil { throw ValidationError("give event ids, --since or --provider") }
             if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider \(provider) is not a provider name (a-z, 0-9, - and _)") }
-            if let since, Export.parseTime(since) == nil { throw ValidationError("--since must be ISO 8601 or Unix seconds") }
-        }
-
-        static func parseTime(_ text: String) -> Date? {
-            if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
-            return try? Date(text, strategy: .iso8601)
+            if let since, TimeArgument.parse(since) == nil { throw ValidationError("--since takes \(TimeArgument.accepted); got \"\(since)\"") }
         }
 
         func run() async throws {
@@ -40,7 +35,7 @@ extension EventsCommand {
                 var events: [StoredEvent] = []
                 for id in ids { events.append(try await resolve(id, provider: provider, store: store)) }
                 if ids.isEmpty {
-                    let cutoff = since.flatMap(Export.parseTime).map { Int64($0.timeIntervalSince1970 * 1000) }
+                    let cutoff = since.flatMap { TimeArgument.parse($0) }.map { Int64($0.timeIntervalSince1970 * 1000) }
                     events = try await store.events(provider: provider.flatMap(Provider.init), since: cutoff, limit: Int.max).reversed()
                 }
                 do {

@@ -19,6 +19,9 @@ extension EventsCommand {
         @Option(help: "Only events with a delivery to this handler.")
         var handler: String?
 
+        @Option(help: ArgumentHelp("Only events received at or after this time: \(TimeArgument.accepted).", valueName: "time"))
+        var since: String?
+
         @Option(help: "At most this many events.")
         var limit: Int = 50
 
@@ -28,11 +31,14 @@ extension EventsCommand {
         func validate() throws {
             if let provider, Provider(rawValue: provider) == nil { throw ValidationError("--provider \(provider) is not a provider name (a-z, 0-9, - and _)") }
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if let since, TimeArgument.parse(since) == nil { throw ValidationError("--since takes \(TimeArgument.accepted); got \"\(since)\"") }
         }
 
         func run() async throws {
             try await options.withStore { store in
-                let events = try await store.eventSummaries(status: status, provider: provider.flatMap(Provider.init), handler: handler, limit: limit)
+                let cutoff = since.flatMap { TimeArgument.parse($0) }.map { Int64($0.timeIntervalSince1970 * 1000) }
+                let events = try await store.eventSummaries(
+                    status: status, provider: provider.flatMap(Provider.init), handler: handler, since: cutoff, limit: limit)
                 if json {
                     print(String(decoding: try SnakeCaseJSON.encoder(pretty: true).encode(["events": events]), as: UTF8.self))
                     return

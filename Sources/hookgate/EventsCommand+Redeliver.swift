@@ -11,7 +11,7 @@ extension EventsCommand {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Argument(help: "The row id or event id to redeliver.")
+        @Argument(help: "The row id, event id or unique event id prefix to redeliver.")
         var id: String?
 
         @Flag(help: "Redeliver every dead delivery instead.")

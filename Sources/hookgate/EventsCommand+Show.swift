@@ -10,7 +10,7 @@ extension EventsCommand {
 
         @OptionGroup var options: DatabaseOptions
 
-        @Argument(help: "The row id shown by `events list`, or the event id.")
+        @Argument(help: "The row id shown by `events list`, the event id, or a unique prefix of it.")
         var id: String
 
         @Option(help: "The provider, when an event id exists for several.")

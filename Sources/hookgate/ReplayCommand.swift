@@ -91,7 +91,7 @@ struct ReplayCommand: AsyncParsableCommand {
             base: URL(string: to)!, signer: signer, asCaptured: asCaptured, concurrency: concurrency, rate: rate, repetitions: `repeat`,
             extraHeaders: extra, directory: directory, secret: secret)
         let report = try await replay.run(items, showProgress: isatty(STDERR_FILENO) == 1)
-        print(report.summary())
+        print(report.summary(command: invokedCommand))
         if report.unexpected > 0 { throw ExitCode(1) }
     }
 }

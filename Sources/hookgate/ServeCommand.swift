@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookGateApp
 import HookGateCore
+import HookGateServer
 import JOSE
 import Logging
 
@@ -15,13 +16,19 @@ struct ServeCommand: AsyncParsableCommand {
             127.0.0.1:9091 (admin), ./hookgate.sqlite, and all three providers verified against the development key \
             compiled in (Keys/dev.jwks.json). Never expose a gate on these defaults: the development key is public.
             SIGTERM or SIGINT stops it gracefully: no new connections, in-flight requests finish and commit, exit 0.
+            Example configurations: config/hookgate.example.yaml and config/hookgate.postgres.example.yaml in the repository; \
+            every key, default, flag and HOOKGATE_* variable: docs/configuration.md. `hookgate config print` shows the effective \
+            configuration. Precedence: flag > environment (HOOKGATE_HOST, HOOKGATE_PORT, HOOKGATE_ADMIN_PORT, HOOKGATE_DATABASE, \
+            HOOKGATE_DATABASE_URL) > file > default.
             """
     )
 
-    @Option(help: "The YAML configuration (every key, its default and an example: docs/configuration.md).")
-    var config: String?
+    @OptionGroup var options: ConfigurationOptions
 
-    @Flag(help: "Validate the configuration (and key files) and exit: 0 valid, 1 invalid.")
+    @Flag(
+        help: ArgumentHelp(
+            "Check the configuration and exit (0 valid, 1 invalid): key files, handler URLs, exec commands (exist, executable), "
+                + "writable files and folders; every problem is listed."))
     var check = false
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -50,24 +57,23 @@ struct ServeCommand: AsyncParsableCommand {
 
         let configuration: GateConfiguration
         do {
-            configuration = try config.map { try ConfigurationLoader.load(path: $0) } ?? .embeddedDefaults
+            configuration = try options.effectiveConfiguration()
         } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("\(config ?? "embedded defaults"): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("\(options.origin): \(error)\n".utf8))
             throw ExitCode(1)
         }
         if check {
-            do {
-                try await KeyCacheBuilder.check(configuration)
-            } catch {
-                FileHandle.standardError.write(Data("\(config ?? "embedded defaults"): \(error)\n".utf8))
+            let problems = await ConfigurationCheck.problems(configuration)
+            guard problems.isEmpty else {
+                FileHandle.standardError.write(Data("\(options.origin): \(ConfigurationError(problems: problems))\n".utf8))
                 throw ExitCode(1)
             }
             print(
-                "\(config ?? "embedded defaults"): configuration is valid (\(configuration.providers.count) providers, \(configuration.handlers.count) handlers)"
+                "\(options.origin): configuration is valid (\(configuration.providers.count) providers, \(configuration.handlers.count) handlers)"
             )
             return
         }
-        if config == nil {
+        if options.config == nil {
             logger.warning("running on the embedded development defaults: the development key is public, never expose this gate")
         }
         // The gate's key caches build fixed-key tables in the background; whatever ends this
@@ -89,6 +95,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         do {
             try await group.run()
+        } catch let error as ListenerError {
+            await gate.store.close()
+            throw CommandFailure(error.description)
         } catch {
             await gate.store.close()
             throw error

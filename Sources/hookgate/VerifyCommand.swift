@@ -21,7 +21,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "Read the token from this file instead.")
     var tokenFile: String?
 
-    @Option(help: "A JWK or JWKS file; the token's kid picks the key from a JWKS.")
+    @Option(help: "A JWK or JWKS file (JSON, not PEM); the token's kid picks the key from a JWKS.")
     var key: String
 
     @Option(help: "The webhook body; then request_body_sha256 must match its bytes exactly.")
@@ -47,11 +47,18 @@ struct VerifyCommand: AsyncParsableCommand {
             text = token!.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let keyText = String(decoding: try readFile(key, what: "key file"), as: UTF8.self)
+        let expected =
+            "--key takes public keys as JSON: a JWK ({\"kty\":\"EC\",\"crv\":\"P-256\",...}) or a JWKS ({\"keys\":[...]}), "
+            + "like the .jwks.json that `hookgate keys generate` writes"
+        if keyText.contains("-----BEGIN") {
+            throw ValidationError("\(key) is a PEM file, not a JWK or JWKS; \(expected)")
+        }
         let source: PinnedKeySource
         do {
             source = try PinnedKeySource(json: keyText, origin: key)
-        } catch {
-            throw ValidationError("\(error)")
+        } catch let error as ConfigurationError {
+            let reason = error.problems.first?.message ?? "unusable"
+            throw ValidationError("\(key) is not a usable JWK or JWKS (\(reason)); \(expected)")
         }
         let bodyBytes = try body.map { Array(try readFile($0, what: "body file")) }
         let report = VerifyReport(

@@ -52,6 +52,25 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.all)
+    func eventsAreFoundByAPrefixOfTheirEventIDExactlyAndNewestFirst(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        for id in ["sha256:ab12", "sha256:ab34", "sha256:cd56", "ab%_x", "abc"] { _ = try await store.store(Self.event(id)) }
+        _ = try await store.store(Self.event("sha256:ab99", provider: .plaid, type: "ITEM.ERROR"))
+        let ab = try await store.events(eventIDPrefix: "sha256:ab", provider: nil, limit: 10)
+        #expect(ab.map(\.eventID) == ["sha256:ab99", "sha256:ab34", "sha256:ab12"])
+        #expect(
+            try await store.events(eventIDPrefix: "sha256:ab", provider: .ledgersync, limit: 10).map(\.eventID) == ["sha256:ab34", "sha256:ab12"])
+        #expect(try await store.events(eventIDPrefix: "sha256:ab", provider: nil, limit: 2).count == 2)
+        #expect(try await store.events(eventIDPrefix: "sha256:cd56", provider: nil, limit: 10).map(\.eventID) == ["sha256:cd56"])
+        // No wildcards and no case folding: % and _ are plain characters.
+        #expect(try await store.events(eventIDPrefix: "ab%", provider: nil, limit: 10).map(\.eventID) == ["ab%_x"])
+        #expect(try await store.events(eventIDPrefix: "a_", provider: nil, limit: 10).isEmpty)
+        #expect(try await store.events(eventIDPrefix: "SHA256:AB", provider: nil, limit: 10).isEmpty)
+        #expect(try await store.events(eventIDPrefix: "sha256:ab12x", provider: nil, limit: 10).isEmpty)
+        await store.close()
+    }
+
+    @Test(arguments: StoreBackend.all)
     func storingWithACompletionAnswersOnceCommittedLikeTheAwaitingCall(_ backend: StoreBackend) async throws {
         let store = try await backend.open()
         @Sendable func stored(_ event: IncomingEvent) async -> Result<StoreOutcome, HookGateError> {

@@ -53,7 +53,9 @@ enum SenderFuzz {
                 precondition(!classified.id.isEmpty && classified.id.utf8.count <= EventClassifier.maxEventIDLength + 7 + 64)
                 precondition(classified.type.utf8.count <= EventClassifier.maxEventTypeLength * 4)
             }
-            let signers = settings.kind == .standardWebhooks ? [try! SenderSigner(settings: settings, secret: nil), edSigner] : [try! SenderSigner(settings: settings, secret: nil)]
+            // Ed25519 signing costs about 30 times an HMAC: its round trip runs on one input in 16.
+            let withEd25519 = settings.kind == .standardWebhooks && body.count % 16 == 0
+            let signers = withEd25519 ? [try! SenderSigner(settings: settings, secret: nil), edSigner] : [try! SenderSigner(settings: settings, secret: nil)]
             for signer in signers {
                 let captured = [("X-GitHub-Event", "push")]
                 guard let signed = try? signer.headers(body: body, captured: captured, now: now) else { preconditionFailure("signing failed") }
