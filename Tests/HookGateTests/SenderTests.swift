@@ -1,5 +1,6 @@
 import Foundation
 import HookGateCore
+import HookGateTools
 import JOSE
 import Testing
 
@@ -215,5 +216,24 @@ import Testing
         #expect(RequestHeaders(headers).first("webhook-signature")?.hasPrefix("v1a,") == true)
         guard case .signature(let scheme) = acme.verification else { return }
         try SignatureVerifier.verify(scheme, headers: RequestHeaders(headers), body: body, now: 1_800_000_000)
+    }
+
+    /// `hookgate verify --provider`: the verdict is the gate's, the lines say what was signed and what each secret expects.
+    @Test func signatureReportExplainsAndHintsAtANewline() throws {
+        let (settings, _) = try Self.scheme("github")
+        let body = Array("Hello, World!".utf8)
+        let headers = RequestHeaders([("X-Hub-Signature-256", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")])
+        let good = SignatureReport(settings: settings, headers: headers, body: body, now: 0)
+        #expect(good.rejection == nil && good.lines.last == "verdict: VERIFIED (signature)")
+        #expect(good.lines.contains { $0.hasPrefix("secret 1: (26 bytes, fingerprint sha256:") && $0.contains("expects sha256=757107ea0eb2509fc") })
+        #expect(!good.lines.joined().contains("It's a Secret"))
+        let edited = SignatureReport(settings: settings, headers: headers, body: body + [0x0A], now: 0)
+        #expect(edited.rejection?.code == .badSignature)
+        #expect(edited.lines.contains("hint:    the signature matches the body without its final newline: the bytes sent differ from the bytes signed"))
+        let (stripe, _) = try Self.scheme("stripe")
+        let stale = SignatureReport(
+            settings: stripe, headers: RequestHeaders([("Stripe-Signature", "t=1614265330,v1=dc62f163b81075f9676067863ea6e530a962a5c5c37aacb8344e80a78f8a484e")]),
+            body: Array(#"{"id":"evt_1","type":"charge.refunded"}"#.utf8), now: 1_614_266_000)
+        #expect(stale.rejection?.code == .staleToken && stale.lines.contains { $0.hasPrefix("time:    1614265330") && $0.contains("670 s old") })
     }
 }
