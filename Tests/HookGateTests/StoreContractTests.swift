@@ -51,6 +51,24 @@ import Testing
         #expect(try await store.size().events == 1)
     }
 
+    /// Providers are configured names: any valid name is stored, deduplicated per name, found
+    /// and listed by it, and an event id shared by two providers (two Stripe accounts) stays two events.
+    @Test(arguments: StoreBackend.all)
+    func configuredProviderNamesAreKeptApartAndFoundByName(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let stripe = try #require(Provider(rawValue: "stripe"))
+        let stripeEU = try #require(Provider(rawValue: "stripe-eu"))
+        #expect(try await store.store(Self.event("evt_1", provider: stripe, type: "payment_intent.succeeded")) == .accepted)
+        #expect(try await store.store(Self.event("evt_1", provider: stripeEU, type: "payment_intent.succeeded")) == .accepted)
+        #expect(try await store.store(Self.event("evt_1", provider: stripeEU, type: "payment_intent.succeeded")) == .duplicate)
+        #expect(try await store.event(provider: stripeEU, eventID: "evt_1")?.provider == stripeEU)
+        #expect(try await store.events(eventID: "evt_1").map(\.provider.rawValue) == ["stripe", "stripe-eu"])
+        #expect(try await store.events(provider: stripeEU, since: nil, limit: 10).map(\.provider) == [stripeEU])
+        #expect(try await store.eventSummaries(provider: stripe).map(\.eventID) == ["evt_1"])
+        #expect(try await store.resolveEvents("evt_1").count == 2)
+        await store.close()
+    }
+
     @Test(arguments: StoreBackend.all)
     func eventsAreFoundByAPrefixOfTheirEventIDExactlyAndNewestFirst(_ backend: StoreBackend) async throws {
         let store = try await backend.open()
