@@ -145,6 +145,43 @@ import Testing
         #expect(try await CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"]).status == 1)
     }
 
+    /// Sends `method path` with `Connection: close` and reads to the end: (status line, headers, bytes after the head).
+    static func exchange(port: Int, method: String, path: String) async throws -> (status: Int, headers: [String: String], rest: [UInt8]) {
+        try await RawHTTP.onThread {
+            let fd = try RawHTTP.connect(port: port)
+            defer { close(fd) }
+            try RawHTTP.sendAll(fd, Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = recv(fd, &chunk, chunk.count, 0)
+                if count <= 0 { break }
+                bytes += chunk[..<count]
+            }
+            guard let end = RawHTTP.find(bytes, Array("\r\n\r\n".utf8)) else { throw RawHTTP.Failure(description: "no response head") }
+            let lines = String(decoding: bytes[..<end], as: UTF8.self).split(separator: "\r\n")
+            var headers: [String: String] = [:]
+            for line in lines.dropFirst() {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces)
+            }
+            return (Int(lines[0].split(separator: " ")[1]) ?? 0, headers, Array(bytes[(end + 4)...]))
+        }
+    }
+
+    @Test func probesAnswerHeadAsGetWithoutABody() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        for path in ["/healthz", "/readyz"] {
+            let get = try await Self.exchange(port: harness.adminPort, method: "GET", path: path)
+            let head = try await Self.exchange(port: harness.adminPort, method: "HEAD", path: path)
+            #expect(get.status == 200 && head.status == 200, "\(path)")
+            #expect(!get.rest.isEmpty && head.rest.isEmpty, "\(path): HEAD has no body")
+            #expect(head.headers["content-length"] == String(get.rest.count), "\(path): HEAD's Content-Length is GET's")
+            #expect(head.headers["content-type"] == get.headers["content-type"], "\(path)")
+        }
+        try await harness.stop()
+    }
+
     @Test func readyzTurnsUnreadyWhileShuttingDown() async throws {
         let harness = try await GateHarness(yaml: TestConfig.pinned())
         #expect(try await harness.admin("/readyz").status == 200)

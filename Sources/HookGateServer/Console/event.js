@@ -48,11 +48,12 @@
         if (!attempts.length) return HG.el("p", { class: "muted" }, "No attempt yet.");
         const body = HG.el("tbody");
         for (const attempt of attempts) {
-            const outcome = attempt.succeeded ? "succeeded" : "failed";
+            // The state words the rest of the gate uses: an attempt delivered its delivery, or failed.
+            const outcome = attempt.succeeded ? "delivered" : "failed";
             body.appendChild(HG.el("tr", null,
                 HG.el("td", { class: "num" }, String(attempt.number)),
                 HG.el("td", null, HG.formatTime(attempt.started_at)),
-                HG.el("td", null, HG.badge(attempt.succeeded ? "delivered" : "failed", outcome)),
+                HG.el("td", null, HG.badge(outcome, outcome)),
                 HG.el("td", { class: "num" }, typeof attempt.status_code === "number" ? String(attempt.status_code) : "–"),
                 HG.el("td", { class: "num" }, HG.formatNumber(attempt.duration_milliseconds, 1) + " ms"),
                 HG.el("td", { class: "wrap" }, attempt.excerpt || "")));
