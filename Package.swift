@@ -143,6 +143,7 @@ let package = Package(
             name: "HookGateApp",
             dependencies: [
                 "HookGateCore",
+                "JOSE",
                 "HookGateDispatch",
                 "HookGateHTTPClient",
                 "HookGatePostgres",
