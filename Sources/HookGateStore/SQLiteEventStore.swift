@@ -97,13 +97,14 @@ public final class SQLiteEventStore: GateStore, Sendable {
         configuration.busyMode = .timeout(10)
         configuration.label = "hookgate"
         configuration.readonly = readOnly
-        let existed = FileManager.default.fileExists(atPath: path)
+        if !readOnly {
+            // Webhook bodies are financial data: owner-only. The file is created 0600 before
+            // SQLite opens it (an empty file is an empty database), so the -wal and -shm files
+            // SQLite creates next take the same mode, whatever the umask.
+            PrivateFile.createIfMissing(path)
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         self.pool = pool
-        if !existed, !readOnly {
-            // Webhook bodies are financial data: owner-only. SQLite gives -wal/-shm the same mode.
-            chmod(path, 0o600)
-        }
         // DatabasePool switches to WAL with synchronous=NORMAL after prepareDatabase runs,
         // so the writer's durability is set here, afterwards.
         let level = durability == .full ? "FULL" : "NORMAL"
