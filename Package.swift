@@ -99,6 +99,7 @@ let package = Package(
         .target(
             name: "HookGateServer",
             dependencies: [
+                "CHookGateBuildInfo",
                 "HookGateCore",
                 "JOSE",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -128,6 +129,7 @@ let package = Package(
                 "HookGateCore",
                 "HookGateHTTPClient",
                 "JOSE",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -141,6 +143,7 @@ let package = Package(
             name: "HookGateApp",
             dependencies: [
                 "HookGateCore",
+                "JOSE",
                 "HookGateDispatch",
                 "HookGateHTTPClient",
                 "HookGatePostgres",

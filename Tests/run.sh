@@ -42,8 +42,9 @@ install_python() {
 }
 
 # libssl-dev/libsqlite3-dev/pkg-config: the build; chromium + driver: the console tests;
-# postgresql: the PostgreSQL backend's tests.
-install_missing libssl-dev libsqlite3-dev pkg-config chromium chromium-driver postgresql
+# postgresql: the PostgreSQL backend's tests; prometheus: promtool, which checks a live
+# /metrics (MetricsConventionTests; skipped, saying so, where promtool is missing).
+install_missing libssl-dev libsqlite3-dev pkg-config chromium chromium-driver postgresql prometheus
 # prometheus_client parses /metrics independently of swift-prometheus (MonitoringTests);
 # cryptography signs webhooks independently of JOSE; schemathesis fuzzes the admin API;
 # selenium drives Chromium.

@@ -64,7 +64,7 @@ public final class Gate: Sendable {
             }
             verifiers[settings.provider] = WebhookVerifier(provider: settings.provider, scheme: scheme)
         }
-        let dispatcher = Dispatcher(configuration: configuration, store: store, logger: logger)
+        let dispatcher = Dispatcher(configuration: configuration, store: store, metrics: metrics.figures, logger: logger)
         self.dispatcher = dispatcher
         server = GateServer(
             configuration: configuration, store: store, verifiers: verifiers, keyCaches: caches, waker: dispatcher, metrics: metrics, logger: logger)

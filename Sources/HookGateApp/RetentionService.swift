@@ -16,7 +16,7 @@ struct RetentionService: Service {
             let cutoff = Int64((Date().timeIntervalSince1970 - Double(retention)) * 1000)
             do {
                 let deleted = try await store.prune(receivedBefore: cutoff)
-                if deleted > 0 { logger.info("retention pruned events", metadata: ["deleted": "\(deleted)"]) }
+                if deleted > 0 { logger.info("retention pruned events", metadata: ["deleted": .stringConvertible(deleted)]) }
             } catch {
                 logger.error("retention pruning failed", metadata: ["error": "\(error)"])
             }

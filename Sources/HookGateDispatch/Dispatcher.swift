@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import HookGateCore
 import HookGateHTTPClient
@@ -22,6 +23,26 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
         let name: String
         let deliverer: any Deliverer
         let concurrency: Int
+        let meters: Meters
+    }
+
+    /// A handler's figures: attempts by the state each left its delivery in, and their durations.
+    struct Meters: Sendable {
+        let delivered: CoreMetrics.Counter
+        let retrying: CoreMetrics.Counter
+        let dead: CoreMetrics.Counter
+        let duration: CoreMetrics.Timer
+
+        init(handler: String, factory: any MetricsFactory) {
+            func attempts(_ outcome: DeliveryStatus) -> CoreMetrics.Counter {
+                CoreMetrics.Counter(
+                    label: "hookgate_delivery_attempts_total", dimensions: [("handler", handler), ("outcome", outcome.rawValue)], factory: factory)
+            }
+            delivered = attempts(.delivered)
+            retrying = attempts(.retrying)
+            dead = attempts(.dead)
+            duration = CoreMetrics.Timer(label: "hookgate_delivery_attempt_duration_seconds", dimensions: [("handler", handler)], factory: factory)
+        }
     }
 
     struct Slots {
@@ -49,8 +70,12 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
     /// flight and are retried after a restart.
     private let completions: GroupCommitter<AttemptResult, Void>
 
-    /// Builds the deliverers of `configuration.handlers`, working the queue of `store`.
-    public init(configuration: GateConfiguration, store: any DeliveryQueue, logger: Logger) {
+    /// Builds the deliverers of `configuration.handlers`, working the queue of `store`;
+    /// attempts are counted through `metrics` (`hookgate_delivery_attempts_total` and
+    /// `hookgate_delivery_attempt_duration_seconds`, by handler).
+    public init(
+        configuration: GateConfiguration, store: any DeliveryQueue, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
+    ) {
         self.store = store
         self.logger = logger
         let pool = HTTPConnectionPool()
@@ -73,7 +98,8 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
             case .file(let path, let durability):
                 deliverer = FileDeliverer(path: path, durability: durability)
             }
-            return Runtime(name: handler.name, deliverer: deliverer, concurrency: handler.concurrency)
+            return Runtime(
+                name: handler.name, deliverer: deliverer, concurrency: handler.concurrency, meters: Meters(handler: handler.name, factory: metrics))
         }
         completions = GroupCommitter(maxBatch: 512) { results in
             do {
@@ -97,7 +123,7 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
             return
         }
         let resumed = try await store.resumeInFlight(now: Dispatcher.nowMilliseconds())
-        if resumed > 0 { logger.notice("resuming deliveries left in flight", metadata: ["count": "\(resumed)"]) }
+        if resumed > 0 { logger.notice("resuming deliveries left in flight", metadata: ["count": .stringConvertible(resumed)]) }
         // The lease keeper runs beside the claim loop until every attempt has finished (the
         // discarding group waits for them), then is cancelled.
         await withTaskGroup(of: Void.self) { keeper in
@@ -168,10 +194,12 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
             do {
                 let renewed = try await store.renewLeases(claims, until: Dispatcher.nowMilliseconds() + leaseMilliseconds)
                 if renewed < claims.count {
-                    logger.debug("some claims were no longer held", metadata: ["held": "\(claims.count)", "renewed": "\(renewed)"])
+                    logger.debug(
+                        "some claims were no longer held",
+                        metadata: ["held": .stringConvertible(claims.count), "renewed": .stringConvertible(renewed)])
                 }
             } catch {
-                logger.error("cannot renew delivery leases", metadata: ["count": "\(claims.count)", "error": "\(error)"])
+                logger.error("cannot renew delivery leases", metadata: ["count": .stringConvertible(claims.count), "error": "\(error)"])
             }
         }
     }
@@ -233,10 +261,18 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
             statusCode: outcome.statusCode, excerpt: outcome.excerpt, next: next)
         _ = try? await completions.submit(result)  // a failure is logged by the committer's closure
         held.withLock { _ = $0.remove(DeliveryClaim(deliveryID: job.deliveryID, claim: job.claim)) }
+        let state: DeliveryStatus = outcome.succeeded ? .delivered : next == .dead ? .dead : .retrying
+        switch state {
+        case .delivered: runtime.meters.delivered.increment()
+        case .dead: runtime.meters.dead.increment()
+        default: runtime.meters.retrying.increment()
+        }
+        runtime.meters.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        // Numbers as numbers (`.stringConvertible`), so the JSON log writes them unquoted.
         let metadata: Logger.Metadata = [
-            "handler": "\(runtime.name)", "delivery_id": "\(job.deliveryID)", "event_id": "\(job.eventID)", "attempt": "\(job.attempt)",
-            "duration_ms": "\(String(format: "%.1f", milliseconds))",
-            "outcome": "\(outcome.succeeded ? "delivered" : next == .dead ? "dead" : "retry")",
+            "handler": .string(runtime.name), "provider": .string(job.provider.rawValue), "event_id": .string(job.eventID),
+            "delivery_id": .stringConvertible(job.deliveryID), "attempt": .stringConvertible(job.attempt),
+            "duration_ms": .stringConvertible((milliseconds * 10).rounded() / 10), "outcome": .string(state.rawValue),
         ]
         if next == .dead {
             logger.warning("delivery is dead: giving up after the retry schedule", metadata: metadata.merging(["error": "\(outcome.excerpt)"]) { $1 })

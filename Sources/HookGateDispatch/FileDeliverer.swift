@@ -56,7 +56,7 @@ public final class FileDeliverer: Deliverer {
     private func append(_ line: [UInt8], path: String, sync: Bool) -> DeliveryOutcome {
         descriptor.withLock { fd -> DeliveryOutcome in
             if fd < 0 {
-                fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+                fd = PrivateFile.openForAppending(path)
                 if fd < 0 { return DeliveryOutcome(succeeded: false, excerpt: "cannot open \(path): \(String(cString: strerror(errno)))") }
             }
             let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -1,7 +1,9 @@
+import CHookGateBuildInfo
 import CoreMetrics
 import Foundation
 import HookGateCore
 import Prometheus
+import Synchronization
 
 /// HookGate's one metrics pipeline: every figure is emitted once, where it happens,
 /// through swift-metrics into ``figures`` (a ``GateFigures`` that forwards each update to
@@ -11,14 +13,21 @@ import Prometheus
 ///
 /// Intake counters and the latency timer are updated per request (handles made once per
 /// provider and outcome, so a request takes no lock but the latency window's); key
-/// caches emit their own; delivery and store totals live in the database and are set
-/// as meters when `/stats` or `/metrics` is read.
+/// caches and the dispatcher emit their own; delivery and store totals live in the
+/// database, and the `process_*` figures in `/proc`: they are set when `/stats` or
+/// `/metrics` is read. Every family has its `# HELP` line (``MetricFamily``).
 public final class GateMetrics: Sendable {
     /// The Prometheus registry behind `/metrics`.
     public let registry = PrometheusCollectorRegistry()
     /// The readable figures behind `/stats`; pass it as the factory of anything that emits.
     public let figures: GateFigures
+    /// When the gate started (`hookgate_start_time_seconds`, and `/stats`' uptime).
+    public let startedAt: Date
     private let intake: [Provider: (outcomes: [String: CoreMetrics.Counter], duration: CoreMetrics.Timer)]
+    /// The process CPU time already added to `process_cpu_seconds_total` (a counter only goes up by increments).
+    private let countedCPUSeconds = Mutex(0.0)
+    /// The git commit this binary was built from (fixed at build time, see Package.swift).
+    public static let commit = String(cString: hookgate_build_commit())
 
     /// Intake latency buckets, in seconds.
     static let latencyBuckets: [Duration] = [
@@ -29,12 +38,20 @@ public final class GateMetrics: Sendable {
     /// Every outcome an intake request can have: `accepted`, `duplicate`, or an error code.
     static let outcomes = ["accepted", "duplicate"] + HookGateError.Code.allCases.map(\.rawValue)
 
-    /// Metrics for a gate receiving from `providers`.
-    public init(providers: [Provider] = Provider.builtIn) {
-        var prometheus = PrometheusMetricsFactory(registry: registry)
-        prometheus.durationHistogramBuckets["hookgate_intake_duration_seconds"] = GateMetrics.latencyBuckets
+    /// Delivery attempt duration buckets, in seconds.
+    static let attemptBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+    ]
+
+    /// Metrics for a gate receiving from `providers`, started at `startedAt` (`hookgate_start_time_seconds`).
+    public init(providers: [Provider] = Provider.builtIn, startedAt: Date = Date()) {
+        var prometheus = DescribedMetricsFactory(registry: registry)
+        prometheus.durationBuckets["hookgate_intake_duration_seconds"] = GateMetrics.latencyBuckets
+        prometheus.durationBuckets["hookgate_delivery_attempt_duration_seconds"] = GateMetrics.attemptBuckets
         let figures = GateFigures(upstream: prometheus)
         self.figures = figures
+        self.startedAt = startedAt
         var intake: [Provider: (outcomes: [String: CoreMetrics.Counter], duration: CoreMetrics.Timer)] = [:]
         for provider in providers {
             var counters: [String: CoreMetrics.Counter] = [:]
@@ -46,6 +63,8 @@ public final class GateMetrics: Sendable {
             intake[provider] = (counters, timer)
         }
         self.intake = intake
+        Meter(label: "hookgate_build_info", dimensions: [("version", GateServer.version), ("commit", GateMetrics.commit)], factory: figures).set(1)
+        Meter(label: "hookgate_start_time_seconds", factory: figures).set(startedAt.timeIntervalSince1970)
     }
 
     /// Counts one webhook (`outcome`: accepted, duplicate or an error code) and its latency.
@@ -55,15 +74,30 @@ public final class GateMetrics: Sendable {
         meters.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    /// Sets the database totals (deliveries by state, store size) and the uptime as meters.
-    func refresh(deliveries: DeliveryCounts, store: (events: Int, bytes: Int64), uptime: Double) {
+    /// Sets the database totals (deliveries by state, store size) and the process's figures as meters.
+    func refresh(deliveries: DeliveryCounts, store: (events: Int, bytes: Int64), process: ProcessFigures = .current()) {
         for status in DeliveryStatus.allCases {
             Meter(label: "hookgate_deliveries", dimensions: [("state", status.rawValue)], factory: figures).set(Double(deliveries[status]))
         }
         Meter(label: "hookgate_delivery_oldest_pending_seconds", factory: figures).set(deliveries.oldestPendingSeconds)
         Meter(label: "hookgate_store_events", factory: figures).set(Double(store.events))
         Meter(label: "hookgate_store_size_bytes", factory: figures).set(Double(store.bytes))
-        Meter(label: "hookgate_uptime_seconds", factory: figures).set(uptime)
+        if let cpu = process.cpuSeconds {
+            let added = countedCPUSeconds.withLock { counted -> Double in
+                let added = max(0, cpu - counted)
+                counted += added
+                return added
+            }
+            FloatingPointCounter(label: "process_cpu_seconds_total", factory: figures).increment(by: added)
+        }
+        let gauges: [(String, Double?)] = [
+            ("process_resident_memory_bytes", process.residentBytes), ("process_virtual_memory_bytes", process.virtualBytes),
+            ("process_open_fds", process.openFileDescriptors.map(Double.init)), ("process_max_fds", process.maxFileDescriptors.map(Double.init)),
+            ("process_start_time_seconds", process.startTimeSeconds),
+        ]
+        for (label, value) in gauges {
+            if let value { Meter(label: label, factory: figures).set(value) }
+        }
     }
 
     /// Intake figures of `provider` since start, read back from the pipeline.

@@ -25,8 +25,8 @@ public final class GateServer: Sendable {
     public let readiness = Readiness()
     /// The key caches of the providers that verify tokens (for `/stats`).
     public let keyCaches: [Provider: KeyCache]
-    /// When this server was built (uptime's origin).
-    public let startedAt = Date()
+    /// When the gate started (uptime's origin; its metrics were made then).
+    public var startedAt: Date { metrics.startedAt }
     /// Told after a redelivery so due deliveries go out now.
     public let waker: any DeliveryWaker
     /// The gate's one metrics pipeline, behind `/stats` and `/metrics`.
@@ -77,14 +77,23 @@ public final class GateServer: Sendable {
         }
         // Open without a token (isOpen: GET of /console and /console/*): the page holds no data and signs in by itself.
         ConsoleRoutes.add(to: router)
-        router.get("/healthz") { _, _ in ProbeAnswer(status: "ok") }
-        router.get("/readyz") { [readiness, store] _, _ in
+        // The probes answer HEAD as GET (status and headers, Content-Length included), without the body.
+        let health: @Sendable (Request, GateRequestContext) async throws -> Response = { request, context in
+            try ProbeAnswer(status: "ok").response(from: request, context: context)
+        }
+        let ready: @Sendable (Request, GateRequestContext) async throws -> Response = { [readiness, store] request, context in
             var problems = readiness.problems()
             if let problem = await store.writeProblem() { problems.append(problem) }
-            return problems.isEmpty
+            let answer =
+                problems.isEmpty
                 ? EditedResponse(status: .ok, response: ProbeAnswer(status: "ready"))
                 : EditedResponse(status: .serviceUnavailable, response: ProbeAnswer(status: "unready", reasons: problems))
+            return try answer.response(from: request, context: context)
         }
+        router.get("/healthz", use: health)
+        router.head("/healthz") { request, context in try await health(request, context).createHeadResponse() }
+        router.get("/readyz", use: ready)
+        router.head("/readyz") { request, context in try await ready(request, context).createHeadResponse() }
         router.get("/openapi.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: GateServer.openAPIDocument)))
         }
@@ -134,7 +143,7 @@ public final class GateServer: Sendable {
     func refreshMetrics() async throws -> (DeliveryCounts, (events: Int, bytes: Int64)) {
         let deliveries = try await store.deliveryCounts()
         let size = try await store.size()
-        metrics.refresh(deliveries: deliveries, store: size, uptime: Date().timeIntervalSince(startedAt))
+        metrics.refresh(deliveries: deliveries, store: size)
         return (deliveries, size)
     }
 

@@ -41,8 +41,9 @@ struct IntakeLog: Sendable {
         metadata["client_ip"] = .string(entry.client ?? "-")
         metadata["provider"] = .string(entry.provider.rawValue)
         metadata["outcome"] = .string(entry.outcome)
-        metadata["status"] = .string(String(entry.status))
-        metadata["duration_ms"] = .string(RequestLineFormat.milliseconds(elapsed))
+        // Numbers as numbers (`.stringConvertible`), so the JSON log writes them unquoted.
+        metadata["status"] = .stringConvertible(entry.status)
+        metadata["duration_ms"] = .stringConvertible(RequestLineFormat.Milliseconds(elapsed))
         if let eventID = entry.eventID { metadata["event_id"] = .string(eventID) }
         if let reason = entry.reason { metadata["reason"] = .string(reason) }
         logger.log(level: level, "webhook", metadata: metadata)

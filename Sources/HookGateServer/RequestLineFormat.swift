@@ -11,4 +11,19 @@ public enum RequestLineFormat {
         let padding = fraction < 10 ? "00" : fraction < 100 ? "0" : ""
         return "\(micros / 1000).\(padding)\(fraction)"
     }
+
+    /// A duration as a log line's metadata value: its text is ``milliseconds(_:)``'s (so the
+    /// text log is unchanged), a number the JSON log writes unquoted.
+    public struct Milliseconds: CustomStringConvertible, Sendable {
+        /// The duration.
+        public let elapsed: Duration
+
+        /// `elapsed`, for a log line.
+        public init(_ elapsed: Duration) {
+            self.elapsed = elapsed
+        }
+
+        /// `elapsed` in milliseconds with three decimals, e.g. `1.234`.
+        public var description: String { RequestLineFormat.milliseconds(elapsed) }
+    }
 }

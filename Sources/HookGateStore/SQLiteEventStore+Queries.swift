@@ -4,6 +4,30 @@ import HookGateCore
 
 /// The queries: event summaries, deliveries, attempts and the counts `/stats` reports.
 extension SQLiteEventStore {
+    // MARK: Finding events by id, across providers or by a prefix
+
+    public func events(eventID: String) async throws -> [StoredEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE event_id = ? ORDER BY provider LIMIT 100", arguments: [eventID])
+                .map(SQLiteEventStore.decode)
+        }
+    }
+
+    public func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent] {
+        // The range lets SQLite walk the (provider, event_id) index (text compares bytewise);
+        // substr keeps the match exact whatever follows the prefix.
+        try await pool.read { db in
+            var conditions = SQLConditions()
+            conditions.add("provider = ?", provider?.rawValue)
+            conditions.add("event_id >= ? AND event_id < ?", values: [prefix, prefix + "\u{10FFFF}"])
+            conditions.add("substr(event_id, 1, ?) = ?", values: [prefix.count, prefix])
+            var arguments = conditions.arguments
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM events \(conditions.sql) ORDER BY id DESC LIMIT ?", arguments: arguments).map(
+                SQLiteEventStore.decode)
+        }
+    }
+
     /// Events, newest first; with `status` and/or `handler`, only events having a
     /// delivery in that state (to that handler).
     public func eventSummaries(_ filter: EventFilter) async throws -> [EventSummary] {

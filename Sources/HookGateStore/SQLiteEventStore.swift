@@ -97,13 +97,14 @@ public final class SQLiteEventStore: GateStore, Sendable {
         configuration.busyMode = .timeout(10)
         configuration.label = "hookgate"
         configuration.readonly = readOnly
-        let existed = FileManager.default.fileExists(atPath: path)
+        if !readOnly {
+            // Webhook bodies are financial data: owner-only. The file is created 0600 before
+            // SQLite opens it (an empty file is an empty database), so the -wal and -shm files
+            // SQLite creates next take the same mode, whatever the umask.
+            PrivateFile.createIfMissing(path)
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         self.pool = pool
-        if !existed, !readOnly {
-            // Webhook bodies are financial data: owner-only. SQLite gives -wal/-shm the same mode.
-            chmod(path, 0o600)
-        }
         // DatabasePool switches to WAL with synchronous=NORMAL after prepareDatabase runs,
         // so the writer's durability is set here, afterwards.
         let level = durability == .full ? "FULL" : "NORMAL"
@@ -227,28 +228,6 @@ public final class SQLiteEventStore: GateStore, Sendable {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM events WHERE provider = ? AND event_id = ?", arguments: [provider.rawValue, eventID])
                 .map(SQLiteEventStore.decode)
-        }
-    }
-
-    public func events(eventID: String) async throws -> [StoredEvent] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE event_id = ? ORDER BY provider LIMIT 100", arguments: [eventID])
-                .map(SQLiteEventStore.decode)
-        }
-    }
-
-    public func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent] {
-        // The range lets SQLite walk the (provider, event_id) index (text compares bytewise);
-        // substr keeps the match exact whatever follows the prefix.
-        try await pool.read { db in
-            var conditions = SQLConditions()
-            conditions.add("provider = ?", provider?.rawValue)
-            conditions.add("event_id >= ? AND event_id < ?", values: [prefix, prefix + "\u{10FFFF}"])
-            conditions.add("substr(event_id, 1, ?) = ?", values: [prefix.count, prefix])
-            var arguments = conditions.arguments
-            arguments += [limit]
-            return try Row.fetchAll(db, sql: "SELECT * FROM events \(conditions.sql) ORDER BY id DESC LIMIT ?", arguments: arguments).map(
-                SQLiteEventStore.decode)
         }
     }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import HookGateHTTPClient
 import HookGateServer
-import HookGateTools
 
 /// `hookgate stats`: the live figures of a running gate's `/stats`.
 struct StatsCommand: AsyncParsableCommand {
@@ -20,7 +19,11 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "Print the raw JSON document.")
     var json = false
 
-    @Option(help: "Refresh every this many seconds, with rates per second between refreshes.")
+    @Option(
+        help: """
+            Refresh every this many seconds, with rates per second between refreshes. On a terminal the table is redrawn; \
+            otherwise (a pipe, a file) each refresh is one line of key=value pairs.
+            """)
     var watch: Double?
 
     func validate() throws {
@@ -66,73 +69,21 @@ struct StatsCommand: AsyncParsableCommand {
         while true {
             let (data, document) = try await fetch()
             let now = Date()
+            let since = previous.map { ($0.0, now.timeIntervalSince($0.1)) }
             if json {
                 print(String(decoding: data, as: UTF8.self))
+            } else if watch != nil && !interactive {
+                print(document.line(previous: since, at: now))
             } else {
                 if interactive && watch != nil { print("\u{1B}[H\u{1B}[2J", terminator: "") }
-                print(StatsCommand.render(document, previous: previous.map { ($0.0, now.timeIntervalSince($0.1)) }))
+                print(document.table(previous: since))
             }
+            // Standard output is block-buffered when it is not a terminal: without this, a
+            // watch into a pipe wrote nothing until several kilobytes had piled up.
+            fflush(nil)  // every output stream: standard output is the only one written
             guard let watch else { return }
-            if !interactive { print("") }
             previous = (document, now)
             try await Task.sleep(for: .milliseconds(Int(watch * 1000)))
         }
-    }
-
-    /// The table; with `previous`, a rate column per second since it.
-    static func render(_ document: StatsDocument, previous: (StatsDocument, Double)?) -> String {
-        var lines = [
-            "HookGate \(document.version), up \(duration(document.uptimeSeconds)) (intake and keys: since start; deliveries and store: database totals)"
-        ]
-        var header = ["PROVIDER", "RECEIVED", "ACCEPTED", "DUPLICATES", "REJECTED"]
-        if previous != nil { header.append("RECEIVED/S") }
-        header.append("REJECTIONS")
-        let rows = document.providers.keys.sorted().map { name -> [String] in
-            let figures = document.providers[name]!
-            var row = [
-                name, String(figures.received), String(figures.accepted), String(figures.duplicates), String(figures.rejected.values.reduce(0, +)),
-            ]
-            if let (before, seconds) = previous, seconds > 0 {
-                let earlier = before.providers[name]?.received ?? 0
-                row.append(String(format: "%.1f", Double(figures.received - earlier) / seconds))
-            }
-            let reasons = figures.rejected.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            row.append(reasons.isEmpty ? "-" : reasons)
-            return row
-        }
-        lines.append(TextTable.render(header: header, rows: rows))
-        let keys = document.keys
-        lines.append(
-            "keys:        cached \(keys.cached), fetches \(keys.fetches), fetch failures \(keys.fetchFailures), negative-cache hits \(keys.negativeHits), rate-limited \(keys.rateLimited)"
-        )
-        let d = document.deliveries
-        var deliveries =
-            "deliveries:  pending \(d.pending), retrying \(d.retrying), in flight \(d.inFlight), succeeded \(d.delivered), dead \(d.dead), oldest pending \(duration(d.oldestPendingSeconds))"
-        if let (before, seconds) = previous, seconds > 0 {
-            deliveries += String(format: ", %.1f delivered/s", Double(d.delivered - before.deliveries.delivered) / seconds)
-        }
-        lines.append(deliveries)
-        let l = document.intakeLatencyMs
-        lines.append(String(format: "latency ms:  p50 %.2f, p90 %.2f, p99 %.2f, max %.2f (last %d requests)", l.p50, l.p90, l.p99, l.max, l.window))
-        lines.append("store:       \(document.store.events) events, \(bytes(document.store.bytes))")
-        return lines.joined(separator: "\n")
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        if seconds < 60 { return String(format: "%.1fs", seconds) }
-        let total = Int(seconds)
-        if total < 3600 { return "\(total / 60)m\(total % 60)s" }
-        return "\(total / 3600)h\((total % 3600) / 60)m"
-    }
-
-    static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
     }
 }

@@ -145,6 +145,90 @@ import Testing
         #expect(try await CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"]).status == 1)
     }
 
+    /// Runs `hookgate stats --watch 0.2` with its output into a pipe and returns its first
+    /// `count` lines (fewer if they do not come within `seconds`).
+    static func watchLines(adminPort: Int, count: Int, seconds: Double = 15) async throws -> [String] {
+        try await RawHTTP.onThread {
+            let process = Process()
+            process.executableURL = CommandLineTests.binary
+            process.arguments = ["stats", "--watch", "0.2", "--admin", "http://127.0.0.1:\(adminPort)"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer {
+                process.terminate()
+                process.waitUntilExit()
+            }
+            let fd = output.fileHandleForReading.fileDescriptor
+            var bytes: [UInt8] = []
+            let deadline = Date().addingTimeInterval(seconds)
+            while bytes.count(where: { $0 == UInt8(ascii: "\n") }) < count, Date() < deadline {
+                var readable = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&readable, 1, 100) > 0 else { continue }
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                let read = Glibc.read(fd, &chunk, chunk.count)
+                if read <= 0 { break }
+                bytes += chunk[..<read]
+            }
+            return String(decoding: bytes, as: UTF8.self).split(separator: "\n").prefix(count).map(String.init)
+        }
+    }
+
+    @Test func statsWatchStreamsPlainLinesIntoAPipe() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        try await Self.scriptedMix(harness)
+        let lines = try await Self.watchLines(adminPort: harness.adminPort, count: 2)
+        try await harness.stop()
+        // Standard output into a pipe is block-buffered: each refresh must be flushed as it is written.
+        #expect(lines.count == 2, "two refreshes within 15 s, got \(lines)")
+        for line in lines {
+            #expect(line.hasPrefix("time=") && !line.contains("\u{1B}"), "\(line)")
+            #expect(line.contains(" received=13 accepted=5 duplicates=2 rejected=6 "), "\(line)")
+            #expect(line.contains(" pending=0 retrying=0 in_flight=0 delivered=0 dead=0 "), "\(line)")
+            #expect(line.contains(" events=5 "), "\(line)")
+        }
+        #expect(lines.first?.contains("per_second") == false)
+        #expect(lines.last?.contains("received_per_second=0.0 delivered_per_second=0.0") == true, "\(lines)")
+    }
+
+    /// Sends `method path` with `Connection: close` and reads to the end: (status line, headers, bytes after the head).
+    static func exchange(port: Int, method: String, path: String) async throws -> (status: Int, headers: [String: String], rest: [UInt8]) {
+        try await RawHTTP.onThread {
+            let fd = try RawHTTP.connect(port: port)
+            defer { close(fd) }
+            try RawHTTP.sendAll(fd, Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = recv(fd, &chunk, chunk.count, 0)
+                if count <= 0 { break }
+                bytes += chunk[..<count]
+            }
+            guard let end = RawHTTP.find(bytes, Array("\r\n\r\n".utf8)) else { throw RawHTTP.Failure(description: "no response head") }
+            let lines = String(decoding: bytes[..<end], as: UTF8.self).split(separator: "\r\n")
+            var headers: [String: String] = [:]
+            for line in lines.dropFirst() {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces)
+            }
+            return (Int(lines[0].split(separator: " ")[1]) ?? 0, headers, Array(bytes[(end + 4)...]))
+        }
+    }
+
+    @Test func probesAnswerHeadAsGetWithoutABody() async throws {
+        let harness = try await GateHarness(yaml: TestConfig.pinned())
+        for path in ["/healthz", "/readyz"] {
+            let get = try await Self.exchange(port: harness.adminPort, method: "GET", path: path)
+            let head = try await Self.exchange(port: harness.adminPort, method: "HEAD", path: path)
+            #expect(get.status == 200 && head.status == 200, "\(path)")
+            #expect(!get.rest.isEmpty && head.rest.isEmpty, "\(path): HEAD has no body")
+            #expect(head.headers["content-length"] == String(get.rest.count), "\(path): HEAD's Content-Length is GET's")
+            #expect(head.headers["content-type"] == get.headers["content-type"], "\(path)")
+        }
+        try await harness.stop()
+    }
+
     @Test func readyzTurnsUnreadyWhileShuttingDown() async throws {
         let harness = try await GateHarness(yaml: TestConfig.pinned())
         #expect(try await harness.admin("/readyz").status == 200)

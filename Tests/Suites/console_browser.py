@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -73,6 +74,7 @@ def run(args):
         suite.check("events list shows the replayed fixtures, filters and pages", lambda: events(suite, driver, context))
         suite.check("one event: body pretty and raw, headers, claims, attempts", lambda: one_event(suite, driver, context))
         suite.check("a sender's markup is shown as text and never runs", lambda: markup_is_text(suite, driver, context))
+        suite.check("a body with trailing commas opens pretty-printed as the gate parses it", lambda: tolerant_body(suite, driver, context))
         suite.check("redeliver one dead delivery after confirming: it turns delivered", lambda: redeliver_one(suite, driver, context))
         suite.check("redeliver all of a handler's dead deliveries", lambda: redeliver_all(suite, driver, context, gate))
         if args.screenshots:
@@ -234,6 +236,30 @@ def one_event(suite, driver, context):
     attempts = delivery.find_elements(By.CSS_SELECTOR, "table.attempts tbody tr")
     assert len(attempts) >= 2 and "500" in attempts[0].text and "ms" in attempts[0].text, [a.text for a in attempts]
     driver.find_element(By.ID, "body-tab-pretty").click()
+
+
+def tolerant_body(suite, driver, context):
+    # LedgerSync's documented sample ends its objects with a comma; the gate accepts it, and the
+    # console opens it pretty-printed (not on "(not JSON; see Raw)"), with a note, Raw byte for byte.
+    raw = open(os.path.join(ROOT, "Fixtures", "ledgersync", "accountAdded.json"), encoding="utf-8").read()
+    assert re.search(r",\s*}", raw), "the fixture still has its trailing comma"
+    open_event(driver, context["base"], "accountAdded", "ledgersync")
+    assert visible(driver, "event-body-pretty") and not visible(driver, "event-body-raw"), "the body opens on the Pretty tab"
+    pretty = driver.execute_script("return document.getElementById('event-body-pretty').textContent")
+    assert "not JSON" not in pretty, pretty[:200]
+    assert json.loads(pretty) == json.loads(re.sub(r",(\s*[}\]])", r"\1", raw)), pretty[:300]
+    assert '\n  "payload": {\n    "accounts": "[1542, 1367, 1257]"\n  }\n}' in pretty, pretty
+    size = driver.find_element(By.ID, "event-body-size").text
+    assert "not strict JSON (trailing commas)" in size, size
+    driver.find_element(By.ID, "body-tab-raw").click()
+    wait_until(driver, lambda d: visible(d, "event-body-raw"), "the raw body")
+    shown = driver.execute_script("return document.getElementById('event-body-raw').textContent")
+    assert shown == raw, "the raw tab shows the body byte for byte"
+    driver.find_element(By.ID, "body-tab-pretty").click()
+    # A strict JSON body opens pretty-printed without the note.
+    open_event(driver, context["base"], "ITEM.ERROR", "plaid")
+    assert visible(driver, "event-body-pretty") and "trailing commas" not in driver.find_element(By.ID, "event-body-size").text
+    remember(suite, driver)
 
 
 def markup_is_text(suite, driver, context):

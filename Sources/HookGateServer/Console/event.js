@@ -8,6 +8,8 @@
     let row = null;
     let generation = 0;
     let timer = null;
+    // Whether the body's tab is still to be chosen (once per event, not on each refresh).
+    let tabPending = false;
 
     const pretty = (text) => {
         try {
@@ -15,6 +17,44 @@
         } catch (_) {
             return null;
         }
+    };
+
+    // The one relaxation of JSON the gate's parser accepts (JOSE's JSONParser, for
+    // LedgerSync's documented payloads): a comma after the last member or element.
+    // Those commas are dropped, outside strings, where a value precedes them.
+    const withoutTrailingCommas = (text) => {
+        let out = "";
+        let inString = false;
+        for (let i = 0; i < text.length; i++) {
+            const c = text[i];
+            if (inString) {
+                out += c;
+                if (c === "\\") {
+                    out += text[i + 1] || "";
+                    i++;
+                } else if (c === '"') {
+                    inString = false;
+                }
+                continue;
+            }
+            if (c === '"') inString = true;
+            if (c === ",") {
+                let next = i + 1;
+                while (next < text.length && " \t\r\n".includes(text[next])) next++;
+                const before = out.trimEnd().slice(-1);
+                if ((text[next] === "}" || text[next] === "]") && before !== "" && !"[{,".includes(before)) continue;
+            }
+            out += c;
+        }
+        return out;
+    };
+
+    /** The body pretty-printed: `{text, strict}`, or null when not even the gate's parser would take it. */
+    const prettyBody = (text) => {
+        const strict = pretty(text);
+        if (strict !== null) return { text: strict, strict: true };
+        const tolerant = pretty(withoutTrailingCommas(text));
+        return tolerant === null ? null : { text: tolerant, strict: false };
     };
 
     const stopTimer = () => {
@@ -25,15 +65,25 @@
     const showBody = (detail) => {
         const prettyBox = HG.$("event-body-pretty");
         const rawBox = HG.$("event-body-raw");
+        let raw;
         if (typeof detail.body === "string") {
-            const formatted = pretty(detail.body);
-            prettyBox.textContent = formatted === null ? "(not JSON; see Raw)" : formatted;
+            const formatted = prettyBody(detail.body);
+            prettyBox.textContent = formatted === null ? "(not JSON: Raw shows the text as received)" : formatted.text;
             rawBox.textContent = detail.body;
-            HG.$("event-body-size").textContent = "(" + new TextEncoder().encode(detail.body).length + " bytes, SHA-256 " + detail.body_sha256 + ")";
+            let size = "(" + new TextEncoder().encode(detail.body).length + " bytes, SHA-256 " + detail.body_sha256 + ")";
+            if (formatted !== null && !formatted.strict) size += " not strict JSON (trailing commas): Pretty shows it as the gate parses it";
+            HG.$("event-body-size").textContent = size;
+            // A body that is not JSON opens on its text as received.
+            raw = formatted === null;
         } else {
             prettyBox.textContent = "(not UTF-8 text; Raw shows the bytes in base64)";
             rawBox.textContent = detail.body_base64 || "";
             HG.$("event-body-size").textContent = "(SHA-256 " + detail.body_sha256 + ")";
+            raw = true;
+        }
+        if (tabPending) {
+            tabPending = false;
+            selectTab(raw);
         }
     };
 
@@ -48,11 +98,12 @@
         if (!attempts.length) return HG.el("p", { class: "muted" }, "No attempt yet.");
         const body = HG.el("tbody");
         for (const attempt of attempts) {
-            const outcome = attempt.succeeded ? "succeeded" : "failed";
+            // The state words the rest of the gate uses: an attempt delivered its delivery, or failed.
+            const outcome = attempt.succeeded ? "delivered" : "failed";
             body.appendChild(HG.el("tr", null,
                 HG.el("td", { class: "num" }, String(attempt.number)),
                 HG.el("td", null, HG.formatTime(attempt.started_at)),
-                HG.el("td", null, HG.badge(attempt.succeeded ? "delivered" : "failed", outcome)),
+                HG.el("td", null, HG.badge(outcome, outcome)),
                 HG.el("td", { class: "num" }, typeof attempt.status_code === "number" ? String(attempt.status_code) : "–"),
                 HG.el("td", { class: "num" }, HG.formatNumber(attempt.duration_milliseconds, 1) + " ms"),
                 HG.el("td", { class: "wrap" }, attempt.excerpt || "")));
@@ -164,6 +215,7 @@
             HG.clear(HG.$("event-headers").tBodies[0]);
             HG.clear(HG.$("event-deliveries"));
             selectTab(false);
+            tabPending = true;
             load();
         },
         hide() {

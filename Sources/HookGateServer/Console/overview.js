@@ -83,7 +83,7 @@
             ["Pending", HG.formatNumber(d.pending)],
             ["Retrying", HG.formatNumber(d.retrying)],
             ["In flight", HG.formatNumber(d.in_flight)],
-            ["Succeeded", HG.formatNumber(d.succeeded)],
+            ["Delivered", HG.formatNumber(d.delivered)],
             ["Dead", HG.formatNumber(d.dead)],
             ["Oldest pending", HG.formatSeconds(d.oldest_pending_seconds)],
         ]);

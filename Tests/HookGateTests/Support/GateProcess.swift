@@ -12,6 +12,10 @@ final class GateProcess: @unchecked Sendable {
     let adminPort: Int
     private var process: Process?
     let log: URL
+    /// The umask to start the gate under (`umask` notation, e.g. "022"); nil: this process's.
+    var umask: String?
+    /// Arguments added after `serve --config FILE`.
+    var arguments: [String] = []
 
     /// Writes `yaml` with `PUBLIC_PORT` and `ADMIN_PORT` replaced by free loopback ports.
     init(yaml: String, directory: URL) throws {
@@ -28,8 +32,7 @@ final class GateProcess: @unchecked Sendable {
     /// Starts the gate and waits (at most `seconds`) until `/healthz` answers.
     func start(seconds: Double = 20) async throws {
         let process = Process()
-        process.executableURL = CommandLineTests.binary
-        process.arguments = ["serve", "--config", configPath]
+        (process.executableURL, process.arguments) = GateProcess.command(["serve", "--config", configPath] + arguments, umask: umask)
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
@@ -57,6 +60,13 @@ final class GateProcess: @unchecked Sendable {
         process.terminate()
         process.waitUntilExit()
         self.process = nil
+    }
+
+    /// The executable and arguments that run `hookgate arguments…`, under `umask` when given
+    /// (through `/bin/sh`, whose `umask` builtin sets it for the `exec`ed binary).
+    static func command(_ arguments: [String], umask: String?) -> (URL, [String]) {
+        guard let umask else { return (CommandLineTests.binary, arguments) }
+        return (URL(fileURLWithPath: "/bin/sh"), ["-c", "umask \(umask) && exec \"$0\" \"$@\"", CommandLineTests.binary.path] + arguments)
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.

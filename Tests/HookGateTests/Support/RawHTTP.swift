@@ -62,14 +62,16 @@ struct RawHTTP {
         }
     }
 
-    /// Reads one response (Content-Length framed, or until close).
-    static func readResponse(_ fd: Int32) throws -> Response {
+    /// Reads one response (Content-Length framed, or until close); the answer to a `HEAD`
+    /// (`bodyless`) ends with its head, whatever its Content-Length says (RFC 9110, 9.3.2).
+    static func readResponse(_ fd: Int32, bodyless: Bool = false) throws -> Response {
         var buffer = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 65536)
         var headerEnd: Int?
         var contentLength: Int?
         while true {
             if let end = headerEnd {
+                if bodyless { break }
                 if let length = contentLength, buffer.count >= end + length { break }
             }
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -95,7 +97,7 @@ struct RawHTTP {
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
-        let bodyEnd = contentLength.map { end + $0 } ?? buffer.count
+        let bodyEnd = bodyless ? end : contentLength.map { end + $0 } ?? buffer.count
         return Response(status: status, headers: headers, body: Array(buffer[end..<bodyEnd]))
     }
 
@@ -119,7 +121,7 @@ struct RawHTTP {
             if method != "GET" || !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
             head += "\r\n"
             try sendAll(fd, Array(head.utf8) + body)
-            return try readResponse(fd)
+            return try readResponse(fd, bodyless: method == "HEAD")
         }
     }
 
