@@ -114,3 +114,10 @@ func loadConfiguration(_ path: String) throws -> GateConfiguration {
         throw ValidationError("\(path): \(error)")
     }
 }
+
+/// A `--header "Name: value"` option as a pair, name and value trimmed; validated to hold a `:` before.
+func headerPair(_ option: String) -> (String, String) {
+    let colon = option.firstIndex(of: ":") ?? option.endIndex
+    let value = colon < option.endIndex ? option[option.index(after: colon)...] : ""
+    return (String(option[..<colon]).trimmingCharacters(in: .whitespaces), String(value).trimmingCharacters(in: .whitespaces))
+}

@@ -82,11 +82,7 @@ struct ReplayCommand: AsyncParsableCommand {
         } catch let error as JOSEError {
             throw ValidationError("\(key ?? "development key"): \(error.reason)")
         }
-        let extra = headers.map { header -> (String, String) in
-            let colon = header.firstIndex(of: ":")!
-            let name = String(header[..<colon]).trimmingCharacters(in: .whitespaces)
-            return (name, String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
-        }
+        let extra = headers.map(headerPair)
         let replay = Replay(
             base: URL(string: to)!, signer: signer, asCaptured: asCaptured, concurrency: concurrency, rate: rate, repetitions: `repeat`,
             extraHeaders: extra, directory: directory, secret: secret)

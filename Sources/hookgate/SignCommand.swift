@@ -71,10 +71,7 @@ struct SignCommand: AsyncParsableCommand {
             throw ValidationError(error.message)
         }
         if case .signature = settings.verification {
-            let given = headers.map { header -> (String, String) in
-                let colon = header.firstIndex(of: ":")!
-                return (String(header[..<colon]).trimmingCharacters(in: .whitespaces), String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
-            }
+            let given = headers.map(headerPair)
             do {
                 let signer = try SenderSigner(settings: settings, secret: secret)
                 for (name, value) in try signer.headers(body: body, captured: given + captured, now: now) { print("\(name): \(value)") }

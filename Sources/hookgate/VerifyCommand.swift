@@ -108,10 +108,7 @@ struct VerifyCommand: AsyncParsableCommand {
             do { bodyBytes = try capture.bodyBytes() } catch { throw ValidationError("\(body!): \(error)") }
             pairs = capture.headers.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
         }
-        pairs = headers.map { header in
-            let colon = header.firstIndex(of: ":")!
-            return (String(header[..<colon]).trimmingCharacters(in: .whitespaces), String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
-        } + pairs
+        pairs = headers.map(headerPair) + pairs
         let report = SignatureReport(settings: settings, headers: RequestHeaders(pairs), body: bodyBytes, now: now ?? Int64(Date().timeIntervalSince1970))
         for line in report.lines { print(line) }
         if report.rejection != nil { throw ExitCode(1) }

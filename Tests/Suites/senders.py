@@ -248,7 +248,7 @@ class Run:
         wanted_payments = {f"evt_{self.uid}_1", f"msg_{self.uid}_1"}
         unwanted = {f"evt_{self.uid}_2", f"msg_{self.uid}_svix", f"msg_{self.uid}_ed"}
         while time.time() < deadline:
-            received = self.sink.received()
+            received = self.sink.recorded()
             got = {headers.get("Hookgate-Event-Id") for headers, _ in received}
             lines = open(self.file_path).read().splitlines() if os.path.exists(self.file_path) else []
             events = [json.loads(line) for line in lines]
@@ -261,15 +261,15 @@ class Run:
         if unwanted & got:
             raise AssertionError(f"payments received events its patterns do not match: {sorted(unwanted & got)}")
         sent = {body for _, _, body in self.ids}
-        for headers, body in self.sink.received():
+        for headers, body in self.sink.recorded():
             if headers.get("Hookgate-Event-Id") in wanted_payments:
                 if body not in sent:
                     raise AssertionError(f"{headers.get('Hookgate-Event-Id')}: body changed on the way")
                 provider = headers.get("Hookgate-Provider")
                 if provider not in ("stripe", "acme"):
                     raise AssertionError(f"Hookgate-Provider {provider}")
-        types = sorted({headers.get("Hookgate-Event-Type") for headers, _ in self.sink.received()})
-        return f"payments handler: {len(self.sink.received())} requests, types {types}; github.jsonl: push and pull_request.opened"
+        types = sorted({headers.get("Hookgate-Event-Type") for headers, _ in self.sink.recorded()})
+        return f"payments handler: {len(self.sink.recorded())} requests, types {types}; github.jsonl: push and pull_request.opened"
 
     def restart(self):
         self.gate.stop()

@@ -79,18 +79,23 @@ def free_port():
 
 
 class Sink:
-    """A handler on loopback answering `status` (settable) to every POST."""
+    """A handler on loopback answering `status` (settable) to every POST; it keeps every
+    request's headers and body in `requests`."""
 
-    def __init__(self):
+    def __init__(self, status=500, path="/hooks"):
         sink = self
-        self.status = 500
+        self.status = status
         self.received = 0
+        self.requests = []
+        self.lock = threading.Lock()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the gate's connection pool expects
 
             def do_POST(self):  # noqa: N802 - the http.server API
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with sink.lock:
+                    sink.requests.append((dict(self.headers), body))
                 sink.received += 1
                 self.send_response(sink.status)
                 self.send_header("Content-Length", "0")
@@ -105,7 +110,7 @@ class Sink:
             daemon_threads = True
 
         self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

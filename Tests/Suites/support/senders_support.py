@@ -8,11 +8,9 @@ import datetime
 import hashlib
 import hmac
 import http.client
-import http.server
 import json
 import os
 import re
-import threading
 import time
 
 import standardwebhooks
@@ -20,6 +18,8 @@ import stripe
 import svix.webhooks
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from console_support import Sink
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 EXAMPLE = os.path.join(ROOT, "..", "shared", "contract", "hookgate.sources.example.yaml")
@@ -149,41 +149,12 @@ def post(port, path, body, headers):
         connection.close()
 
 
-class RecordingSink:
-    """A handler on loopback that answers 200 and keeps every request (headers, body)."""
+class RecordingSink(Sink):
+    """The payments handler: answers 200 and keeps every request (headers, body)."""
 
     def __init__(self):
-        sink = self
-        self.requests = []
-        self.lock = threading.Lock()
+        super().__init__(status=200, path="/payments")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):  # noqa: N802 - the http.server API
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with sink.lock:
-                    sink.requests.append((dict(self.headers), body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        class Server(http.server.ThreadingHTTPServer):
-            request_queue_size = 256
-            daemon_threads = True
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/payments"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def received(self):
+    def recorded(self):
         with self.lock:
             return list(self.requests)
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
