@@ -48,3 +48,14 @@ extension IncomingEvent {
         knownBodySHA256 ?? SHA256.hexHash(body)
     }
 }
+
+extension IncomingEvent {
+    /// `stored` as an event to store again, with no deliveries planned: what a store copy
+    /// writes into its target (the deliveries are copied on their own).
+    public init(copying stored: StoredEvent) {
+        self.init(
+            provider: stored.provider, eventID: stored.eventID, eventType: stored.eventType, body: stored.body, receivedAt: stored.receivedAt,
+            headers: stored.headers, clientIP: stored.clientIP, requestID: stored.requestID, claims: stored.claims)
+        knownBodySHA256 = stored.bodySHA256
+    }
+}

@@ -168,15 +168,7 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
                         + "VALUES "
                 )
                 for (position, index) in chunk.enumerated() {
-                    let event = events[index].event
-                    let values = [
-                        statement.bind(event.provider.rawValue, as: "text"), statement.bind(event.eventID, as: "text"),
-                        statement.bind(event.eventType, as: "text"), statement.bind(ByteBuffer(bytes: event.body), as: "bytea"),
-                        statement.bind(event.bodySHA256, as: "text"), statement.bind(StoredHeaders.encode(event.headers), as: "text"),
-                        statement.bind(event.clientIP, as: "text"), statement.bind(event.requestID, as: "text"),
-                        statement.bind(event.receivedAt, as: "bigint"), statement.bind(event.claims, as: "text"),
-                    ]
-                    statement.append((position == 0 ? "(" : ", (") + values.joined(separator: ", ") + ")")
+                    statement.append((position == 0 ? "" : ", ") + PostgresEventStore.eventRow(IncomingEvent(copying: events[index].event), into: &statement))
                 }
                 statement.append(" ON CONFLICT (provider, event_id) DO NOTHING RETURNING id, provider, event_id")
                 for try await (id, provider, eventID) in try await connection.query(statement.query, logger: logger).decode(

@@ -63,6 +63,19 @@ extension PostgresEventStore {
         return rows
     }
 
+    /// The `(provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id,
+    /// received_at, claims)` row of `event`, its values bound to `statement`.
+    static func eventRow(_ event: IncomingEvent, into statement: inout PostgresStatement) -> String {
+        let values = [
+            statement.bind(event.provider.rawValue, as: "text"), statement.bind(event.eventID, as: "text"),
+            statement.bind(event.eventType, as: "text"), statement.bind(ByteBuffer(bytes: event.body), as: "bytea"),
+            statement.bind(event.bodySHA256, as: "text"), statement.bind(StoredHeaders.encode(event.headers), as: "text"),
+            statement.bind(event.clientIP, as: "text"), statement.bind(event.requestID, as: "text"),
+            statement.bind(event.receivedAt, as: "bigint"), statement.bind(event.claims, as: "text"),
+        ]
+        return "(" + values.joined(separator: ", ") + ")"
+    }
+
     /// `WITH incoming AS (VALUES …), inserted AS (INSERT … RETURNING …), planned AS (VALUES …),
     /// outbox AS (INSERT INTO deliveries …) SELECT provider, event_id FROM inserted`.
     static func insertStatement(_ batch: [IncomingEvent], _ indices: [Int]) -> PostgresStatement {
@@ -71,14 +84,7 @@ extension PostgresEventStore {
         var planned: [String] = []
         for (position, index) in indices.enumerated() {
             let event = batch[index]
-            let values = [
-                statement.bind(event.provider.rawValue, as: "text"), statement.bind(event.eventID, as: "text"),
-                statement.bind(event.eventType, as: "text"), statement.bind(ByteBuffer(bytes: event.body), as: "bytea"),
-                statement.bind(event.bodySHA256, as: "text"), statement.bind(StoredHeaders.encode(event.headers), as: "text"),
-                statement.bind(event.clientIP, as: "text"), statement.bind(event.requestID, as: "text"),
-                statement.bind(event.receivedAt, as: "bigint"), statement.bind(event.claims, as: "text"),
-            ]
-            statement.append((position == 0 ? "(" : ", (") + values.joined(separator: ", ") + ")")
+            statement.append((position == 0 ? "" : ", ") + eventRow(event, into: &statement))
             for delivery in event.deliveries {
                 let row = [
                     statement.bind(Int64(planned.count), as: "bigint"),
