@@ -11,10 +11,8 @@ The only changes made to the commands: `swift run hookgate` and `swift run -q ho
 become the binary given with --binary, and the gate's addresses (127.0.0.1:8080 and
 127.0.0.1:9091) become the free loopback ports this suite started the gate on (a
 replay without --to gets --to with that port). The gate itself (the block's
-`hookgate serve` line) is started here with a temporary configuration equal to the
-embedded defaults but for those ports and a temporary database: the three JWT providers
-verified against Keys/dev.jwks.json, no network, and stripe, github, shopify and
-standard-webhooks with the development secrets docs/configuration.md lists. The other commands run in one bash
+`hookgate serve` line) is started here on the embedded defaults, moved to those ports
+and a temporary database with serve's own --port, --admin-port and --database. The other commands run in one bash
 session in the repository's root, as a user would type them.
 
 Checks:
@@ -33,53 +31,26 @@ One line per check ("ok  " or "FAIL", name, detail); the last line is
 """
 
 import argparse
-import base64
-import hashlib
 import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+
+from console_support import Gate  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 README = os.path.join(ROOT, "README.md")
-DEV_JWKS = os.path.join(ROOT, "Keys", "dev.jwks.json")
 DOCUMENTED_PUBLIC = "127.0.0.1:8080"
 DOCUMENTED_ADMIN = "127.0.0.1:9091"
 MARKER = "@@quickstart-step"
 ELLIPSIS = "…"
-
-
-
-# The development secrets of the embedded defaults (docs/configuration.md, "Development secrets").
-DEVELOPMENT_SECRETS = {
-    "stripe": "whsec_hookgate_development_stripe_secret",
-    "github": "hookgate-development-github-secret",
-    "shopify": "hookgate-development-shopify-secret",
-    "standard-webhooks": "whsec_" + base64.b64encode(b"hookgate-development-standard-webhooks").decode(),
-}
-
-
-def development_ed25519_key():
-    """The development whpk_ key: the Ed25519 key whose seed is SHA-256("hookgate development ed25519 seed")."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"hookgate development ed25519 seed").digest())
-    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return "whpk_" + base64.b64encode(raw).decode()
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Checks:
@@ -183,88 +154,13 @@ def shows(output_lines, expected_lines):
 
 # The gate
 
-class Gate:
-    """`hookgate serve` with the embedded defaults' settings on free ports and a temporary database."""
-
-    def __init__(self, binary, directory, argv):
-        self.binary = binary
-        self.directory = directory
-        self.public_port = free_port()
-        self.admin_port = free_port()
-        self.log_path = os.path.join(directory, "gate.log")
-        self.config = os.path.join(directory, "hookgate.yaml")
-        with open(self.config, "w") as config:
-            config.write(f"""server:
-  host: 127.0.0.1
-  port: {self.public_port}
-admin:
-  host: 127.0.0.1
-  port: {self.admin_port}
-database:
-  path: {os.path.join(directory, "hookgate.sqlite")}
-  durability: full
-providers:
-  plaid:
-    path: /webhooks/plaid
-    keys_file: {DEV_JWKS}
-    max_age: 300
-  linkmoney:
-    path: /webhooks/linkmoney
-    keys_file: {DEV_JWKS}
-    max_age: 300
-  ledgersync:
-    path: /webhooks/ledgersync
-    verification: jwt
-    keys_file: {DEV_JWKS}
-    max_age: 300
-  stripe:
-    kind: stripe
-    secrets: ["{DEVELOPMENT_SECRETS['stripe']}"]
-  github:
-    kind: github
-    secrets: ["{DEVELOPMENT_SECRETS['github']}"]
-  shopify:
-    kind: shopify
-    secrets: ["{DEVELOPMENT_SECRETS['shopify']}"]
-  standard-webhooks:
-    kind: standard-webhooks
-    secrets: ["{DEVELOPMENT_SECRETS['standard-webhooks']}", "{development_ed25519_key()}"]
-""")
-        self.argv = argv + ["--config", self.config]
-        self.process = None
-
-    def log_text(self):
-        try:
-            with open(self.log_path, "rb") as log:
-                return log.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def start(self):
-        log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.directory)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the gate exited with {self.process.returncode}: {self.log_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/readyz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            time.sleep(0.1)
-        raise AssertionError("the gate did not become ready within 60 s")
-
-    def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+def gate_for(binary, directory, argv):
+    """The README's `hookgate serve` (the embedded defaults) on free ports and a temporary database,
+    moved there with serve's own flags."""
+    def command(public_port, admin_port):
+        return argv + ["--port", str(public_port), "--admin-port", str(admin_port),
+                       "--database", os.path.join(directory, "hookgate.sqlite")]
+    return Gate(binary, directory, None, None, command=command, ready_seconds=60)
 
 
 def run_in_bash(commands, directory):
@@ -395,7 +291,7 @@ def suite(args, checks):
                   f"{len(first)} + {len(replay)} commands, a {len(sample)}-line sample; "
                   f"`{serve[0].command} --check`: exit {check.returncode}, {check.stdout.decode(errors='replace').strip()[-200:]}")
 
-    gate = Gate(binary, directory, serve_argv)
+    gate = gate_for(binary, directory, serve_argv)
     try:
         gate.start()
         check_first_block(checks, [step for step in first if step not in serve], binary, gate, directory, args.verbose)

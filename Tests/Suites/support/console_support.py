@@ -122,19 +122,26 @@ class Sink:
 class Gate:
     """`hookgate serve` on free loopback ports, a temporary database, one HTTP handler."""
 
-    def __init__(self, binary, directory, handler_url, token, configure=None, environment=None):
+    def __init__(self, binary, directory, handler_url, token, configure=None, environment=None, command=None, ready_seconds=30):
         """`configure(public_port, admin_port)`, when given, returns the configuration to run instead
-        of the console's own; `environment` adds variables the configuration names."""
+        of the console's own; `environment` adds variables the configuration names;
+        `command(public_port, admin_port)`, when given, is the whole command line to run
+        instead (no configuration file is written)."""
         self.binary = os.path.abspath(binary)
         self.directory = directory
         self.token = token
         self.extra_environment = environment or {}
+        self.ready_seconds = ready_seconds
         self.public_port = free_port()
         self.admin_port = free_port()
         self.process = None
         self.log_path = os.path.join(directory, "gate.log")
         token_line = "  token: ${HOOKGATE_CONSOLE_TEST_TOKEN}\n" if token else ""
         self.config = os.path.join(directory, "hookgate.yaml")
+        self.argv = [self.binary, "serve", "--config", self.config, "--log-level", "info"]
+        if command is not None:
+            self.argv = command(self.public_port, self.admin_port)
+            return
         if configure is not None:
             with open(self.config, "w") as config:
                 config.write(configure(self.public_port, self.admin_port))
@@ -181,10 +188,8 @@ handlers:
 
     def start(self):
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [self.binary, "serve", "--config", self.config, "--log-level", "info"],
-            stdout=log, stderr=subprocess.STDOUT, env=self.environment(), cwd=self.directory)
-        deadline = time.time() + 30
+        self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT, env=self.environment(), cwd=self.directory)
+        deadline = time.time() + self.ready_seconds
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the gate exited with {self.process.returncode}: {self.log_text()[-2000:]}")
@@ -195,7 +200,7 @@ handlers:
             except (urllib.error.URLError, ConnectionError, OSError):
                 pass
             time.sleep(0.1)
-        raise RuntimeError("the gate did not become ready within 30 s")
+        raise RuntimeError(f"the gate did not become ready within {self.ready_seconds} s")
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
