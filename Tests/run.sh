@@ -6,7 +6,8 @@
 #
 # Steps: system packages (Debian), Python test helpers (PyPI), a throwaway
 # PostgreSQL cluster (Tests/postgres-cluster.sh; its HOOKGATE_TEST_* variables reach
-# every later step), `swift test`, the admin API fuzz (schemathesis against the real
+# every later step), `swift test`, the Prometheus alerting rules (promtool check and
+# unit tests, deploy/prometheus/check.sh), the admin API fuzz (schemathesis against the real
 # routes and Sources/HookGateServer's OpenAPI document), the console's browser tests
 # (Chromium + Selenium), the gates sharing one PostgreSQL database (multi_gate), and the
 # README's quick start run as written (quickstart), and the senders beyond the three on
@@ -43,14 +44,16 @@ install_python() {
 
 # libssl-dev/libsqlite3-dev/pkg-config: the build; chromium + driver: the console tests;
 # postgresql: the PostgreSQL backend's tests; prometheus: promtool, which checks a live
-# /metrics (MetricsConventionTests; skipped, saying so, where promtool is missing).
+# /metrics (MetricsConventionTests; skipped, saying so, where promtool is missing) and
+# the alerting rules (deploy/prometheus/check.sh, which fails without it).
 install_missing libssl-dev libsqlite3-dev pkg-config chromium chromium-driver postgresql prometheus
 # prometheus_client parses /metrics independently of swift-prometheus (MonitoringTests);
 # cryptography signs webhooks independently of JOSE; schemathesis fuzzes the admin API;
 # selenium drives Chromium.
 # stripe, standardwebhooks and svix sign webhooks as those senders do (Tests/Suites/senders.py).
+# PyYAML reads the alerting rules' annotations (deploy/prometheus/check.sh).
 install_python prometheus_client:prometheus-client cryptography:cryptography schemathesis:schemathesis selenium:selenium \
-    stripe:stripe standardwebhooks:standardwebhooks svix:svix
+    stripe:stripe standardwebhooks:standardwebhooks svix:svix yaml:pyyaml
 
 passed=0
 failed=0
@@ -80,6 +83,7 @@ start_postgres() {
 step "postgresql cluster" start_postgres
 
 step "swift test" swift test
+step "prometheus rules" bash deploy/prometheus/check.sh
 for suite in Tests/Suites/*.py; do
     [ -e "$suite" ] || continue
     step "$(basename "$suite" .py)" python3 "$suite" --binary .build/debug/hookgate

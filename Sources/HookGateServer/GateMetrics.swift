@@ -82,6 +82,16 @@ public final class GateMetrics: Sendable {
         Meter(label: "hookgate_delivery_oldest_pending_seconds", factory: figures).set(deliveries.oldestPendingSeconds)
         Meter(label: "hookgate_store_events", factory: figures).set(Double(store.events))
         Meter(label: "hookgate_store_size_bytes", factory: figures).set(Double(store.bytes))
+        refreshProcess(process)
+    }
+
+    /// Sets `hookgate_ready`: 1 when `/readyz` would answer ready, 0 otherwise.
+    func recordReadiness(_ ready: Bool) {
+        Meter(label: "hookgate_ready", factory: figures).set(ready ? 1 : 0)
+    }
+
+    /// Sets the process's figures (`process_*`) as meters.
+    func refreshProcess(_ process: ProcessFigures = .current()) {
         if let cpu = process.cpuSeconds {
             let added = countedCPUSeconds.withLock { counted -> Double in
                 let added = max(0, cpu - counted)

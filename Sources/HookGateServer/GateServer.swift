@@ -81,9 +81,8 @@ public final class GateServer: Sendable {
         let health: @Sendable (Request, GateRequestContext) async throws -> Response = { request, context in
             try ProbeAnswer(status: "ok").response(from: request, context: context)
         }
-        let ready: @Sendable (Request, GateRequestContext) async throws -> Response = { [readiness, store] request, context in
-            var problems = readiness.problems()
-            if let problem = await store.writeProblem() { problems.append(problem) }
+        let ready: @Sendable (Request, GateRequestContext) async throws -> Response = { [self] request, context in
+            let problems = await self.readinessProblems()
             let answer =
                 problems.isEmpty
                 ? EditedResponse(status: .ok, response: ProbeAnswer(status: "ready"))
@@ -99,7 +98,16 @@ public final class GateServer: Sendable {
         }
         router.get("/stats") { [self] _, _ in try await self.stats() }
         router.get("/metrics") { [self] _, _ -> Response in
-            try await self.refreshMetrics()
+            // Readiness first, and the exposition even when the database totals cannot be
+            // read: a store that is down must show as hookgate_ready 0 (an alert), not as a
+            // failed scrape that looks like a gate that is down.
+            await self.readinessProblems()
+            do {
+                try await self.refreshMetrics()
+            } catch {
+                metrics.refreshProcess()
+                logger.warning("/metrics: database totals not read, the last ones are shown", metadata: ["error": "\(error)"])
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
@@ -136,6 +144,15 @@ public final class GateServer: Sendable {
             keys: total, keysByProvider: byProvider, deliveries: deliveries,
             intakeLatencyMs: .init(window: latency.count, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max),
             store: .init(events: size.events, bytes: size.bytes))
+    }
+
+    /// Why the gate is not ready, empty when it is (what `/readyz` answers); sets `hookgate_ready` to match.
+    @discardableResult
+    func readinessProblems() async -> [String] {
+        var problems = readiness.problems()
+        if let problem = await store.writeProblem() { problems.append(problem) }
+        metrics.recordReadiness(problems.isEmpty)
+        return problems
     }
 
     /// Reads the database totals and sets them in the metrics; returns what it set.

@@ -35,6 +35,9 @@ package struct MetricFamily: Sendable, Equatable {
             name: "hookgate_start_time_seconds", kind: .gauge, labels: [],
             help: "When this gate started, in seconds since the Unix epoch (uptime is time() minus this)."),
         MetricFamily(
+            name: "hookgate_ready", kind: .gauge, labels: [],
+            help: "1 when /readyz answers ready (the store takes writes, the disk has room, both listeners are up, no shutdown), else 0."),
+        MetricFamily(
             name: "hookgate_webhooks_total", kind: .counter, labels: ["provider", "outcome"],
             help: "Webhooks answered on the public listener since start, by provider and outcome (accepted, duplicate or the error code)."),
         MetricFamily(

@@ -10,7 +10,7 @@ import Testing
 #endif
 
 /// A full disk under the database: `503 store_unavailable` with `Retry-After`, `/readyz`
-/// unready saying why, nothing acknowledged lost, accepting again once space is back.
+/// unready saying why (and `hookgate_ready` 0 in `/metrics`), nothing acknowledged lost, accepting again once space is back.
 /// Runs on a small tmpfs mounted for the test (needs root, as CI has).
 @Suite(.serialized, .enabled(if: getuid() == 0, "mounting a small filesystem needs root"))
 struct FullDiskTests {
@@ -71,9 +71,11 @@ struct FullDiskTests {
         let unready = try await harness.admin("/readyz")
         #expect(unready.status == 503)
         #expect(unready.text.contains("full"), "\(unready.text)")
+        #expect(try await MonitoringTests.readyGauge(harness) == 0, "/metrics still answers, with hookgate_ready 0")
         // Space comes back: ready again without any event having to arrive first, then accepting.
         try FileManager.default.removeItem(atPath: filler)
         #expect(await eventually(seconds: 10) { (try? await harness.admin("/readyz").status) == 200 })
+        #expect(try await MonitoringTests.readyGauge(harness) == 1)
         let retried = try await harness.post(
             "/webhooks/plaid", body: refusedBody, headers: [("Plaid-Verification", try Signer.token(body: refusedBody))])
         #expect(retried.status == 200 && retried.text.contains("accepted"), "\(retried.text)")

@@ -229,9 +229,15 @@ import Testing
         try await harness.stop()
     }
 
+    /// `hookgate_ready` in a `/metrics` answer (nil when absent).
+    static func readyGauge(_ harness: GateHarness) async throws -> Double? {
+        try MetricsConventionTests.Exposition(try await harness.admin("/metrics").text).value("hookgate_ready")
+    }
+
     @Test func readyzTurnsUnreadyWhileShuttingDown() async throws {
         let harness = try await GateHarness(yaml: TestConfig.pinned())
         #expect(try await harness.admin("/readyz").status == 200)
+        #expect(try await Self.readyGauge(harness) == 1, "hookgate_ready is /readyz's answer")
         // Hold a request open so the public listener's shutdown waits on it.
         let port = harness.publicPort
         let slow = Task {
@@ -247,6 +253,7 @@ import Testing
         #expect(await eventually(seconds: 3) { (try? await harness.admin("/readyz"))?.status == 503 })
         let unready = try await harness.admin("/readyz")
         #expect(unready.text.contains("shutting down"))
+        #expect(try await Self.readyGauge(harness) == 0, "hookgate_ready turns 0 with /readyz")
         _ = try? await slow.value
         try await harness.stop()
     }
