@@ -12,6 +12,10 @@ import JOSE
 public enum SignatureVerifier {
     /// The longest signature header value read; longer is `missing_signature`.
     public static let maxHeaderLength = 8192
+    /// The most signatures of one version read from a header (senders send one, or two during
+    /// their own rotation); the rest are ignored, so a header cannot make a request cost many
+    /// Ed25519 verifies.
+    public static let maxSignatures = 8
 
     /// Verifies `body` against `scheme` at `now` (Unix seconds).
     /// - Throws: ``HookGateError`` with the contract's code; the reason never holds a secret.
@@ -57,8 +61,8 @@ public enum SignatureVerifier {
         for part in signatureText.split(separator: " ", omittingEmptySubsequences: true) {
             guard let comma = part.firstIndex(of: ","), let value = Data(base64Encoded: String(part[part.index(after: comma)...])) else { continue }
             switch part[..<comma] {
-            case "v1": hmacSignatures.append(Array(value))
-            case "v1a": edSignatures.append(Array(value))
+            case "v1" where hmacSignatures.count < maxSignatures: hmacSignatures.append(Array(value))
+            case "v1a" where edSignatures.count < maxSignatures: edSignatures.append(Array(value))
             default: continue
             }
         }
@@ -85,7 +89,7 @@ public enum SignatureVerifier {
             let pair = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpacesAndTabs() }
             guard pair.count == 2 else { continue }
             if pair[0] == "t" { timestamp = pair[1] }
-            if pair[0] == "v1", let digest = Hex.decode(pair[1]), digest.count == 32 { signatures.append(digest) }
+            if pair[0] == "v1", signatures.count < maxSignatures, let digest = Hex.decode(pair[1]), digest.count == 32 { signatures.append(digest) }
         }
         guard let timestamp, Int64(timestamp) != nil else { throw HookGateError(.missingSignature, "Stripe-Signature has no t=<unix seconds>") }
         guard !signatures.isEmpty else { throw HookGateError(.missingSignature, "Stripe-Signature has no v1=<64 hex digits>") }

@@ -123,6 +123,24 @@ import Testing
         }
     }
 
+    /// At most ``SignatureVerifier/maxSignatures`` signatures of a version are read: a header cannot
+    /// make one request cost many Ed25519 verifies.
+    @Test func signaturesBeyondTheCapAreIgnored() throws {
+        let (_, scheme) = try Self.scheme("acme")
+        let body = Array(#"{"test": 2432232314}"#.utf8)
+        let valid = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        func headers(bogus: Int) -> RequestHeaders {
+            let list = Array(repeating: "v1,bm90IGl0", count: bogus) + [valid]
+            return RequestHeaders([
+                ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"), ("webhook-timestamp", "1614265330"), ("webhook-signature", list.joined(separator: " ")),
+            ])
+        }
+        try SignatureVerifier.verify(scheme, headers: headers(bogus: SignatureVerifier.maxSignatures - 1), body: body, now: 1_614_265_330)
+        #expect(throws: HookGateError(.badSignature, "")) {
+            try SignatureVerifier.verify(scheme, headers: headers(bogus: SignatureVerifier.maxSignatures), body: body, now: 1_614_265_330)
+        }
+    }
+
     /// RFC 8032 §7.1 test 1 (the empty message) through the v1a scheme's key and OpenSSL's Ed25519.
     @Test func ed25519RFC8032Vector() throws {
         let key = try Ed25519PublicKey(rawRepresentation: Hex.decode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")!)
