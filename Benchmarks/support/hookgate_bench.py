@@ -2,8 +2,9 @@
 """Helpers for Benchmarks/intake.sh and Benchmarks/delivery.sh (benchmarks, not tests).
 
 Sub-commands:
-  presign  write pre-signed raw HTTP requests (Plaid webhooks signed with the dev key)
-           as length-prefixed records, one file per wrk thread (PREFIX.0, PREFIX.1, ...)
+  presign  write pre-signed raw HTTP requests (Plaid webhooks signed with the dev key, or
+           with --kind stripe Stripe webhooks signed with a shared secret) as
+           length-prefixed records, one file per wrk thread (PREFIX.0, PREFIX.1, ...)
   seed     insert events (and optionally pending deliveries) straight into a migrated
            HookGate SQLite file, with the gate stopped
   dedupsql time the store's dedup statement alone (INSERT .. ON CONFLICT DO NOTHING of
@@ -16,11 +17,15 @@ Sub-commands:
 Bodies are the 2-space indented JSON of Fixtures/plaid/TRANSACTIONS.DEFAULT_UPDATE.json
 with a unique item_id; tokens are ES256 JWS {"alg":"ES256","kid":KID,"typ":"JWT"} .
 {"iat":NOW,"request_body_sha256":HEX}, signature raw R||S, base64url without padding.
+With --kind stripe: the bytes of Fixtures/stripe/payment_intent.succeeded.json with a
+unique event `id` (evt_ + 24 characters), header `Stripe-Signature: t=NOW,v1=HEX` where
+HEX = HMAC-SHA256(secret, "NOW." + body) and the secret is used as written (whsec_ included).
 """
 import argparse
 import asyncio
 import base64
 import hashlib
+import hmac
 import json
 import multiprocessing
 import os
@@ -33,6 +38,9 @@ import urllib.request
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE = os.path.join(REPO, "Fixtures", "plaid", "TRANSACTIONS.DEFAULT_UPDATE.json")
 FIXTURE_ITEM_ID = "wz666MBjYWTp2PDzzggYhM6oWWmBb"
+STRIPE_FIXTURE = os.path.join(REPO, "Fixtures", "stripe", "payment_intent.succeeded.json")
+STRIPE_FIXTURE_ID = b'"id": "evt_3OYKz2LkdIwHu7ix0QvQ6AzJ"'
+STRIPE_DEV_SECRET = "whsec_hookgate_development_stripe_secret"  # public, docs/configuration.md "Development secrets"
 
 _template = None
 
@@ -45,6 +53,23 @@ def body_for(item_id):
             _template = f.read()
         assert _template.count(FIXTURE_ITEM_ID.encode()) == 1, "fixture changed"
     return _template.replace(FIXTURE_ITEM_ID.encode(), item_id.encode())
+
+
+_stripe_template = None
+
+
+def stripe_body(event_id):
+    """The Stripe fixture's bytes with the event's top-level id replaced (layout unchanged)."""
+    global _stripe_template
+    if _stripe_template is None:
+        with open(STRIPE_FIXTURE, "rb") as f:
+            _stripe_template = f.read()
+        assert _stripe_template.count(STRIPE_FIXTURE_ID) == 1, "stripe fixture changed"
+    return _stripe_template.replace(STRIPE_FIXTURE_ID, b'"id": "evt_%s"' % event_id.encode())
+
+
+def stripe_signature(secret, body, t):
+    return "t=%d,v1=%s" % (t, hmac.new(secret.encode(), b"%d." % t + body, hashlib.sha256).hexdigest())
 
 
 def item_id(tag, index):
@@ -87,10 +112,15 @@ def raw_request(host, port, path, header_name, token, body):
 
 
 def _presign_chunk(job):
-    (pem, kid, host, port, path, header_name, tag, indices, iat) = job
+    (kind, pem, kid, secret, host, port, path, header_name, tag, indices, iat) = job
+    out = []
+    if kind == "stripe":
+        for i in indices:
+            body = stripe_body("%s%0*d" % (tag, max(1, 24 - len(tag)), i))
+            out.append(raw_request(host, port, path, header_name, stripe_signature(secret, body, iat), body))
+        return out
     if _key is None:
         _init_signer(pem, kid)
-    out = []
     for i in indices:
         body = body_for(item_id(tag, i))
         out.append(raw_request(host, port, path, header_name, sign(body, iat), body))
@@ -107,7 +137,11 @@ def cmd_presign(a):
             random.Random(a.seed).shuffle(indices)
     iat = int(time.time())
     chunk = 5000
-    jobs = [(a.key, a.kid, a.host, a.port, a.path, a.header, a.tag, indices[i:i + chunk], iat) for i in range(0, len(indices), chunk)]
+    path = a.path or ("/webhooks/stripe" if a.kind == "stripe" else "/webhooks/plaid")
+    header = a.header or ("Stripe-Signature" if a.kind == "stripe" else "Plaid-Verification")
+    secret = a.secret or os.environ.get("STRIPE_WEBHOOK_SECRET") or STRIPE_DEV_SECRET
+    jobs = [(a.kind, a.key, a.kid, secret, a.host, a.port, path, header, a.tag, indices[i:i + chunk], iat)
+            for i in range(0, len(indices), chunk)]
     started = time.time()
     with multiprocessing.Pool(a.workers) as pool:
         requests = [r for part in pool.map(_presign_chunk, jobs) for r in part]
@@ -118,7 +152,7 @@ def cmd_presign(a):
         f.write(r)
     for f in files:
         f.close()
-    print(f"presigned {len(requests)} requests (iat {iat}) in {time.time() - started:.1f} s -> {a.out}.[0-{a.threads - 1}]", file=sys.stderr)
+    print(f"presigned {len(requests)} {a.kind} requests (iat {iat}) in {time.time() - started:.1f} s -> {a.out}.[0-{a.threads - 1}]", file=sys.stderr)
 
 
 def read_records(path):
@@ -400,8 +434,11 @@ def main():
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, required=True)
-    s.add_argument("--path", default="/webhooks/plaid")
-    s.add_argument("--header", default="Plaid-Verification")
+    s.add_argument("--kind", choices=["plaid", "stripe"], default="plaid")
+    s.add_argument("--path", default="", help="default /webhooks/<kind>")
+    s.add_argument("--header", default="", help="default Plaid-Verification or Stripe-Signature")
+    s.add_argument("--secret", default="", help="stripe: the signing secret as written (whsec_...); "
+                   "default $STRIPE_WEBHOOK_SECRET, else the development secret")
     s.add_argument("--key", default=os.path.join(REPO, "Keys", "dev-private.pem"))
     s.add_argument("--kid", default="hookgate-dev-1")
     s.set_defaults(fn=cmd_presign)
