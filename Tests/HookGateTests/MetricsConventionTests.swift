@@ -187,12 +187,13 @@ import Testing
 
     @Test func openFileDescriptorsAreCounted() throws {
         let before = try #require(ProcessFigures.current().openFileDescriptors)
-        let descriptors = (0..<3).map { _ in open("/dev/null", O_RDONLY) }
+        let descriptors = (0..<96).map { _ in open("/dev/null", O_RDONLY) }
         defer { for descriptor in descriptors { close(descriptor) } }
         #expect(descriptors.allSatisfy { $0 >= 0 })
-        // Other tests open and close descriptors meanwhile: the three are seen, give or take theirs.
+        // Tests running beside this one open and close descriptors meanwhile (a gate stopping
+        // closes dozens at once): the 96 are seen, give or take 40 of theirs.
         let after = try #require(ProcessFigures.current().openFileDescriptors)
-        #expect(after >= before + 1 && after - before <= 3 + 8, "\(before) -> \(after)")
+        #expect(after - before >= 96 - 40 && after - before <= 96 + 40, "\(before) -> \(after)")
         #expect(ProcessFigures.statFields("12 (a) b (c) S 1 2")?.first == "S", "the command name may hold spaces and parentheses")
     }
 
