@@ -18,12 +18,9 @@ extension ConfigurationLoader.Reader {
         let secrets = readSecrets(fields["secrets"], kind: kind, base: base)
         let format: SignatureScheme.Format
         var identity = EventIdentity(kind: kind)
-        switch kind {
-        case .stripe: format = .stripe
-        case .github: format = .github
-        case .shopify: format = .shopify
-        case .standardWebhooks: format = .standardWebhooks
-        default:
+        if let fixed = SignatureScheme.Format(kind: kind) {
+            format = fixed
+        } else {
             guard let header = string(fields["header"], "\(base).header") else {
                 problem("\(base).header", "is required: the header that carries the signature")
                 return nil

@@ -25,8 +25,8 @@ public enum DevelopmentSecrets {
     }
 
     /// The development Ed25519 public key, written as a Standard Webhooks `whpk_` secret.
-    public static var ed25519PublicKey: String {
-        let key = try! Ed25519PrivateKey(seed: ed25519Seed)  // 32 bytes: never refused
-        return "whpk_" + Data(key.publicKeyBytes).base64EncodedString()
-    }
+    public static let ed25519PublicKey = "whpk_" + Data(ed25519Key.publicKeyBytes).base64EncodedString()
+
+    /// The development Ed25519 key itself (its private half is public knowledge).
+    public static let ed25519Key = try! Ed25519PrivateKey(seed: ed25519Seed)  // 32 bytes: never refused
 }

@@ -192,10 +192,8 @@ public struct GateConfiguration: Sendable {
         configuration.providers = Provider.builtIn.map {
             ProviderSettings(provider: $0, path: $0.defaultPath, verification: .jwt(header: $0.defaultVerificationHeader, keys: keys, maxAge: 300))
         }
-        let formats: [(ProviderKind, SignatureScheme.Format)] = [
-            (.stripe, .stripe), (.github, .github), (.shopify, .shopify), (.standardWebhooks, .standardWebhooks),
-        ]
-        for (kind, format) in formats {
+        for kind in ProviderKind.allCases {
+            guard let format = SignatureScheme.Format(kind: kind) else { continue }
             var texts = [DevelopmentSecrets.secret(for: kind)!]
             if kind == .standardWebhooks { texts.append(DevelopmentSecrets.ed25519PublicKey) }
             let secrets = texts.compactMap { text -> SignatureSecret? in

@@ -38,10 +38,9 @@ public struct SenderSigner: Sendable {
         guard case .signature(let scheme) = settings.verification else {
             throw SignerProblem("\(settings.provider) is a \(settings.kind.rawValue) provider: it is signed with an ES256 key, not a secret")
         }
-        let developmentSeed = DevelopmentSecrets.ed25519Seed
         if let secret {
             if secret == DevelopmentSecrets.ed25519PublicKey {
-                self.init(format: scheme.format, identity: settings.identity, key: .ed25519(try! Ed25519PrivateKey(seed: developmentSeed)))
+                self.init(format: scheme.format, identity: settings.identity, key: .ed25519(DevelopmentSecrets.ed25519Key))
                 return
             }
             switch SignatureSecret.parse(secret, kind: settings.kind) {
@@ -52,7 +51,7 @@ public struct SenderSigner: Sendable {
             }
             return
         }
-        let development = try! Ed25519PrivateKey(seed: developmentSeed)
+        let development = DevelopmentSecrets.ed25519Key
         let listsDevelopmentKey = scheme.secrets.contains {
             if case .ed25519(let key) = $0 { return key.rawRepresentation == development.publicKeyBytes }
             return false

@@ -16,6 +16,18 @@ public struct SignatureScheme: Sendable {
         case standardWebhooks
         /// The digest of the body in `header`, after `prefix`, in `encoding`.
         case hmac(header: String, algorithm: HMACAlgorithm, encoding: DigestEncoding, prefix: String)
+
+        /// The format a shared-secret kind signs with; `nil` for the JWT kinds and for `hmac`,
+        /// whose format the provider's own keys describe.
+        public init?(kind: ProviderKind) {
+            switch kind {
+            case .stripe: self = .stripe
+            case .github: self = .github
+            case .shopify: self = .shopify
+            case .standardWebhooks: self = .standardWebhooks
+            case .plaid, .linkmoney, .ledgersync, .hmac: return nil
+            }
+        }
     }
 
     /// How an `hmac` sender writes its digest.

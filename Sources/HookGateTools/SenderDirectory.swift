@@ -12,9 +12,9 @@ public struct SenderDirectory: Sendable {
 
     /// The settings of `provider`.
     ///
-    /// Without a configuration: the built-in three, and a provider named like a shared-secret
-    /// kind (`stripe`, `github`, `shopify`, `standard-webhooks`) as that kind with its
-    /// development secret. `hmac` needs a configuration (its header and encoding are the sender's).
+    /// Without a configuration: the embedded defaults' providers, the built-in three and a
+    /// development sender of each shared-secret kind (`stripe`, `github`, `shopify`,
+    /// `standard-webhooks`). `hmac` needs a configuration (its header and encoding are the sender's).
     /// - Throws: ``ToolError`` naming what to do.
     public func settings(for provider: Provider) throws(ToolError) -> GateConfiguration.ProviderSettings {
         if let configuration {
@@ -24,20 +24,10 @@ public struct SenderDirectory: Sendable {
             }
             return settings
         }
-        if let builtIn = GateConfiguration.embeddedDefaults.settings(for: provider) { return builtIn }
-        guard let kind = ProviderKind(rawValue: provider.rawValue), kind != .hmac, let secret = DevelopmentSecrets.secret(for: kind),
-            case .success(let parsed) = SignatureSecret.parse(secret, kind: kind)
-        else {
-            throw ToolError("\(provider) is not a built-in provider or a kind name: pass --config with the file that configures it")
+        guard let development = GateConfiguration.embeddedDefaults.settings(for: provider) else {
+            throw ToolError("\(provider) is not a provider of the embedded defaults: pass --config with the file that configures it")
         }
-        let format: SignatureScheme.Format
-        switch kind {
-        case .stripe: format = .stripe
-        case .github: format = .github
-        case .shopify: format = .shopify
-        default: format = .standardWebhooks
-        }
-        return .init(provider: provider, kind: kind, path: provider.defaultPath, verification: .signature(SignatureScheme(format: format, secrets: [parsed])))
+        return development
     }
 
     /// Whether `name` names a provider this directory knows (for telling a body file's

@@ -15,7 +15,6 @@ struct SignCommand: AsyncParsableCommand {
             embedded defaults trust. Example:
               curl -H "Plaid-Verification: $(hookgate sign Fixtures/plaid/ITEM.ERROR.json)" \\
                    --data-binary @Fixtures/plaid/ITEM.ERROR.json http://127.0.0.1:8080/webhooks/plaid
-
             For a shared-secret provider (stripe, github, shopify, standard-webhooks, hmac) it prints the request's headers, \
             one "Name: value" per line, for curl's -H @FILE: signed with --secret, else the provider's first secret in \
             --config, else the kind's development secret. Identity headers the kind reads from the request (X-GitHub-Event, \

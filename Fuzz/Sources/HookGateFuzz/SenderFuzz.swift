@@ -10,10 +10,9 @@ enum SenderFuzz {
 
     static let providers: [GateConfiguration.ProviderSettings] = {
         var settings: [GateConfiguration.ProviderSettings] = []
-        let formats: [(ProviderKind, SignatureScheme.Format)] = [
-            (.stripe, .stripe), (.github, .github), (.shopify, .shopify), (.standardWebhooks, .standardWebhooks),
-            (.hmac, .hmac(header: "X-Signature", algorithm: .sha512, encoding: .base64, prefix: "v=")),
-        ]
+        let formats: [(ProviderKind, SignatureScheme.Format)] =
+            ProviderKind.allCases.compactMap { kind in SignatureScheme.Format(kind: kind).map { (kind, $0) } }
+            + [(.hmac, .hmac(header: "X-Signature", algorithm: .sha512, encoding: .base64, prefix: "v="))]
         for (kind, format) in formats {
             guard case .success(let secret) = SignatureSecret.parse(DevelopmentSecrets.secret(for: kind)!, kind: kind) else { fatalError() }
             var secrets = [secret]
