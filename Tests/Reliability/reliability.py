@@ -75,8 +75,8 @@ def free_port() -> int:
 
 
 def wait_for(predicate, seconds, interval=0.05):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         try:
             if predicate():
                 return True
@@ -316,7 +316,7 @@ def suite_crash(binary, results, cycles):
     sink.start()
     gate = Gate(binary, directory, base_yaml(public, admin, sink_port))
     load = Load(public, threads=4)
-    started = time.time()
+    started = time.monotonic()
     kills = 0
     try:
         for cycle in range(cycles):
@@ -351,7 +351,7 @@ def suite_crash(binary, results, cycles):
     delivered = set(sink.ids())
     lost = acknowledged - stored
     accepted_not_delivered = stored - delivered
-    print(f"  kills {kills}, seconds {time.time() - started:.1f}")
+    print(f"  kills {kills}, seconds {time.monotonic() - started:.1f}")
     print(f"  sent {load.sent}, acknowledged {len(acknowledged)}, stored {len(stored)}, delivered {len(delivered & stored)}"
           f" (deliveries received {len(sink.ids())}, so {len(sink.ids()) - len(delivered)} repeats), lost {len(lost)}")
     results.check(kills >= cycles, f"killed the gate with SIGKILL {kills} times under load")
@@ -438,13 +438,14 @@ class KeyEndpoint:
         self.server.server_close()
 
 
-async def slow_client(port, mode, hold, opened):
+async def slow_client(port, mode, hold, opened, closed_after, held_for):
     """Opens a connection and trickles a request one byte per second."""
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
     except OSError:
         return "refused"
     opened.append(1)
+    began = time.monotonic()
     if mode == "headers":
         prefix, rest = b"POST /webhooks/plaid HTTP/1.1\r\nHost: x\r\n", b"X-Slow: " + b"a" * 100
     else:
@@ -452,29 +453,36 @@ async def slow_client(port, mode, hold, opened):
     try:
         writer.write(prefix)
         await writer.drain()
-        deadline = time.time() + hold
+        # Monotonic: a step of the wall clock (NTP, a paused VM) must not end the trickle early.
+        deadline = time.monotonic() + hold
         for byte in rest:
-            if time.time() > deadline:
+            if time.monotonic() > deadline:
                 break
             writer.write(bytes([byte]))
             await writer.drain()
             if reader.at_eof():
+                closed_after.append(time.monotonic() - began)
                 return "closed"
             await asyncio.sleep(1)
         try:
             data = await asyncio.wait_for(reader.read(200), timeout=1)
         except asyncio.TimeoutError:
+            held_for.append(time.monotonic() - began)
             return "held"
+        if not data:
+            closed_after.append(time.monotonic() - began)
         return "answered " + data.split(b"\r\n")[0].decode(errors="replace") if data else "closed"
     except (ConnectionError, OSError):
+        closed_after.append(time.monotonic() - began)
         return "closed"
     finally:
         writer.close()
 
 
-async def hostile_phase(public, count, hold, latencies):
+async def hostile_phase(public, count, hold, latencies, closed_after, held_for):
     opened = []
-    clients = [asyncio.create_task(slow_client(public, "headers" if i % 2 == 0 else "body", hold, opened)) for i in range(count)]
+    clients = [asyncio.create_task(slow_client(public, "headers" if i % 2 == 0 else "body", hold, opened, closed_after, held_for))
+               for i in range(count)]
     await asyncio.sleep(2)
     loop = asyncio.get_running_loop()
     for n in range(100):
@@ -538,8 +546,8 @@ keys:
             start = time.perf_counter()
             http_request(public, "POST", "/webhooks/plaid", body, {"Plaid-Verification": sign(body)})
             baseline.append((time.perf_counter() - start) * 1000)
-        latencies = []
-        opened, outcomes = asyncio.run(hostile_phase(public, slow_count, hold, latencies))
+        latencies, closed_after, held_for = [], [], []
+        opened, outcomes = asyncio.run(hostile_phase(public, slow_count, hold, latencies, closed_after, held_for))
         served = [ms for ms, status in latencies if status == 200]
         p50, p99 = statistics.median(served), sorted(served)[int(len(served) * 0.99) - 1]
         base50 = statistics.median(baseline)
@@ -548,6 +556,10 @@ keys:
             key = outcome if not outcome.startswith("answered") else outcome
             tally[key] = tally.get(key, 0) + 1
         print(f"  slow connections opened {opened}; their fate: {tally}")
+        if closed_after:
+            print(f"  closed by the gate after {min(closed_after):.1f} to {max(closed_after):.1f} s (read_timeout 5 s, idle close 7 s)")
+        if held_for:
+            print(f"  held for {min(held_for):.1f} to {max(held_for):.1f} s with no answer and no close")
         print(f"  valid webhooks during the abuse: {len(served)}/100 accepted, p50 {p50:.1f} ms, p99 {p99:.1f} ms (baseline p50 {base50:.1f} ms)")
         results.check(opened == slow_count, f"{slow_count} slow connections were opened at once")
         results.check(len(served) == 100, "every valid webhook was accepted while they were held")
@@ -706,7 +718,7 @@ def main():
     suites = ["crash", "outage", "hostile", "nginx"] if "all" in args.suites else args.suites
     results = Results()
     figures = {}
-    started = time.time()
+    started = time.monotonic()
     for suite in suites:
         if suite == "crash":
             figures["crash"] = suite_crash(args.binary, results, args.cycles)
@@ -716,7 +728,7 @@ def main():
             figures["hostile"] = suite_hostile(args.binary, results, args.slow, args.hold)
         elif suite == "nginx":
             figures["nginx"] = suite_nginx(args.binary, results)
-    print(f"\nreliability suites took {time.time() - started:.0f} s")
+    print(f"\nreliability suites took {time.monotonic() - started:.0f} s")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(figures, f, indent=2, default=str)

@@ -36,8 +36,8 @@ def free_port():
 
 
 def wait_healthy(port, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
                 if answer.status == 200:

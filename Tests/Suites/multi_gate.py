@@ -90,10 +90,10 @@ class Checks:
 
 
 def wait_for(predicate, seconds, interval=0.05):
-    deadline = time.time() + seconds
+    deadline = time.monotonic() + seconds
     while True:
         result = predicate()
-        if result or time.time() >= deadline:
+        if result or time.monotonic() >= deadline:
             return result
         time.sleep(interval)
 
@@ -135,8 +135,8 @@ def simultaneous_start(run):
         thread.join(15)
     spread = max(g.launched_at for g in run.gates) - min(g.launched_at for g in run.gates)
     ready, problems = {}, []
-    deadline = time.time() + READY_SECONDS
-    while time.time() < deadline and len(ready) + len(problems) < len(run.gates):
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline and len(ready) + len(problems) < len(run.gates):
         for gate in run.gates:
             if gate.name in ready or any(p.startswith(gate.name) for p in problems):
                 continue
@@ -339,10 +339,10 @@ def store_outage(run):
             problems.append(f"POST to {gate.name} with PostgreSQL down: {answer!r} (Retry-After {retry_after!r}) after {took:.2f} s")
     notes.append("503 store_unavailable from " + ", ".join(refused) if refused else "no 503 store_unavailable")
     unready, reasons_seen = [], []
-    deadline = time.time() + 15  # for all gates together
+    deadline = time.monotonic() + 15  # for all gates together
     for gate in run.gates:
         answer = wait_for(lambda g=gate: (lambda a: a if a.status == 503 else None)(g.readyz(timeout=5)),
-                          max(0.0, deadline - time.time()), 0.2)
+                          max(0.0, deadline - time.monotonic()), 0.2)
         reasons = " ".join(str(r) for r in answer.document.get("reasons", [])) if answer else ""
         if not answer:
             problems.append(f"{gate.name} /readyz did not turn 503 within 15 s ({gate.readyz()!r})")
@@ -366,7 +366,7 @@ def store_outage(run):
     for gate in run.gates:
         attempt = 0
         last = None
-        while time.time() < deadline:
+        while time.monotonic() < deadline:
             attempt += 1
             body = plaid_body(RUN, "e-after", f"back-{RUN}-{gate.name}", attempt)  # a new event each try
             last = gate.post(body, timeout=10)
@@ -380,7 +380,7 @@ def store_outage(run):
     notes.append("accepting again: " + ", ".join(accepted_after))
     ready_after = []
     for gate in run.gates:
-        if wait_for(lambda g=gate: g.readyz(timeout=5).status == 200, max(0.0, deadline - time.time()), 0.2):
+        if wait_for(lambda g=gate: g.readyz(timeout=5).status == 200, max(0.0, deadline - time.monotonic()), 0.2):
             ready_after.append(f"{gate.name} {time.time() - back:.1f} s")
         else:
             problems.append(f"{gate.name} /readyz not 200 within 30 s of the restart ({gate.readyz()!r})")

@@ -242,12 +242,12 @@ class Run:
         return "one id accepted on stripe and stripe-eu; stripe's secret refused on stripe-eu"
 
     def fan_out(self):
-        deadline = time.time() + 30
+        deadline = time.monotonic() + 30
         # payments matches stripe:payment_intent.* and acme:invoice.paid: not charge.refunded, not
         # acme's invoice.created (svix), not acme-ed's invoice.paid (another provider of the kind).
         wanted_payments = {f"evt_{self.uid}_1", f"msg_{self.uid}_1"}
         unwanted = {f"evt_{self.uid}_2", f"msg_{self.uid}_svix", f"msg_{self.uid}_ed"}
-        while time.time() < deadline:
+        while time.monotonic() < deadline:
             received = self.sink.recorded()
             got = {headers.get("Hookgate-Event-Id") for headers, _ in received}
             lines = open(self.file_path).read().splitlines() if os.path.exists(self.file_path) else []
