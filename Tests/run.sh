@@ -45,8 +45,9 @@ install_python() {
 # libssl-dev/libsqlite3-dev/pkg-config: the build; chromium + driver: the console tests;
 # postgresql: the PostgreSQL backend's tests; prometheus: promtool, which checks a live
 # /metrics (MetricsConventionTests; skipped, saying so, where promtool is missing) and
-# the alerting rules (deploy/prometheus/check.sh, which fails without it).
-install_missing libssl-dev libsqlite3-dev pkg-config chromium chromium-driver postgresql prometheus
+# the alerting rules (deploy/prometheus/check.sh, which fails without it); wrk: the forged
+# flood of Tests/Suites/quarantine.py.
+install_missing libssl-dev libsqlite3-dev pkg-config chromium chromium-driver postgresql prometheus wrk
 # prometheus_client parses /metrics independently of swift-prometheus (MonitoringTests);
 # cryptography signs webhooks independently of JOSE; schemathesis fuzzes the admin API;
 # selenium drives Chromium.

@@ -92,7 +92,9 @@ public final class Gate: Sendable {
         gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         onListening: @escaping @Sendable (_ publicPort: Int, _ adminPort: Int) async -> Void = { _, _ in }
     ) -> ServiceGroup {
-        let retention = RetentionService(store: store, retention: configuration.database.retention, interval: 300, logger: logger)
+        let retention = RetentionService(
+            store: store, retention: configuration.database.retention, quarantineRetention: configuration.quarantine.retention, interval: 300,
+            logger: logger)
         var group = ServiceGroupConfiguration(
             services: [
                 .init(service: retention, serviceName: "retention"),

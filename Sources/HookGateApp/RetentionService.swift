@@ -3,11 +3,14 @@ import HookGateCore
 import Logging
 import ServiceLifecycle
 
-/// Deletes events older than the retention (the dedup window) every `interval`
-/// seconds, in small transactions. Stops on graceful shutdown.
+/// Deletes events older than the retention (the dedup window), and refused requests older
+/// than `quarantine.retention`, every `interval` seconds, in small transactions. Stops on
+/// graceful shutdown.
 struct RetentionService: Service {
-    let store: any EventStore
+    let store: any EventStore & Quarantine
     let retention: Int
+    /// `quarantine.retention`, seconds.
+    let quarantineRetention: Int
     let interval: Double
     let logger: Logger
 
@@ -19,6 +22,13 @@ struct RetentionService: Service {
                 if deleted > 0 { logger.info("retention pruned events", metadata: ["deleted": .stringConvertible(deleted)]) }
             } catch {
                 logger.error("retention pruning failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let cutoff = Int64((Date().timeIntervalSince1970 - Double(quarantineRetention)) * 1000)
+                let deleted = try await store.pruneRejected(receivedBefore: cutoff)
+                if deleted > 0 { logger.info("retention pruned refused requests", metadata: ["deleted": .stringConvertible(deleted)]) }
+            } catch {
+                logger.error("quarantine pruning failed", metadata: ["error": "\(error)"])
             }
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
