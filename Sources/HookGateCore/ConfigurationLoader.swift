@@ -298,7 +298,7 @@ public struct ConfigurationLoader: Sendable {
                 problem("", "the configuration is empty")
                 return configuration
             }
-            guard let top = mapping(root, "", allowed: ["server", "admin", "database", "providers", "handlers", "keys", "delivery"]) else {
+            guard let top = mapping(root, "", allowed: ["server", "admin", "database", "providers", "handlers", "keys", "delivery", "quarantine"]) else {
                 return configuration
             }
             if let server = mapping(
@@ -338,6 +338,7 @@ public struct ConfigurationLoader: Sendable {
                 problem("admin.port", "the admin listener must not share the public listener's address")
             }
             if let node = top["database"] { configuration.database = readDatabase(node) }
+            if let node = top["quarantine"] { configuration.quarantine = readQuarantine(node) }
             if let keys = mapping(top["keys"], "keys", allowed: ["cooldown", "max_fetches_per_minute"]) {
                 if let cooldown = int(keys["cooldown"], "keys.cooldown", range: 1...86_400) { configuration.keyCooldown = cooldown }
                 if let rate = int(keys["max_fetches_per_minute"], "keys.max_fetches_per_minute", range: 1...6_000) {

@@ -35,6 +35,8 @@ public struct EventDocument: Encodable, Sendable {
     public var claims: String?
     /// The event's deliveries, oldest first.
     public var deliveries: [DeliveryDetail]
+    /// Set when the event was recovered from the quarantine.
+    public var recovered: EventRecovery?
 }
 
 extension EventQueries {
@@ -49,6 +51,6 @@ extension EventQueries {
         return EventDocument(
             id: event.id, provider: event.provider.rawValue, eventId: event.eventID, eventType: event.eventType, receivedAt: event.receivedAt,
             clientIp: event.clientIP, requestId: event.requestID, headers: event.headers.map { [$0.0, $0.1] }, bodySha256: event.bodySHA256,
-            body: body.text, bodyBase64: body.base64, claims: event.claims, deliveries: details)
+            body: body.text, bodyBase64: body.base64, claims: event.claims, deliveries: details, recovered: event.recovered)
     }
 }

@@ -39,7 +39,7 @@ public protocol EventStore: Sendable {
 }
 
 /// What storing an event did.
-public enum StoreOutcome: String, Sendable, Equatable {
+public enum StoreOutcome: String, Sendable, Equatable, Codable {
     case accepted
     case duplicate
 }

@@ -102,6 +102,10 @@ extension GateConfiguration {
                 add(3, "timeout: \(Self.number(timeout))")
             }
         }
+        add(0, "quarantine:")
+        add(1, "enabled: \(quarantine.enabled)")
+        add(1, "max_bytes: \(quarantine.maxBytes)")
+        add(1, "retention: \(quarantine.retention)")
         add(0, "delivery:")
         add(1, "initial_backoff: \(Self.number(delivery.initialBackoff))")
         add(1, "max_backoff: \(Self.number(delivery.maxBackoff))")

@@ -161,7 +161,18 @@ public struct GateConfiguration: Sendable {
         public init() {}
     }
 
+    /// The quarantine of refused webhooks (`quarantine:`).
+    public struct QuarantineSettings: Sendable {
+        /// `quarantine.enabled`: keep requests refused with 400 or 401.
+        public var enabled = true
+        /// `quarantine.max_bytes`: the most bytes kept (``RejectedRequest/keptBytes``); the oldest go first.
+        public var maxBytes: Int64 = 64 * 1_048_576
+        /// `quarantine.retention`: seconds a refused request is kept.
+        public var retention: Int = 604_800
+    }
+
     public var server = Server()
+    public var quarantine = QuarantineSettings()
     public var admin = Admin()
     public var database = Database()
     /// The providers served, one route each.

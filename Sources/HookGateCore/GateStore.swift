@@ -2,4 +2,4 @@
 ///
 /// The composition root opens one (SQLite now); intake, dispatcher, admin routes and
 /// commands see only these protocols.
-public typealias GateStore = DeliveryQueue & EventQueries & EventStore & KeyStore
+public typealias GateStore = DeliveryQueue & EventQueries & EventStore & KeyStore & Quarantine

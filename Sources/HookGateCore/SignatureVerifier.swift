@@ -17,9 +17,9 @@ public enum SignatureVerifier {
     /// Ed25519 verifies.
     public static let maxSignatures = 8
 
-    /// Verifies `body` against `scheme` at `now` (Unix seconds).
+    /// Verifies `body` against `scheme` at `now` (Unix seconds; `nil` waives only the freshness check).
     /// - Throws: ``HookGateError`` with the contract's code; the reason never holds a secret.
-    public static func verify(_ scheme: SignatureScheme, headers: RequestHeaders, body: [UInt8], now: Int64) throws(HookGateError) {
+    public static func verify(_ scheme: SignatureScheme, headers: RequestHeaders, body: [UInt8], now: Int64?) throws(HookGateError) {
         switch scheme.format {
         case .stripe:
             let (timestamp, signatures) = try stripeSignature(headers.first("Stripe-Signature"))
@@ -49,7 +49,7 @@ public enum SignatureVerifier {
     }
 
     /// The Standard Webhooks scheme, with the `svix-` header names accepted as the same scheme.
-    private static func verifyStandardWebhooks(_ scheme: SignatureScheme, headers: RequestHeaders, body: [UInt8], now: Int64) throws(HookGateError) {
+    private static func verifyStandardWebhooks(_ scheme: SignatureScheme, headers: RequestHeaders, body: [UInt8], now: Int64?) throws(HookGateError) {
         let prefix = headers.first("webhook-signature") != nil ? "webhook" : "svix"
         guard let id = headers.first("\(prefix)-id"), let timestampText = headers.first("\(prefix)-timestamp"),
             let signatureText = headers.first("\(prefix)-signature")
@@ -127,12 +127,13 @@ public enum SignatureVerifier {
     }
 
     /// `abs(now - timestamp) <= maxAge`.
-    private static func checkAge(_ timestamp: String, now: Int64, maxAge: Int, name: String) throws(HookGateError) {
+    private static func checkAge(_ timestamp: String, now: Int64?, maxAge: Int, name: String) throws(HookGateError) {
         guard let seconds = Int64(timestamp) else { throw HookGateError(.missingSignature, "\(name) is not Unix seconds") }
         try checkAge(seconds, now: now, maxAge: maxAge, name: name)
     }
 
-    private static func checkAge(_ seconds: Int64, now: Int64, maxAge: Int, name: String) throws(HookGateError) {
+    private static func checkAge(_ seconds: Int64, now: Int64?, maxAge: Int, name: String) throws(HookGateError) {
+        guard let now else { return }
         if now - seconds > Int64(maxAge) {
             throw HookGateError(.staleToken, "\(name) \(seconds) is \(now - seconds) s old; max_age is \(maxAge) s")
         }

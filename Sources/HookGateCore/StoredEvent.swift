@@ -22,12 +22,15 @@ public struct StoredEvent: Sendable {
     public var receivedAt: Int64
     /// The verified token's claims (JSON), when the provider signs.
     public var claims: String?
+    /// Set when the event was recovered from the quarantine.
+    public var recovered: EventRecovery?
 
     /// An event, as a backend reads it.
     public init(
         id: Int64, provider: Provider, eventID: String, eventType: String, body: [UInt8], bodySHA256: String, headers: [(String, String)],
-        clientIP: String?, requestID: String, receivedAt: Int64, claims: String?
+        clientIP: String?, requestID: String, receivedAt: Int64, claims: String?, recovered: EventRecovery? = nil
     ) {
+        self.recovered = recovered
         self.id = id
         self.provider = provider
         self.eventID = eventID

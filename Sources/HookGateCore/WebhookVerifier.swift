@@ -40,10 +40,11 @@ public struct WebhookVerifier: Sendable {
     ///   - credential: the verification header's value, if any (JWT and token schemes).
     ///   - headers: the request headers the `signature` scheme reads.
     ///   - body: the raw body exactly as received.
-    ///   - now: Unix seconds.
+    ///   - now: Unix seconds; `nil` waives only the freshness check (a quarantined webhook
+    ///   recovered with `ignore_age`), never the signature or the body hash.
     /// - Returns: the verified token for the JWT scheme, `nil` for the others.
     /// - Throws: ``HookGateError`` with the code of the first failed step.
-    public func verify(credential: String?, headers: RequestHeaders = RequestHeaders(), body: [UInt8], now: Int64) async throws(HookGateError)
+    public func verify(credential: String?, headers: RequestHeaders = RequestHeaders(), body: [UInt8], now: Int64?) async throws(HookGateError)
         -> VerifiedToken?
     {
         switch scheme {
@@ -92,7 +93,7 @@ public struct WebhookVerifier: Sendable {
 
     /// Checks signature, age and body hash once the key is known.
     public static func check(
-        _ jws: CompactJWS, keyID: String, key: P256PublicKey, body: [UInt8], now: Int64, maxAge: Int
+        _ jws: CompactJWS, keyID: String, key: P256PublicKey, body: [UInt8], now: Int64?, maxAge: Int
     ) throws(HookGateError) -> VerifiedToken {
         do {
             try jws.verifySignature(using: key, algorithm: .es256)
@@ -102,10 +103,10 @@ public struct WebhookVerifier: Sendable {
         guard let iat = jws.claims["iat"]?.int64Value else {
             throw HookGateError(.malformedToken, "claim iat is missing or not a whole number")
         }
-        if maxAge > 0, now - iat > Int64(maxAge) {
+        if let now, maxAge > 0, now - iat > Int64(maxAge) {
             throw HookGateError(.staleToken, "iat \(iat) is \(now - iat) s old; the limit is \(maxAge) s")
         }
-        if iat - now > futureLeeway {
+        if let now, iat - now > futureLeeway {
             throw HookGateError(.futureToken, "iat \(iat) is \(iat - now) s in the future; the limit is \(futureLeeway) s")
         }
         guard let claimed = jws.claims["request_body_sha256"]?.stringValue else {

@@ -178,6 +178,13 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
                     inserted.insert(provider + "\u{0}" + eventID)
                 }
             }
+            // Recovered from the quarantine: the mark is not among the intake's binds.
+            for copied in events {
+                guard let recovered = copied.event.recovered?.json else { continue }
+                try await connection.query(
+                    "UPDATE events SET recovered = \(recovered) WHERE provider = \(copied.event.provider.rawValue) AND event_id = \(copied.event.eventID)",
+                    logger: logger)
+            }
             // Copied by an earlier run: their deliveries are brought to the source's state in place.
             let earlier = events.filter { !inserted.contains($0.event.provider.rawValue + "\u{0}" + $0.event.eventID) }
             for copied in earlier {

@@ -216,7 +216,7 @@ extension PostgresEventStore {
             body: Array(body.readableBytesView), bodySHA256: try row["body_sha256"].decode(String.self),
             headers: StoredHeaders.decode(try row["headers"].decode(String.self)), clientIP: try row["client_ip"].decode(String?.self),
             requestID: try row["request_id"].decode(String.self), receivedAt: try row["received_at"].decode(Int64.self),
-            claims: try row["claims"].decode(String?.self))
+            claims: try row["claims"].decode(String?.self), recovered: EventRecovery(json: try row["recovered"].decode(String?.self)))
     }
 
     /// The number of stored events and the bytes their tables take (with indexes and TOAST).

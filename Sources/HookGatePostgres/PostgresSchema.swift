@@ -114,6 +114,35 @@ enum PostgresSchema {
                 """
             ]
         ),
+        (
+            // Webhooks refused with 400 or 401, kept bounded for recovery (``Quarantine``);
+            // `quarantine_usage` holds their total kept bytes (its row lock orders the gates'
+            // trims). An event recovered from it says so in `events.recovered`.
+            "v3-quarantine",
+            [
+                """
+                CREATE TABLE rejected (
+                    id bigserial PRIMARY KEY,
+                    provider text NOT NULL,
+                    reason text NOT NULL,
+                    received_at bigint NOT NULL,
+                    client_ip text,
+                    path text NOT NULL,
+                    request_id text NOT NULL,
+                    headers text NOT NULL,
+                    body bytea NOT NULL,
+                    body_sha256 text NOT NULL,
+                    kept_bytes bigint NOT NULL,
+                    recovery text
+                )
+                """,
+                "CREATE INDEX rejected_received ON rejected (received_at)",
+                "CREATE INDEX rejected_provider ON rejected (provider, id)",
+                "CREATE TABLE quarantine_usage (id integer PRIMARY KEY CHECK (id = 1), requests bigint NOT NULL, bytes bigint NOT NULL)",
+                "INSERT INTO quarantine_usage (id, requests, bytes) VALUES (1, 0, 0)",
+                "ALTER TABLE events ADD COLUMN recovered text",
+            ]
+        ),
     ]
 
     /// Whether the database holds HookGate's tables (its migrations table).

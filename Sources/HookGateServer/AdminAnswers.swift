@@ -24,5 +24,7 @@ struct ProbeAnswer: ResponseEncodable {
 }
 
 extension EventDocument: ResponseEncodable {}
+extension RejectedDocument: ResponseEncodable {}
+extension RecoveryTally: ResponseEncodable {}
 
 extension StatsDocument: ResponseEncodable {}

@@ -24,6 +24,8 @@ public final class GateMetrics: Sendable {
     /// When the gate started (`hookgate_start_time_seconds`, and `/stats`' uptime).
     public let startedAt: Date
     private let intake: [Provider: (outcomes: [String: CoreMetrics.Counter], duration: CoreMetrics.Timer)]
+    /// Each provider's answers over the last hour (`/stats` warnings).
+    let refusals = RefusalWindow()
     /// The process CPU time already added to `process_cpu_seconds_total` (a counter only goes up by increments).
     private let countedCPUSeconds = Mutex(0.0)
     /// The git commit this binary was built from (fixed at build time, see Package.swift).
@@ -70,6 +72,7 @@ public final class GateMetrics: Sendable {
     /// Counts one webhook (`outcome`: accepted, duplicate or an error code) and its latency.
     func recordIntake(provider: Provider, outcome: String, duration: Duration) {
         guard let meters = intake[provider] else { return }
+        refusals.record(provider: provider, outcome: outcome)
         meters.outcomes[outcome]?.increment()
         meters.duration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
@@ -83,6 +86,33 @@ public final class GateMetrics: Sendable {
         Meter(label: "hookgate_store_events", factory: figures).set(Double(store.events))
         Meter(label: "hookgate_store_size_bytes", factory: figures).set(Double(store.bytes))
         refreshProcess(process)
+    }
+
+    /// Counts one refused webhook written to the quarantine.
+    func recordQuarantined(provider: Provider, reason: HookGateError.Code) {
+        CoreMetrics.Counter(label: "hookgate_quarantined_total", dimensions: [("provider", provider.rawValue), ("reason", reason.rawValue)], factory: figures)
+            .increment()
+    }
+
+    /// Counts refused webhooks not kept (`buffer`: the writer's buffer was full; `error`: the
+    /// store failed) or removed to keep `quarantine.max_bytes` (`bound`).
+    func recordQuarantineDrop(cause: String, count: Int) {
+        CoreMetrics.Counter(label: "hookgate_quarantine_dropped_total", dimensions: [("cause", cause)], factory: figures).increment(by: count)
+    }
+
+    /// Sets the quarantine's totals, read from the store.
+    func refresh(quarantine: (requests: Int, bytes: Int64)) {
+        Meter(label: "hookgate_quarantine_requests", factory: figures).set(Double(quarantine.requests))
+        Meter(label: "hookgate_quarantine_bytes", factory: figures).set(Double(quarantine.bytes))
+    }
+
+    /// The quarantine's drops since start, by cause.
+    func quarantineDrops() -> [String: Int] {
+        var drops: [String: Int] = [:]
+        for cause in ["buffer", "bound", "error"] {
+            drops[cause] = Int(figures.counter("hookgate_quarantine_dropped_total", [("cause", cause)]))
+        }
+        return drops
     }
 
     /// Sets `hookgate_ready`: 1 when `/readyz` would answer ready, 0 otherwise.

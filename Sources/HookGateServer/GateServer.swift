@@ -35,6 +35,9 @@ public final class GateServer: Sendable {
     public static let version = "0.1.0"
     let verifiers: [Provider: WebhookVerifier]
     let logger: Logger
+    /// Writes refused webhooks to the store's quarantine (`nil` with `quarantine.enabled: false`);
+    /// run as a service among ``makeServices(onListening:)``.
+    public let quarantineWriter: QuarantineWriter?
 
     /// A server over `store`, verifying with `verifiers` (one per provider to receive);
     /// `metrics` is the pipeline the key caches emit into too.
@@ -49,19 +52,27 @@ public final class GateServer: Sendable {
         self.keyCaches = keyCaches
         self.waker = waker
         self.logger = logger
+        quarantineWriter =
+            configuration.quarantine.enabled
+            ? QuarantineWriter(store: store, maxBytes: configuration.quarantine.maxBytes, metrics: metrics, logger: logger) : nil
     }
 
     /// The public listener's routes: one per provider (`POST` only; other methods get 405,
     /// other paths 404), nothing else.
     func makeIntakeRoutes() -> IntakeRoutes {
-        let matcher = HandlerMatcher(handlers: configuration.handlers)
-        let intakes = configuration.providers.compactMap { settings -> (path: String, intake: WebhookIntake)? in
-            guard let verifier = verifiers[settings.provider] else { return nil }
-            let intake = WebhookIntake(
-                settings: settings, verifier: verifier, store: store, maxBodyBytes: configuration.server.maxBodyBytes, matcher: matcher)
-            return (settings.path, intake)
-        }
+        let intakes = makeIntakes().map { (path: $0.settings.path, intake: $0) }
         return IntakeRoutes(intakes, resolver: ClientAddressResolver(trustedProxies: configuration.server.trustedProxies))
+    }
+
+    /// One intake route per provider with a verifier: what the listener serves and recovery verifies with.
+    func makeIntakes() -> [WebhookIntake] {
+        let matcher = HandlerMatcher(handlers: configuration.handlers)
+        return configuration.providers.compactMap { settings -> WebhookIntake? in
+            guard let verifier = verifiers[settings.provider] else { return nil }
+            return WebhookIntake(
+                settings: settings, verifier: verifier, store: store, maxBodyBytes: configuration.server.maxBodyBytes, matcher: matcher,
+                quarantine: quarantineWriter)
+        }
     }
 
     /// The admin router: the console's page and assets, health, readiness, stats, metrics, and the event and delivery routes.
@@ -114,6 +125,8 @@ public final class GateServer: Sendable {
         }
         AdminEventRoutes(store: store, waker: waker).add(to: router)
         AdminDeliveryRoutes(store: store, waker: waker).add(to: router)
+        let intakes = Dictionary(makeIntakes().map { ($0.provider, $0) }, uniquingKeysWith: { first, _ in first })
+        AdminRejectedRoutes(store: store, recovery: QuarantineRecovery(store: store, intakes: intakes)).add(to: router)
         return router
     }
 
@@ -143,7 +156,8 @@ public final class GateServer: Sendable {
             version: GateServer.version, uptimeSeconds: Date().timeIntervalSince(startedAt), scope: StatsDocument.scopeLabels, providers: providers,
             keys: total, keysByProvider: byProvider, deliveries: deliveries,
             intakeLatencyMs: .init(window: latency.count, p50: latency.p50, p90: latency.p90, p99: latency.p99, max: latency.max),
-            store: .init(events: size.events, bytes: size.bytes))
+            store: .init(events: size.events, bytes: size.bytes), quarantine: try await quarantineFigures(),
+            warnings: metrics.refusals.warnings(providers: configuration.providers.map(\.provider)) + quarantineWarnings())
     }
 
     /// Why the gate is not ready, empty when it is (what `/readyz` answers); sets `hookgate_ready` to match.
@@ -155,12 +169,29 @@ public final class GateServer: Sendable {
         return problems
     }
 
+    /// The quarantine's totals, read from the store (and set in the metrics).
+    func quarantineFigures() async throws -> StatsDocument.QuarantineFigures {
+        let usage = try await store.quarantineUsage()
+        metrics.refresh(quarantine: usage)
+        return StatsDocument.QuarantineFigures(
+            enabled: configuration.quarantine.enabled, requests: usage.requests, bytes: usage.bytes, maxBytes: configuration.quarantine.maxBytes,
+            dropped: metrics.quarantineDrops())
+    }
+
+    /// A warning when refused requests were not kept because the writer's buffer was full or the store failed.
+    func quarantineWarnings() -> [String] {
+        let drops = metrics.quarantineDrops()
+        let lost = (drops["buffer"] ?? 0) + (drops["error"] ?? 0)
+        return lost > 0 ? ["quarantine: \(lost) refused requests not kept since start (buffer \(drops["buffer"] ?? 0), error \(drops["error"] ?? 0))"] : []
+    }
+
     /// Reads the database totals and sets them in the metrics; returns what it set.
     @discardableResult
     func refreshMetrics() async throws -> (DeliveryCounts, (events: Int, bytes: Int64)) {
         let deliveries = try await store.deliveryCounts()
         let size = try await store.size()
         metrics.refresh(deliveries: deliveries, store: size)
+        metrics.refresh(quarantine: try await store.quarantineUsage())
         return (deliveries, size)
     }
 
@@ -199,7 +230,11 @@ public final class GateServer: Sendable {
         let webhooks = ListenerService(
             wrapped: publicServer, listener: "webhooks", host: configuration.server.host, port: configuration.server.port,
             settings: "--host/--port, HOOKGATE_HOST/HOOKGATE_PORT or server.host/server.port")
-        return [
+        // The quarantine's writer first: it stops last, after the public listener's last refusals.
+        let writer: [ServiceGroupConfiguration.ServiceConfiguration] = quarantineWriter.map {
+            [.init(service: $0, successTerminationBehavior: .ignore, serviceName: "quarantine")]
+        } ?? []
+        return writer + [
             // A listener that fails (its address in use) shuts the others down gracefully:
             // cancelling them would log cancellation errors that hide the one that matters.
             .init(service: admin, failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "admin"),

@@ -71,6 +71,9 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let contentType: String?
         let entry: IntakeLog.Entry
         var body: ByteBuffer
+        /// The request target and every header, for the quarantine (headers `nil` when it is off).
+        let path: String
+        let allHeaders: HTTPHeaders?
     }
 
     enum Closing {
@@ -289,7 +292,8 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 intake: intake, credential: intake.credentialHeader.flatMap { head.headers.first(name: $0) },
                 headers: RequestHeaders(intake.headerNames.compactMap { name in head.headers.first(name: name).map { (name, $0) } }),
                 contentType: head.headers.first(name: "Content-Type"), entry: entry,
-                body: context.channel.allocator.buffer(capacity: min(declared ?? 1024, intake.maxBodyBytes))))
+                body: context.channel.allocator.buffer(capacity: min(declared ?? 1024, intake.maxBodyBytes)), path: head.uri,
+                allHeaders: intake.quarantine == nil ? nil : head.headers))
         if expectsContinue {
             keepAlive = head.isKeepAlive
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
@@ -307,9 +311,11 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         let entry = reading.entry
-        let request = WebhookIntake.Received(
+        var request = WebhookIntake.Received(
             body: Array(reading.body.readableBytesView), credential: reading.credential, headers: reading.headers, contentType: reading.contentType, client: entry.client,
             requestID: entry.requestID)
+        request.path = reading.path
+        request.allHeaders = reading.allHeaders
         let intake = reading.intake
         @Sendable func answer(_ result: Result<(String, StoreOutcome), HookGateError>) {
             loop.execute {
@@ -323,6 +329,7 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             do throws(HookGateError) {
                 event = try await intake.prepare(request)
             } catch {
+                intake.quarantine(request, refusal: error)
                 return answer(.failure(error))
             }
             intake.commit(event, completion: answer)

@@ -77,6 +77,18 @@ package struct MetricFamily: Sendable, Equatable {
             name: "hookgate_key_cache_keys", kind: .gauge, labels: ["provider"],
             help: "Keys in the provider's key cache."),
         MetricFamily(
+            name: "hookgate_quarantined_total", kind: .counter, labels: ["provider", "reason"],
+            help: "Refused webhooks (400 or 401) this gate wrote to the quarantine since start, by provider and refusal code."),
+        MetricFamily(
+            name: "hookgate_quarantine_dropped_total", kind: .counter, labels: ["cause"],
+            help: "Refused webhooks not kept since start: buffer (intake outran the writer), error (the store failed), or bound (the oldest removed to keep quarantine.max_bytes)."),
+        MetricFamily(
+            name: "hookgate_quarantine_requests", kind: .gauge, labels: [],
+            help: "Refused webhooks kept in the quarantine, read at each scrape."),
+        MetricFamily(
+            name: "hookgate_quarantine_bytes", kind: .gauge, labels: [],
+            help: "Bytes the quarantine counts against quarantine.max_bytes (bodies, headers and 256 per request), read at each scrape."),
+        MetricFamily(
             name: "process_cpu_seconds_total", kind: .counter, labels: [],
             help: "User and system CPU time the process has used, in seconds."),
         MetricFamily(

@@ -50,10 +50,23 @@ public struct StatsDocument: Codable, Sendable, Equatable {
     public var deliveries: DeliveryCounts
     public var intakeLatencyMs: Latency
     public var store: StoreFigures
+    /// The quarantine's totals (database) and this gate's drops since start, by cause.
+    public var quarantine: QuarantineFigures?
+    /// What needs an operator now, e.g. "plaid: 96 % refused in the last hour (48 of 50); see GET /rejected".
+    public var warnings: [String]?
+
+    public struct QuarantineFigures: Codable, Sendable, Equatable {
+        public var enabled: Bool
+        public var requests: Int
+        public var bytes: Int64
+        public var maxBytes: Int64
+        public var dropped: [String: Int]
+    }
 
     static let scopeLabels = [
         "providers": "since_start", "keys": "since_start", "intake_latency_ms": "since_start (recent window)",
-        "deliveries": "database_totals", "store": "database_totals",
+        "deliveries": "database_totals", "store": "database_totals", "quarantine": "database_totals (dropped: since_start)",
+        "warnings": "last_hour",
     ]
 
     /// Decodes a `/stats` answer (the contract's snake_case names).

@@ -3,6 +3,7 @@ import HookGateCore
 import JOSE
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// One provider's intake route: the request's head admitted or refused, then the whole
 /// body verified, classified and durably stored.
@@ -18,9 +19,15 @@ struct WebhookIntake: Sendable {
     /// The header carrying the token, `nil` when the provider is not verified.
     let credentialHeader: String?
     let matcher: HandlerMatcher
+    /// Where refused requests go (`nil`: `quarantine.enabled: false`).
+    let quarantine: QuarantineWriter?
 
-    init(settings: GateConfiguration.ProviderSettings, verifier: WebhookVerifier, store: any EventStore, maxBodyBytes: Int, matcher: HandlerMatcher) {
+    init(
+        settings: GateConfiguration.ProviderSettings, verifier: WebhookVerifier, store: any EventStore, maxBodyBytes: Int, matcher: HandlerMatcher,
+        quarantine: QuarantineWriter? = nil
+    ) {
         self.matcher = matcher
+        self.quarantine = quarantine
         self.settings = settings
         self.verifier = verifier
         self.store = store
@@ -65,6 +72,10 @@ struct WebhookIntake: Sendable {
         /// The client's address, as stored with the event.
         let client: String?
         let requestID: String
+        /// The request target as received (kept with a refused request).
+        var path = ""
+        /// Every header of the request, kept with a refused request; `nil` when the quarantine is off.
+        var allHeaders: HTTPHeaders?
     }
 
     /// Verifies (fetching the key when it is not cached) and classifies a request: the
@@ -73,7 +84,37 @@ struct WebhookIntake: Sendable {
     func prepare(_ request: Received) async throws(HookGateError) -> IncomingEvent {
         let token = try await verifier.verify(
             credential: request.credential, headers: request.headers, body: request.body, now: Int64(Date().timeIntervalSince1970))
-        return try event(from: request, token: token)
+        return try event(from: request, token: token, receivedAt: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+
+    /// Hands a request refused with `refusal` to the quarantine when its code is kept there
+    /// (``HookGateError/Code/isQuarantined``). Never waits.
+    func quarantine(_ request: Received, refusal: HookGateError) {
+        guard let quarantine, refusal.code.isQuarantined else { return }
+        let headers = request.allHeaders.map { fields in fields.map { ($0.name, $0.value) } } ?? []
+        quarantine.submit(
+            RejectedRequest(
+                provider: provider, reason: refusal.code, receivedAt: Int64(Date().timeIntervalSince1970 * 1000), clientIP: request.client,
+                path: request.path, requestID: request.requestID, headers: RejectedRequest.keptHeaders(headers, verified: verifiedHeaderNames),
+                body: request.body))
+    }
+
+    /// The headers verification reads: kept whole with a refused request, for its recovery.
+    var verifiedHeaderNames: [String] { (credentialHeader.map { [$0] } ?? []) + headerNames }
+
+    /// A refused request verified again with today's keys and configuration (`ignoreAge`:
+    /// without the freshness check, never without the signature or the body hash), as the
+    /// event to store, received when it was first received.
+    /// - Throws: ``HookGateError`` with the code it is still refused with.
+    func recover(_ rejected: RejectedRequest, ignoreAge: Bool) async throws(HookGateError) -> IncomingEvent {
+        let headers = RequestHeaders(rejected.headers)
+        let request = Received(
+            body: rejected.body, credential: credentialHeader.flatMap { headers.first($0) },
+            headers: RequestHeaders(headerNames.compactMap { name in headers.first(name).map { (name, $0) } }),
+            contentType: headers.first("Content-Type"), client: rejected.clientIP, requestID: rejected.requestID)
+        let token = try await verifier.verify(
+            credential: request.credential, headers: request.headers, body: request.body, now: ignoreAge ? nil : Int64(Date().timeIntervalSince1970))
+        return try event(from: request, token: token, receivedAt: rejected.receivedAt)
     }
 
     /// Stores `event` and calls `completion` with its id and whether it was new
@@ -84,7 +125,7 @@ struct WebhookIntake: Sendable {
         store.store(event) { outcome in completion(outcome.map { (eventID, $0) }) }
     }
 
-    private func event(from request: Received, token: VerifiedToken?) throws(HookGateError) -> IncomingEvent {
+    private func event(from request: Received, token: VerifiedToken?, receivedAt: Int64) throws(HookGateError) -> IncomingEvent {
         let (eventID, eventType, json) = try EventClassifier.classifyParsed(
             identity: settings.identity, body: request.body, headers: request.headers, bodySHA256: token?.bodySHA256)
         var kept: [(String, String)] = []
@@ -93,7 +134,7 @@ struct WebhookIntake: Sendable {
         kept += request.headers.pairs
         var event = IncomingEvent(
             provider: settings.provider, eventID: eventID, eventType: eventType, body: request.body,
-            receivedAt: Int64(Date().timeIntervalSince1970 * 1000), headers: kept, clientIP: request.client,
+            receivedAt: receivedAt, headers: kept, clientIP: request.client,
             requestID: request.requestID, claims: token.map { $0.claims.compactText },
             deliveries: matcher.deliveries(provider: settings.provider, type: eventType, json: json))
         event.knownBodySHA256 = token?.bodySHA256 ?? (settings.identity.idIsBodyHash ? String(eventID.dropFirst(7)) : nil)

@@ -149,14 +149,14 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
         try await pool.write { db in
             let insertEvent = try db.cachedStatement(
                 sql: """
-                    INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING
+                    INSERT INTO events (provider, event_id, event_type, body, body_sha256, headers, client_ip, request_id, received_at, claims, recovered)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING
                     """)
             for copied in events {
                 let event = copied.event
                 try insertEvent.execute(arguments: [
                     event.provider.rawValue, event.eventID, event.eventType, Data(event.body), event.bodySHA256,
-                    StoredHeaders.encode(event.headers), event.clientIP, event.requestID, event.receivedAt, event.claims,
+                    StoredHeaders.encode(event.headers), event.clientIP, event.requestID, event.receivedAt, event.claims, event.recovered?.json,
                 ])
                 if db.changesCount == 1 {
                     let row = db.lastInsertedRowID

@@ -256,7 +256,8 @@ public final class SQLiteEventStore: GateStore, Sendable {
             clientIP: try row.decode(String?.self, forColumn: "client_ip"),
             requestID: try row.decode(forColumn: "request_id"),
             receivedAt: try row.decode(forColumn: "received_at"),
-            claims: try row.decode(String?.self, forColumn: "claims")
+            claims: try row.decode(String?.self, forColumn: "claims"),
+            recovered: EventRecovery(json: try row.decode(String?.self, forColumn: "recovered"))
         )
     }
 

@@ -101,6 +101,37 @@ enum StoreSchema {
                     )
                     """)
         }
+        migrator.registerMigration("v7-quarantine") { db in
+            // Webhooks refused with 400 or 401, kept bounded for recovery (``Quarantine``);
+            // `quarantine_usage` holds their total kept bytes, so trimming to the bound does
+            // not sum the table. An event recovered from it says so in `events.recovered`.
+            try db.execute(
+                sql: """
+                    CREATE TABLE rejected (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        provider TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        client_ip TEXT,
+                        path TEXT NOT NULL,
+                        request_id TEXT NOT NULL,
+                        headers TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        body_sha256 TEXT NOT NULL,
+                        kept_bytes INTEGER NOT NULL,
+                        recovery TEXT
+                    );
+                    CREATE INDEX rejected_received ON rejected (received_at);
+                    CREATE INDEX rejected_provider ON rejected (provider, id);
+                    CREATE TABLE quarantine_usage (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        requests INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL
+                    );
+                    INSERT INTO quarantine_usage (id, requests, bytes) VALUES (1, 0, 0);
+                    ALTER TABLE events ADD COLUMN recovered TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,97 @@
+import CoreMetrics
+import HookGateCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Writes refused webhooks to the store's ``Quarantine`` off the intake's path: the intake
+/// hands each one to ``submit(_:)``, which never waits; this service writes them in
+/// batches. What does not fit in its buffer (``bufferBytes``, ``bufferRequests``) is
+/// dropped and counted (`hookgate_quarantine_dropped_total{cause="buffer"}`), so a flood
+/// of forged requests costs a bounded amount of memory and never holds intake up; the
+/// store's own bound (`quarantine.max_bytes`) then drops the oldest kept requests.
+///
+/// In the gate's service group it starts before the public listener and stops after it:
+/// the rejections of the last requests are written before the process exits.
+public final class QuarantineWriter: Service, Sendable {
+    /// The most bytes (``RejectedRequest/keptBytes``) waiting to be written.
+    public let bufferBytes: Int
+    /// The most requests waiting to be written.
+    public let bufferRequests: Int
+    /// The most requests written in one transaction.
+    public static let maxBatch = 512
+
+    private struct Pending {
+        var requests: [RejectedRequest] = []
+        var bytes = 0
+    }
+
+    private let pending = Mutex(Pending())
+    private let store: any Quarantine
+    private let maxBytes: Int64
+    private let signals: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+    private let metrics: GateMetrics
+    private let logger: Logger
+
+    /// A writer into `store`, keeping it within `maxBytes` (`quarantine.max_bytes`).
+    public init(
+        store: any Quarantine, maxBytes: Int64, metrics: GateMetrics, logger: Logger, bufferBytes: Int = 8 * 1_048_576, bufferRequests: Int = 20_000
+    ) {
+        self.store = store
+        self.maxBytes = maxBytes
+        self.metrics = metrics
+        self.logger = logger
+        self.bufferBytes = bufferBytes
+        self.bufferRequests = bufferRequests
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues `request` to be written; drops it (counted) when the buffer is full. Never waits.
+    public func submit(_ request: RejectedRequest) {
+        let size = request.keptBytes
+        let queued = pending.withLock { pending -> Bool in
+            guard pending.requests.count < bufferRequests, pending.bytes + size <= bufferBytes else { return false }
+            pending.requests.append(request)
+            pending.bytes += size
+            return true
+        }
+        guard queued else {
+            metrics.recordQuarantineDrop(cause: "buffer", count: 1)
+            return
+        }
+        signal.yield()
+    }
+
+    /// Writes what is queued until a graceful shutdown or cancellation, then what is left.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in signals { await flush() }
+        } onGracefulShutdown: { [signal] in
+            signal.finish()
+        }
+        await flush()
+    }
+
+    /// Writes every queued request, a batch per transaction.
+    public func flush() async {
+        while true {
+            let batch = pending.withLock { pending -> [RejectedRequest] in
+                let count = min(pending.requests.count, Self.maxBatch)
+                let batch = Array(pending.requests.prefix(count))
+                pending.requests.removeFirst(count)
+                pending.bytes -= batch.reduce(0) { $0 + $1.keptBytes }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let dropped = try await store.quarantine(batch, maxBytes: maxBytes)
+                for request in batch { metrics.recordQuarantined(provider: request.provider, reason: request.reason) }
+                if dropped > 0 { metrics.recordQuarantineDrop(cause: "bound", count: dropped) }
+            } catch {
+                metrics.recordQuarantineDrop(cause: "error", count: batch.count)
+                logger.error("quarantine write failed; \(batch.count) refused requests not kept", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
