@@ -41,6 +41,14 @@ public struct RejectedRequest: Sendable {
         /// Who asked: `admin_api`, `cli` or `console`.
         public var via: String
 
+        // `eventId`, not `eventID`: SnakeCaseJSON writes both as `event_id`, but reads
+        // `event_id` back only as `eventId` (a recovery read from the store, or by the CLI,
+        // was lost).
+        enum CodingKeys: String, CodingKey {
+            case at, outcome, via
+            case eventID = "eventId"
+        }
+
         public init(at: Int64, outcome: StoreOutcome, eventID: String, via: String) {
             self.at = at
             self.outcome = outcome
