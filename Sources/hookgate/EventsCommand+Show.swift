@@ -31,6 +31,10 @@ extension EventsCommand {
                 let received = Date(timeIntervalSince1970: Double(detail.receivedAt) / 1000).formatted(.iso8601)
                 print("received:   \(received) from \(detail.clientIp ?? "-") (request \(detail.requestId))")
                 print("body:       \(event.body.count) bytes, sha256 \(detail.bodySha256)")
+                if let recovered = detail.recovered {
+                    let when = Date(timeIntervalSince1970: Double(recovered.at) / 1000).formatted(.iso8601)
+                    print("recovered:  \(when) from rejected request \(recovered.rejectedID) (refused \(recovered.reason)), via \(recovered.via)")
+                }
                 for delivery in detail.deliveries {
                     let record = delivery.delivery
                     let key = record.orderKey.map { ", order key \($0)" } ?? ""

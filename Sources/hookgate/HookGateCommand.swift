@@ -19,7 +19,7 @@ struct HookGateCommand: AsyncParsableCommand {
         version: "\(version) (commit \(commit))",
         subcommands: [
             ServeCommand.self, ConfigCommand.self, VerifyCommand.self, SignCommand.self, KeysCommand.self, EventsCommand.self, StatsCommand.self,
-            ReplayCommand.self, StoreCommand.self,
+            RejectedCommand.self, ReplayCommand.self, StoreCommand.self,
         ]
     )
 

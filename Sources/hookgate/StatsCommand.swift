@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import HookGateHTTPClient
 import HookGateServer
+import HookGateTools
 
 /// `hookgate stats`: the live figures of a running gate's `/stats`.
 struct StatsCommand: AsyncParsableCommand {
@@ -10,11 +10,7 @@ struct StatsCommand: AsyncParsableCommand {
         abstract: "Show a running gate's live figures (from its admin listener's /stats).",
         discussion: "Intake and key counters count since the gate started; deliveries and store are totals from the database.")
 
-    @Option(help: "The admin listener's base URL.")
-    var admin: String = "http://127.0.0.1:9091"
-
-    @Option(help: "The admin token (admin.token). Default: the environment variable HOOKGATE_ADMIN_TOKEN.")
-    var token: String?
+    @OptionGroup var connection: AdminOptions
 
     @Flag(help: "Print the raw JSON document.")
     var json = false
@@ -27,40 +23,22 @@ struct StatsCommand: AsyncParsableCommand {
     var watch: Double?
 
     func validate() throws {
-        guard let url = URL(string: admin), url.scheme == "http" || url.scheme == "https" else {
-            throw ValidationError("--admin must be an http(s) URL")
-        }
         if let watch, watch < 0.2 { throw ValidationError("--watch must be at least 0.2 seconds") }
     }
 
-    /// One connection, lives as long as the process; a refused connection fails at once
-    /// (no reconnect backoff: a gate that is down is reported, not waited for).
-    static let client = BoundedHTTPClient(connectionsPerHost: 1, retryConnecting: false)
-
     func fetch() async throws -> (Data, StatsDocument) {
-        let url = URL(string: admin)!.appendingPathComponent("stats")
-        var headers: [(String, String)] = []
-        if let token = token ?? ProcessInfo.processInfo.environment["HOOKGATE_ADMIN_TOKEN"], !token.isEmpty {
-            headers.append(("Authorization", "Bearer \(token)"))
-        }
-        // The package's own HTTP client (AsyncHTTPClient), not URLSession: no libcurl in the binary.
-        let answer: BoundedHTTPClient.Answer
-        do {
-            answer = try await Self.client.send(.GET, url: url.absoluteString, headers: headers, body: [], limit: 4 << 20, timeout: 30)
+        let answer: AdminClient.Answer
+        do throws(AdminClient.Failure) {
+            answer = try await connection.client.get("stats")
         } catch {
-            FileHandle.standardError.write(Data("cannot reach \(url): \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("\(error.description)\n".utf8))
             throw ExitCode(1)
         }
-        let data = Data(answer.body)
-        if answer.status == 401 {
-            FileHandle.standardError.write(Data("\(url) needs the admin token: pass --token or set HOOKGATE_ADMIN_TOKEN\n".utf8))
+        guard answer.status == 200, let document = try? StatsDocument.decode(answer.body) else {
+            FileHandle.standardError.write(Data("\(answer.url) did not answer a stats document\n".utf8))
             throw ExitCode(1)
         }
-        guard answer.status == 200, let document = try? StatsDocument.decode(data) else {
-            FileHandle.standardError.write(Data("\(url) did not answer a stats document\n".utf8))
-            throw ExitCode(1)
-        }
-        return (data, document)
+        return (answer.body, document)
     }
 
     func run() async throws {

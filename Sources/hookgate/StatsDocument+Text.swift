@@ -69,6 +69,16 @@ extension StatsDocument {
         let l = document.intakeLatencyMs
         lines.append(String(format: "latency ms:  p50 %.2f, p90 %.2f, p99 %.2f, max %.2f (last %d requests)", l.p50, l.p90, l.p99, l.max, l.window))
         lines.append("store:       \(document.store.events) events, \(Self.bytes(document.store.bytes))")
+        if let q = document.quarantine {
+            var line =
+                q.enabled
+                ? "quarantine:  \(q.requests) refused requests kept, \(Self.bytes(q.bytes)) of \(Self.bytes(q.maxBytes))"
+                : q.requests > 0 ? "quarantine:  off, \(q.requests) refused requests still kept" : "quarantine:  off"
+            let dropped = q.dropped.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            if !dropped.isEmpty { line += ", dropped since start: \(dropped.joined(separator: ", "))" }
+            lines.append(line)
+        }
+        for warning in document.warnings ?? [] { lines.append("warning:     \(warning)") }
         return lines.joined(separator: "\n")
     }
 
