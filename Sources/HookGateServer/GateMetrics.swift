@@ -26,6 +26,10 @@ public final class GateMetrics: Sendable {
     private let intake: [Provider: (outcomes: [String: CoreMetrics.Counter], duration: CoreMetrics.Timer)]
     /// Each provider's answers over the last hour (`/stats` warnings).
     let refusals = RefusalWindow()
+    /// `hookgate_quarantined_total` by provider and code, and `hookgate_quarantine_dropped_total`
+    /// by cause: made once (a flood counts every forged request), all starting at 0.
+    private let quarantined: [Provider: [HookGateError.Code: CoreMetrics.Counter]]
+    private let quarantineDropped: [String: CoreMetrics.Counter]
     /// The process CPU time already added to `process_cpu_seconds_total` (a counter only goes up by increments).
     private let countedCPUSeconds = Mutex(0.0)
     /// The git commit this binary was built from (fixed at build time, see Package.swift).
@@ -65,12 +69,22 @@ public final class GateMetrics: Sendable {
             intake[provider] = (counters, timer)
         }
         self.intake = intake
+        var quarantined: [Provider: [HookGateError.Code: CoreMetrics.Counter]] = [:]
+        for provider in providers {
+            for code in HookGateError.Code.allCases where code.isQuarantined {
+                quarantined[provider, default: [:]][code] = CoreMetrics.Counter(
+                    label: "hookgate_quarantined_total", dimensions: [("provider", provider.rawValue), ("reason", code.rawValue)], factory: figures)
+            }
+        }
+        self.quarantined = quarantined
+        var dropped: [String: CoreMetrics.Counter] = [:]
+        for cause in ["buffer", "bound", "error"] {
+            dropped[cause] = CoreMetrics.Counter(label: "hookgate_quarantine_dropped_total", dimensions: [("cause", cause)], factory: figures)
+            dropped[cause]?.increment(by: 0)
+        }
+        quarantineDropped = dropped
         Meter(label: "hookgate_build_info", dimensions: [("version", GateServer.version), ("commit", GateMetrics.commit)], factory: figures).set(1)
         Meter(label: "hookgate_start_time_seconds", factory: figures).set(startedAt.timeIntervalSince1970)
-        // Counters that alerts read start at 0, so a first drop is an increase, not a new series.
-        for cause in ["buffer", "bound", "error"] {
-            CoreMetrics.Counter(label: "hookgate_quarantine_dropped_total", dimensions: [("cause", cause)], factory: figures).increment(by: 0)
-        }
     }
 
     /// Counts one webhook (`outcome`: accepted, duplicate or an error code) and its latency.
@@ -92,16 +106,15 @@ public final class GateMetrics: Sendable {
         refreshProcess(process)
     }
 
-    /// Counts one refused webhook written to the quarantine.
-    func recordQuarantined(provider: Provider, reason: HookGateError.Code) {
-        CoreMetrics.Counter(label: "hookgate_quarantined_total", dimensions: [("provider", provider.rawValue), ("reason", reason.rawValue)], factory: figures)
-            .increment()
+    /// Counts `count` refused webhooks written to the quarantine.
+    func recordQuarantined(provider: Provider, reason: HookGateError.Code, count: Int = 1) {
+        quarantined[provider]?[reason]?.increment(by: count)
     }
 
     /// Counts refused webhooks not kept (`buffer`: the writer's buffer was full; `error`: the
     /// store failed) or removed to keep `quarantine.max_bytes` (`bound`).
     func recordQuarantineDrop(cause: String, count: Int) {
-        CoreMetrics.Counter(label: "hookgate_quarantine_dropped_total", dimensions: [("cause", cause)], factory: figures).increment(by: count)
+        quarantineDropped[cause]?.increment(by: count)
     }
 
     /// Sets the quarantine's totals, read from the store.

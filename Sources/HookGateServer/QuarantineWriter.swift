@@ -47,6 +47,17 @@ public final class QuarantineWriter: Service, Sendable {
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Whether the buffer is full: the intake then counts a refused request as dropped
+    /// without building it (``drop()``).
+    public var isFull: Bool {
+        pending.withLock { $0.requests.count >= bufferRequests || $0.bytes >= bufferBytes }
+    }
+
+    /// Counts one refused request not kept because the buffer is full.
+    public func drop() {
+        metrics.recordQuarantineDrop(cause: "buffer", count: 1)
+    }
+
     /// Queues `request` to be written; drops it (counted) when the buffer is full. Never waits.
     public func submit(_ request: RejectedRequest) {
         let size = request.keptBytes
@@ -70,12 +81,22 @@ public final class QuarantineWriter: Service, Sendable {
         } onGracefulShutdown: { [signal] in
             signal.finish()
         }
-        await flush()
+        await flush(pacing: false)
     }
 
-    /// Writes every queued request, a batch per transaction.
-    public func flush() async {
+    /// The most of its time the writer spends writing while requests keep coming: after a batch
+    /// that took `t`, it waits `t × (1 / share − 1)` before the next one if more are queued.
+    /// Under a flood of forged requests the store's writer (SQLite has one) stays free for
+    /// accepted events most of the time; what the writer cannot keep up with overflows its
+    /// buffer and is dropped and counted. With nothing more queued it does not wait.
+    public static let writeShare = 0.05
+
+    /// Writes every queued request, a batch per transaction, waiting between batches as
+    /// ``writeShare`` says while more keep coming (`pacing: false`: at once, for the last flush).
+    public func flush(pacing: Bool = true) async {
+        let clock = ContinuousClock()
         while true {
+            let started = clock.now
             let batch = pending.withLock { pending -> [RejectedRequest] in
                 let count = min(pending.requests.count, Self.maxBatch)
                 let batch = Array(pending.requests.prefix(count))
@@ -86,11 +107,20 @@ public final class QuarantineWriter: Service, Sendable {
             guard !batch.isEmpty else { return }
             do {
                 let dropped = try await store.quarantine(batch, maxBytes: maxBytes)
-                for request in batch { metrics.recordQuarantined(provider: request.provider, reason: request.reason) }
+                var counts: [Provider: [HookGateError.Code: Int]] = [:]
+                for request in batch { counts[request.provider, default: [:]][request.reason, default: 0] += 1 }
+                for (provider, codes) in counts {
+                    for (code, count) in codes { metrics.recordQuarantined(provider: provider, reason: code, count: count) }
+                }
                 if dropped > 0 { metrics.recordQuarantineDrop(cause: "bound", count: dropped) }
             } catch {
                 metrics.recordQuarantineDrop(cause: "error", count: batch.count)
                 logger.error("quarantine write failed; \(batch.count) refused requests not kept", metadata: ["error": "\(error)"])
+            }
+            let more = pending.withLock { !$0.requests.isEmpty }
+            if pacing, more {
+                let elapsed = clock.now - started
+                try? await Task.sleep(for: elapsed * (1 / Self.writeShare - 1))
             }
         }
     }

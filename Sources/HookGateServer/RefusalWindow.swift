@@ -16,6 +16,13 @@ final class RefusalWindow: Sendable {
         var minute: Int64 = -1
         var answered = 0
         var refused = 0
+
+        /// Counts one answer in `minute`, starting the bucket over when it held an older minute.
+        mutating func count(minute: Int64, refused: Bool) {
+            if self.minute != minute { self = Bucket(minute: minute) }
+            answered += 1
+            if refused { self.refused += 1 }
+        }
     }
 
     private let buckets = Mutex([Provider: [Bucket]]())
@@ -24,13 +31,10 @@ final class RefusalWindow: Sendable {
     func record(provider: Provider, outcome: String, now: Int64 = Int64(Date().timeIntervalSince1970)) {
         let refused = !Self.isAcceptedOrTransient(outcome)
         let minute = now / 60
+        let index = Int(minute % 60)
         buckets.withLock { buckets in
-            var list = buckets[provider] ?? Array(repeating: Bucket(), count: 60)
-            let index = Int(minute % 60)
-            if list[index].minute != minute { list[index] = Bucket(minute: minute) }
-            list[index].answered += 1
-            if refused { list[index].refused += 1 }
-            buckets[provider] = list
+            // Mutated in place (a copy of the list per request would cost more than the rest).
+            buckets[provider, default: Array(repeating: Bucket(), count: 60)][index].count(minute: minute, refused: refused)
         }
     }
 

@@ -91,6 +91,7 @@ struct WebhookIntake: Sendable {
     /// (``HookGateError/Code/isQuarantined``). Never waits.
     func quarantine(_ request: Received, refusal: HookGateError) {
         guard let quarantine, refusal.code.isQuarantined else { return }
+        guard !quarantine.isFull else { return quarantine.drop() }
         let headers = request.allHeaders.map { fields in fields.map { ($0.name, $0.value) } } ?? []
         quarantine.submit(
             RejectedRequest(

@@ -227,7 +227,14 @@ class Run:
         for provider in ("plaid", "stripe", "acme"):
             tallies[provider] = admin_request(self.gate, "POST", "/rejected/recover", {"provider": provider, "via": "cli"})[1]
         stale_first = tallies["acme"]
-        tallies["acme"] = admin_request(self.gate, "POST", "/rejected/recover", {"provider": "acme", "ignore_age": True})[1]
+        # The command an operator runs: `hookgate rejected recover --provider acme --since 1h --ignore-age`.
+        command = subprocess.run([self.binary, "rejected", "recover", "--admin", f"http://127.0.0.1:{self.gate.admin_port}",
+                                  "--provider", "acme", "--since", "1h", "--ignore-age"], capture_output=True, text=True, timeout=120)
+        if command.returncode != 0 or f"examined {BATCH}: {BATCH} accepted" not in command.stdout:
+            raise AssertionError(f"hookgate rejected recover: exit {command.returncode}: {command.stdout} {command.stderr}")
+        recovered = [item for item in rejected_all(self.gate) if item["provider"] == "acme" and item.get("recovery")]
+        tallies["acme"] = {"accepted": sum(item["recovery"]["outcome"] == "accepted" and item["recovery"]["via"] == "cli"
+                                           for item in recovered), "refused": {}}
         if stale_first["accepted"] != 0 or stale_first["refused"] != {"stale_token": BATCH}:
             raise AssertionError(f"acme without ignore_age: {stale_first}")
         for provider in ("plaid", "acme"):
@@ -235,7 +242,8 @@ class Run:
                 raise AssertionError(f"{provider}: {tallies[provider]}")
         if tallies["stripe"]["accepted"] != BATCH or tallies["stripe"]["refused"] != {"bad_signature": 10}:
             raise AssertionError(f"stripe: {tallies['stripe']}")
-        return f"recovered {sum(t['accepted'] for t in tallies.values())}; acme only with ignore_age; forged still bad_signature: {tallies['stripe']['refused']}"
+        return (f"recovered {sum(t['accepted'] for t in tallies.values())}; acme only with --ignore-age (hookgate rejected recover: "
+                f"{command.stdout.strip().splitlines()[-1]!r}); forged still bad_signature: {tallies['stripe']['refused']}")
 
     def delivered_once(self):
         deadline = time.monotonic() + 60
