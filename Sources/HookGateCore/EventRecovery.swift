@@ -12,6 +12,13 @@ public struct EventRecovery: Sendable, Equatable, Codable {
     /// When it was recovered, Unix milliseconds.
     public var at: Int64
 
+    // ``SnakeCaseJSON`` writes `rejectedID` as `rejected_id` but reads `rejected_id` back as
+    // `rejectedId`: without this key the stored form would never decode.
+    enum CodingKeys: String, CodingKey {
+        case reason, via, at
+        case rejectedID = "rejectedId"
+    }
+
     public init(rejectedID: Int64, reason: String, via: String, at: Int64) {
         self.rejectedID = rejectedID
         self.reason = reason

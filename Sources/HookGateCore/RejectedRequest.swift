@@ -41,6 +41,13 @@ public struct RejectedRequest: Sendable {
         /// Who asked: `admin_api`, `cli` or `console`.
         public var via: String
 
+        // ``SnakeCaseJSON`` writes `eventID` as `event_id` but reads `event_id` back as
+        // `eventId`: without this key a stored recovery would never decode.
+        enum CodingKeys: String, CodingKey {
+            case at, outcome, via
+            case eventID = "eventId"
+        }
+
         public init(at: Int64, outcome: StoreOutcome, eventID: String, via: String) {
             self.at = at
             self.outcome = outcome
