@@ -121,6 +121,7 @@ let package = Package(
                 .embedInCode("Console/index.html"), .embedInCode("Console/console.css"), .embedInCode("Console/api.js"),
                 .embedInCode("Console/chart.js"), .embedInCode("Console/overview.js"), .embedInCode("Console/events.js"),
                 .embedInCode("Console/event.js"), .embedInCode("Console/dead.js"), .embedInCode("Console/console.js"),
+                .embedInCode("Console/rejected.js"), .embedInCode("Console/rejection.js"),
             ]
         ),
         .target(

@@ -25,6 +25,8 @@ public enum ConsoleRoutes {
         "events.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.events_js),
         "event.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.event_js),
         "dead.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.dead_js),
+        "rejected.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.rejected_js),
+        "rejection.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.rejection_js),
         "console.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: PackageResources.console_js),
     ]
 

@@ -7,7 +7,9 @@ import Testing
 /// The operator console's routes: its embedded assets and their security headers, and the
 /// admin API additions it reads (event filters and pagination, dead deliveries, redelivery of one).
 @Suite(.serialized) struct ConsoleTests {
-    static let assets = ["console.css", "api.js", "chart.js", "overview.js", "events.js", "event.js", "dead.js", "console.js"]
+    static let assets = [
+        "console.css", "api.js", "chart.js", "overview.js", "events.js", "event.js", "dead.js", "rejected.js", "rejection.js", "console.js",
+    ]
 
     static func object(_ response: RawHTTP.Response) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
@@ -70,7 +72,8 @@ import Testing
         for name in Self.assets { #expect(try await harness.admin("/console/\(name)").status == 200, "\(name)") }
         let calls = [
             ("GET", "/stats"), ("GET", "/events"), ("GET", "/events/1"), ("GET", "/deliveries?status=dead"), ("POST", "/deliveries/1/redeliver"),
-            ("POST", "/deliveries/redeliver-dead"), ("POST", "/events/1/redeliver"), ("POST", "/console"),
+            ("POST", "/deliveries/redeliver-dead"), ("POST", "/events/1/redeliver"), ("POST", "/console"), ("GET", "/rejected"),
+            ("GET", "/rejected/1"), ("POST", "/rejected/1/recover"), ("POST", "/rejected/recover"),
         ]
         for (method, path) in calls {
             let refused = try await harness.admin(path, method: method)

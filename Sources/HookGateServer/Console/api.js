@@ -36,36 +36,43 @@
 
     /**
      * Calls the admin API and returns the decoded JSON answer.
-     * `token` overrides the stored token (the sign-in form checks a token before keeping it).
+     * `token` overrides the stored token (the sign-in form checks a token before keeping it);
+     * `body`, when given, is sent as JSON.
      */
-    HG.api = async (method, path, token) => {
+    HG.api = async (method, path, token, body) => {
         const headers = { Accept: "application/json" };
         const bearer = token === undefined ? HG.token() : token;
         if (bearer) headers.Authorization = "Bearer " + bearer;
+        const request = { method, headers, cache: "no-store", credentials: "omit", redirect: "error" };
+        if (body !== undefined) {
+            headers["Content-Type"] = "application/json";
+            request.body = JSON.stringify(body);
+        }
         let response;
         try {
-            response = await fetch(path, { method, headers, cache: "no-store", credentials: "omit", redirect: "error" });
+            response = await fetch(path, request);
         } catch (error) {
             throw new APIError(0, "the gate did not answer (" + error.message + ")");
         }
-        let body = null;
+        let answer = null;
         try {
-            body = await response.json();
+            answer = await response.json();
         } catch (_) {
-            body = null;
+            answer = null;
         }
         if (response.status === 401) {
             if (token === undefined) HG.onUnauthorized();
             throw new APIError(401, "unauthorized");
         }
         if (!response.ok) {
-            const message = body && typeof body.error === "string" ? body.error : "HTTP " + response.status;
+            const message = answer && typeof answer.error === "string" ? answer.error : "HTTP " + response.status;
             throw new APIError(response.status, message);
         }
-        return body;
+        return answer;
     };
     HG.get = (path) => HG.api("GET", path);
-    HG.post = (path) => HG.api("POST", path);
+    /** POSTs to the admin API; `body` (optional) is sent as JSON. */
+    HG.post = (path, body) => HG.api("POST", path, undefined, body);
 
     /**
      * Creates an element. `attributes` may hold class, id, href (internal `#/` links only),
@@ -120,6 +127,22 @@
         const pad = (n, w = 2) => String(n).padStart(w, "0");
         return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " + pad(date.getHours()) + ":"
             + pad(date.getMinutes()) + ":" + pad(date.getSeconds()) + "." + pad(date.getMilliseconds(), 3);
+    };
+
+    /** Unix ms (a number or its text) as the value of an `<input type="datetime-local">`, or "". */
+    HG.toLocalInput = (ms) => {
+        const date = new Date(Number(ms));
+        if (isNaN(date.getTime())) return "";
+        const pad = (n) => String(n).padStart(2, "0");
+        return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + "T" + pad(date.getHours()) + ":"
+            + pad(date.getMinutes()) + ":" + pad(date.getSeconds());
+    };
+
+    /** The value of an `<input type="datetime-local">` as Unix ms text, or "". */
+    HG.fromLocalInput = (value) => {
+        if (!value) return "";
+        const time = new Date(value).getTime();
+        return isNaN(time) ? "" : String(time);
     };
 
     HG.formatNumber = (value, digits = 0) =>

@@ -3,7 +3,7 @@
 
 (function () {
     const HG = window.HG;
-    const views = ["loading", "signin", "overview", "events", "event", "dead"];
+    const views = ["loading", "signin", "overview", "events", "event", "dead", "rejected", "rejection"];
     let signedIn = false;
     let tokenRequired = false;
 
@@ -15,11 +15,13 @@
 
     const showView = (name) => {
         for (const view of views) HG.$("view-" + view).hidden = view !== name;
-        for (const link of ["overview", "events", "dead"]) {
-            HG.$("nav-" + link).classList.toggle("current", link === name || (link === "events" && name === "event"));
+        const parent = { event: "events", rejection: "rejected" };
+        for (const link of ["overview", "events", "dead", "rejected"]) {
+            HG.$("nav-" + link).classList.toggle("current", link === name || link === parent[name]);
         }
         if (name !== "event") HG.event.hide();
         if (name !== "dead") HG.dead.hide();
+        if (name !== "rejection") HG.rejection.hide();
     };
 
     /** Parses `#/events?provider=plaid` into { path: ["events"], params: { provider: "plaid" } }. */
@@ -58,6 +60,17 @@
         case "dead":
             showView("dead");
             HG.dead.show();
+            break;
+        case "rejected":
+            if (path[1] === undefined) {
+                showView("rejected");
+                HG.rejected.show(params);
+            } else if (/^[0-9]+$/.test(path[1])) {
+                showView("rejection");
+                HG.rejection.show(path[1]);
+            } else {
+                location.hash = "#/rejected";
+            }
             break;
         default:
             showView("overview");

@@ -135,6 +135,15 @@
         }
     };
 
+    /** Where a recovered event came from: a link to its rejected request, then when and by which route. */
+    const recoveredFact = (recovered) => {
+        const fact = document.createDocumentFragment();
+        const id = String(Number(recovered.rejected_id));
+        HG.append(fact, "from ", HG.el("a", { href: "#/rejected/" + id }, "rejected request " + id),
+            " (refused " + recovered.reason + ") at " + HG.formatTime(recovered.at) + " via " + recovered.via);
+        return fact;
+    };
+
     const show = (detail) => {
         HG.$("event-title").textContent = "Event " + detail.id + ": " + detail.provider + " " + detail.event_type;
         HG.fillList(HG.$("event-facts"), [
@@ -145,7 +154,7 @@
             ["Received", HG.formatTime(detail.received_at)],
             ["Client IP", detail.client_ip || "–"],
             ["Request id", detail.request_id],
-        ]);
+        ].concat(detail.recovered ? [["Recovered", recoveredFact(detail.recovered)]] : []));
         showBody(detail);
         const claims = detail.claims ? pretty(detail.claims) || detail.claims : "(none: this provider's scheme carries no claims)";
         HG.$("event-claims").textContent = claims;

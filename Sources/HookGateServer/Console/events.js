@@ -9,18 +9,7 @@
     let current = {};      // the filters and cursor shown
     let nextBefore = null; // the cursor of the next older page
 
-    const pad = (n) => String(n).padStart(2, "0");
-    const toLocalInput = (ms) => {
-        const date = new Date(Number(ms));
-        if (isNaN(date.getTime())) return "";
-        return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + "T" + pad(date.getHours()) + ":"
-            + pad(date.getMinutes()) + ":" + pad(date.getSeconds());
-    };
-    const fromLocalInput = (value) => {
-        if (!value) return "";
-        const time = new Date(value).getTime();
-        return isNaN(time) ? "" : String(time);
-    };
+    const { toLocalInput, fromLocalInput } = HG;
 
     const readForm = () => ({
         provider: HG.$("filter-provider").value,

@@ -108,6 +108,43 @@
             ["Events", HG.formatNumber(s.events)],
             ["Size", HG.formatBytes(s.bytes)],
         ]);
+        const q = stats.quarantine;
+        if (!q) {
+            HG.fillList(HG.$("ov-quarantine"), [["Quarantine", "not reported by this gate"]]);
+        } else {
+            const dropped = Object.entries(q.dropped || {}).filter(([, n]) => n > 0).map(([cause, n]) => cause + " " + n);
+            HG.fillList(HG.$("ov-quarantine"), [
+                ["Enabled", q.enabled ? "yes" : "no (quarantine.enabled: false)"],
+                ["Kept requests", HG.formatNumber(q.requests)],
+                ["Size", HG.formatBytes(q.bytes) + " of " + HG.formatBytes(q.max_bytes)],
+                ["Dropped", dropped.length ? dropped.join(", ") : "none"],
+            ]);
+        }
+    };
+
+    /**
+     * The gate's warnings (`/stats` "warnings", e.g. "plaid: 96 % refused in the last hour (48 of 50);
+     * see GET /rejected"), each as text, with a link to that provider's rejected requests when the
+     * warning starts with the name of a configured provider.
+     */
+    let shownWarnings = null;
+    const renderWarnings = (stats) => {
+        const warnings = Array.isArray(stats.warnings) ? stats.warnings.filter((warning) => typeof warning === "string") : [];
+        const providers = Object.keys(stats.providers || {});
+        // Drawn again only when they change: the banner is an alert, announced when it changes.
+        const key = JSON.stringify([warnings, providers]);
+        if (key === shownWarnings) return;
+        shownWarnings = key;
+        const list = HG.clear(HG.$("ov-warnings-list"));
+        for (const warning of warnings) {
+            const item = HG.el("li", null, warning);
+            const name = warning.split(":", 1)[0];
+            if (name !== warning && providers.includes(name)) {
+                HG.append(item, " ", HG.el("a", { href: "#/rejected" + HG.query({ provider: name }) }, "Show " + name + "'s rejected requests"));
+            }
+            list.appendChild(item);
+        }
+        HG.$("ov-warnings").hidden = warnings.length === 0;
     };
 
     const renderCharts = () => {
@@ -143,6 +180,7 @@
         HG.$("ov-meta").textContent = "Version " + stats.version + ", up " + HG.formatSeconds(stats.uptime_seconds)
             + ". Updated " + HG.formatTime(current.time) + ", every 2 s.";
         renderProviders(current, baseline(current.time));
+        renderWarnings(stats);
         renderCards(stats);
         renderCharts();
     };

@@ -29,13 +29,34 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def sign(body: bytes, kid: str = KID) -> str:
-    """An ES256 compact JWS over {iat, request_body_sha256}, the signature raw R||S."""
+def sign(body: bytes, kid: str = KID, iat=None) -> str:
+    """An ES256 compact JWS over {iat, request_body_sha256}, the signature raw R||S; `iat`
+    (Unix seconds) defaults to now."""
     header = b64url(json.dumps({"alg": "ES256", "kid": kid, "typ": "JWT"}, separators=(",", ":")).encode())
-    claims = {"iat": int(time.time()), "request_body_sha256": hashlib.sha256(body).hexdigest()}
+    claims = {"iat": int(time.time()) if iat is None else iat, "request_body_sha256": hashlib.sha256(body).hexdigest()}
     payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
     r, s = utils.decode_dss_signature(DEV_KEY.sign(f"{header}.{payload}".encode(), ec.ECDSA(hashes.SHA256())))
     return f"{header}.{payload}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+def forge(body: bytes) -> str:
+    """A token for `body` whose header and claims are genuine but whose signature is the
+    development key's signature of another message: refused with `bad_signature`, and
+    still refused when verified again."""
+    header, claims, _ = sign(body).split(".")
+    return f"{header}.{claims}.{sign(b'another body').split('.')[2]}"
+
+
+def post_to(port, target, body, headers):
+    """POSTs `body` to `target` (path and query, sent as given) with exactly `headers`;
+    returns (status, answer text)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("POST", target, body=body, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
 
 
 def post_webhook(port, provider, body, headers, kid=KID):
@@ -218,6 +239,35 @@ handlers:
             request.add_header("Authorization", "Bearer " + self.token)
         with urllib.request.urlopen(request, timeout=5) as answer:
             return json.loads(answer.read())
+
+    def admin(self, method, path, body=None):
+        """Calls the admin API; returns (status, decoded JSON answer)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{self.admin_port}{path}", data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", "Bearer " + self.token)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def wait_rejected(self, predicate, what, seconds=20, query=""):
+        """Polls `GET /rejected` (the quarantine is written asynchronously) until one listed
+        request satisfies `predicate`; returns it."""
+        deadline = time.monotonic() + seconds
+        listed = []
+        while time.monotonic() < deadline:
+            status, answer = self.admin("GET", "/rejected" + query)
+            assert status == 200, f"GET /rejected answered {status} {answer}"
+            listed = answer["rejected"]
+            for request in listed:
+                if predicate(request):
+                    return request
+            time.sleep(0.1)
+        raise AssertionError(f"timed out after {seconds} s waiting for {what} in the quarantine; listed {listed[:5]}")
 
     def wait_stats(self, predicate, what, seconds):
         deadline = time.time() + seconds
