@@ -26,5 +26,7 @@ struct ProbeAnswer: ResponseEncodable {
 extension EventDocument: ResponseEncodable {}
 extension RejectedDocument: ResponseEncodable {}
 extension RecoveryTally: ResponseEncodable {}
+extension RejectedPage: ResponseEncodable {}
+extension RecoveryAnswer: ResponseEncodable {}
 
 extension StatsDocument: ResponseEncodable {}

@@ -20,30 +20,10 @@ struct AdminRejectedRoutes: Sendable {
     let store: any GateStore
     let recovery: QuarantineRecovery
 
-    /// The body of the recover routes.
-    struct RecoverRequest: Decodable {
-        var ignoreAge: Bool?
-        var via: String?
-        var provider: String?
-        var reason: String?
-        var since: Int64?
-        var limit: Int?
-    }
-
-    struct Page: ResponseEncodable {
-        var rejected: [RejectedSummary]
-        var nextBefore: Int64?
-    }
-
-    struct Recovered: ResponseEncodable {
-        var status: String
-        var eventId: String
-    }
-
     func add(to router: Router<GateRequestContext>) {
         let store = self.store
         let recovery = self.recovery
-        router.get("/rejected") { request, _ -> Page in
+        router.get("/rejected") { request, _ -> RejectedPage in
             let query = AdminQuery(request)
             let limit = try query.limit(fallback: 50)
             var found = try await store.rejected(
@@ -53,7 +33,7 @@ struct AdminRejectedRoutes: Sendable {
                     limit: limit + 1))
             let more = found.count > limit
             found = Array(found.prefix(limit))
-            return Page(rejected: found.map(RejectedSummary.init), nextBefore: more ? found.last?.id : nil)
+            return RejectedPage(rejected: found.map(RejectedSummary.init), nextBefore: more ? found.last?.id : nil)
         }
         router.get("/rejected/{id}") { _, context -> RejectedDocument in
             let request = try await AdminRejectedRoutes.find(context.parameters.get("id"), store)
@@ -70,11 +50,11 @@ struct AdminRejectedRoutes: Sendable {
                 provider: provider, reason: try AdminRejectedRoutes.reason(body.reason), since: body.since, limit: body.limit ?? 1000)
             return try await recovery.recover(filter, ignoreAge: body.ignoreAge ?? false, via: try AdminRejectedRoutes.via(body.via))
         }
-        router.post("/rejected/{id}/recover") { request, context -> Recovered in
+        router.post("/rejected/{id}/recover") { request, context -> RecoveryAnswer in
             let body = try await AdminRejectedRoutes.body(request)
             let rejected = try await AdminRejectedRoutes.find(context.parameters.get("id"), store)
             switch try await recovery.recover(rejected, ignoreAge: body.ignoreAge ?? false, via: try AdminRejectedRoutes.via(body.via)) {
-            case .stored(let outcome, let eventID): return Recovered(status: outcome.rawValue, eventId: eventID)
+            case .stored(let outcome, let eventID): return RecoveryAnswer(status: outcome.rawValue, eventID: eventID)
             case .refused(let code): throw AdminError(.conflict, code)
             }
         }
@@ -106,16 +86,16 @@ struct AdminRejectedRoutes: Sendable {
     }
 
     /// The JSON body of a recover route; an empty body takes every default.
-    static func body(_ request: Request) async throws -> RecoverRequest {
+    static func body(_ request: Request) async throws -> RecoveryRequest {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: 65_536)
         } catch {
             throw AdminError(.contentTooLarge, "the body must be at most 65536 bytes")
         }
-        guard buffer.readableBytes > 0 else { return RecoverRequest() }
+        guard buffer.readableBytes > 0 else { return RecoveryRequest() }
         do {
-            return try SnakeCaseJSON.decoder().decode(RecoverRequest.self, from: Data(buffer.readableBytesView))
+            return try SnakeCaseJSON.decoder().decode(RecoveryRequest.self, from: Data(buffer.readableBytesView))
         } catch {
             throw AdminError(.badRequest, "the body must be a JSON object like {\"ignore_age\": true}")
         }

@@ -31,25 +31,6 @@ public struct RejectedClient: Sendable {
         case refused(String)
     }
 
-    struct Page: Decodable {
-        var rejected: [RejectedSummary]
-        var nextBefore: Int64?
-    }
-
-    struct Stored: Decodable {
-        var status: String
-        var eventId: String
-    }
-
-    struct RecoverBody: Encodable {
-        var ignoreAge: Bool
-        var via = "cli"
-        var provider: String?
-        var reason: String?
-        var since: Int64?
-        var limit: Int?
-    }
-
     public init(admin: AdminClient) {
         self.admin = admin
     }
@@ -65,7 +46,7 @@ public struct RejectedClient: Sendable {
             query.append(("limit", String(min(limit - found.count, 1000))))
             if let before { query.append(("before", String(before))) }
             let answer = try await admin.get("rejected", query: query)
-            guard answer.status == 200, let page = answer.decoded(Page.self) else { throw Self.unexpected(answer, expecting: "a list") }
+            guard answer.status == 200, let page = answer.decoded(RejectedPage.self) else { throw Self.unexpected(answer, expecting: "a list") }
             found += page.rejected
             guard let next = page.nextBefore, !page.rejected.isEmpty else { return (found, false) }
             before = next
@@ -87,17 +68,17 @@ public struct RejectedClient: Sendable {
     /// check) and stores it if it verifies.
     /// - Throws: ``AdminClient/Failure`` when the gate did not decide (unknown id, unreachable, ...).
     public func recover(_ id: Int64, ignoreAge: Bool) async throws(AdminClient.Failure) -> Outcome {
-        let answer = try await admin.post("rejected/\(id)/recover", body: RecoverBody(ignoreAge: ignoreAge))
+        let answer = try await admin.post("rejected/\(id)/recover", body: RecoveryRequest(ignoreAge: ignoreAge, via: "cli"))
         if answer.status == 409, let code = answer.error { return .refused(code) }
-        guard answer.status == 200, let stored = answer.decoded(Stored.self) else { throw Self.unexpected(answer, expecting: "a recovery") }
-        return .stored(status: stored.status, eventID: stored.eventId)
+        guard answer.status == 200, let stored = answer.decoded(RecoveryAnswer.self) else { throw Self.unexpected(answer, expecting: "a recovery") }
+        return .stored(status: stored.status, eventID: stored.eventID)
     }
 
     /// Recovers every rejected request matching `filter` not yet recovered (at most `limit`,
     /// the gate's default 1,000 when `nil`), oldest first.
     /// - Throws: ``AdminClient/Failure`` when the gate did not answer a tally.
     public func recover(_ filter: Filter, ignoreAge: Bool, limit: Int?) async throws(AdminClient.Failure) -> RecoveryTally {
-        let body = RecoverBody(ignoreAge: ignoreAge, provider: filter.provider, reason: filter.reason, since: filter.since, limit: limit)
+        let body = RecoveryRequest(ignoreAge: ignoreAge, via: "cli", provider: filter.provider, reason: filter.reason, since: filter.since, limit: limit)
         let answer = try await admin.post("rejected/recover", body: body)
         guard answer.status == 200, let tally = answer.decoded(RecoveryTally.self) else { throw Self.unexpected(answer, expecting: "a tally") }
         return tally
