@@ -35,6 +35,11 @@ public protocol StoreCopySource: Sendable {
     /// The event ids of `provider` (with row ids up to `throughRow`, when given), in no particular order.
     func copyEventIDs(provider: String, throughRow: Int64?) async throws -> [String]
 
+    /// Up to `limit` rejected requests of the quarantine with ids above `afterID`, whole, in id
+    /// order (none when the store predates the quarantine).
+    func copyRejected(afterID: Int64, limit: Int) async throws -> [RejectedRequest]
+    /// How many rejected requests have ids up to `throughID`.
+    func copyRejectedCount(throughID: Int64) async throws -> Int
     /// Closes the store's connections; nothing may be called afterwards.
     func close() async
 }

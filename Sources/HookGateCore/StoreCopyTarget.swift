@@ -26,6 +26,12 @@ public protocol StoreCopyTarget: Sendable {
     /// The event ids of `provider`, in no particular order.
     func copyEventIDs(provider: String, throughRow: Int64?) async throws -> [String]
 
+    /// Writes rejected requests of the quarantine with their ids, in one transaction: one
+    /// already here (same id, an earlier run) takes the given recovery; the quarantine's
+    /// kept bytes are counted again. Running it twice writes nothing new.
+    func importRejected(_ requests: [RejectedRequest]) async throws
+    /// How many rejected requests have ids up to `throughID`.
+    func copyRejectedCount(throughID: Int64) async throws -> Int
     /// Closes the store's connections; nothing may be called afterwards.
     func close() async
 }

@@ -92,6 +92,15 @@ public struct StoreCopy: Sendable {
         }
         marker.throughRow = max(marker.throughRow, through)
 
+        // The quarantine, by id; a run again rewrites only recoveries (nothing is written twice).
+        while true {
+            let batch = try await source.copyRejected(afterID: report.rejectedThrough, limit: batchSize)
+            guard let last = batch.last else { break }
+            try await target.importRejected(batch)
+            report.rejectedThrough = last.id
+            report.rejectedCopied += batch.count
+        }
+
         let keys = try await source.copyKeys()
         marker.complete = true
         marker.readsSince = started
@@ -174,6 +183,13 @@ public struct StoreCopy: Sendable {
             if from.attempts != to.attempts { differences.append("attempt records: source \(from.attempts), target \(to.attempts)") }
         }
         if from.keys != to.keys { differences.append("keys: source \(from.keys), target \(to.keys)") }
+        // Rejected requests up to the last one copied; the source's own bound may have dropped some since.
+        report.rejectedCounts = (
+            try await source.copyRejectedCount(throughID: report.rejectedThrough), try await target.copyRejectedCount(throughID: report.rejectedThrough)
+        )
+        if report.rejectedCounts.target < report.rejectedCounts.source {
+            differences.append("rejected requests: source \(report.rejectedCounts.source), target \(report.rejectedCounts.target)")
+        }
         report.differences = differences
     }
 

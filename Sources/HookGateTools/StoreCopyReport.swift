@@ -26,6 +26,11 @@ public struct StoreCopyReport: Sendable {
     public var committedAfterStart = 0
     /// Deliveries of copied events that changed on the source after the run began.
     public var changedAfterStart = 0
+    /// Rejected requests (the quarantine) copied by this run, and the highest id copied.
+    public var rejectedCopied = 0
+    public var rejectedThrough: Int64 = 0
+    /// Rejected requests with ids up to ``rejectedThrough`` on each side.
+    public var rejectedCounts: (source: Int, target: Int) = (0, 0)
     /// Every difference the check found; empty when the target matches the source.
     public var differences: [String] = []
 
@@ -53,6 +58,7 @@ public struct StoreCopyReport: Sendable {
         }
         rows.append(["attempt records", "\(sourceCensus.attempts)", "\(targetCensus.attempts)", ""])
         rows.append(["keys", "\(sourceCensus.keys)", "\(targetCensus.keys)", ""])
+        rows.append(["rejected requests", "\(rejectedCounts.source)", "\(rejectedCounts.target)", ""])
         // The last column is empty but for events: no padding left at the ends of the lines.
         let table = TextTable.render(header: ["table", "source", "target", ""], rows: rows).split(separator: "\n").map {
             String($0.reversed().drop { $0 == " " }.reversed())

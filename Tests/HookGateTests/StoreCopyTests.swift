@@ -82,7 +82,8 @@ import Testing
     }
 
     /// Fills a store: `count` events; of `plain`, 5 dead letters, 3 retrying and 2 claims in
-    /// flight; of `ordered`, 2 delivered and 2 claims in flight (the rest pending behind them); two saved keys.
+    /// flight; of `ordered`, 2 delivered and 2 claims in flight (the rest pending behind them); two saved keys;
+    /// 5 rejected requests in the quarantine, the oldest recovered as event e-0 (which says so).
     static func seed(_ store: any GateStore, count: Int = 40) async throws {
         for n in 0..<count { #expect(try await store.store(event(n)) == .accepted) }
         let plain = try await store.claimDue(handler: "plain", now: t0 + 1_000_000, leaseUntil: later, limit: 10)
@@ -94,6 +95,10 @@ import Testing
         for kid in ["kid-a", "kid-b"] {
             try await store.saveKey(try P256PrivateKey.generate().publicJWK(keyID: kid), provider: .ledgersync)
         }
+        try await store.quarantine((0..<5).map { QuarantineContractTests.rejected($0, provider: .ledgersync) }, maxBytes: 1 << 30)
+        var oldest = try #require(try await store.rejected(RejectedFilter(limit: 10)).last)
+        oldest.recovery = .init(at: now, outcome: .accepted, eventID: "e-0", via: "cli")
+        try await store.markRecovered(oldest)
     }
 
     /// Everything a store holds, as comparable text: events in row order (without row ids) with
@@ -104,7 +109,7 @@ import Testing
             let e = copied.event
             lines.append(
                 "\(e.provider)|\(e.eventID)|\(e.eventType)|\(Hex.encode(e.body))|\(e.bodySHA256)|\(e.headers.map { "\($0.0)=\($0.1)" })|"
-                    + "\(e.clientIP ?? "-")|\(e.requestID)|\(e.receivedAt)|\(e.claims ?? "-")")
+                    + "\(e.clientIP ?? "-")|\(e.requestID)|\(e.receivedAt)|\(e.claims ?? "-")|\(e.recovered?.json ?? "-")")
             for d in copied.releasingClaims(now: Int64.max).deliveries {
                 lines.append(
                     "  \(d.handler)|\(d.status)|\(d.attempts)|\(d.nextAttemptAt)|\(d.orderKey ?? "-")|\(d.createdAt)|\(d.lastError ?? "-")|"
@@ -115,6 +120,10 @@ import Testing
             }
         }
         lines += try await store.copyKeys().map { "key \($0.provider)|\($0.keyID)|\($0.jwk)" }
+        lines += try await store.copyRejected(afterID: 0, limit: 1_000_000).map { r in
+            "rejected \(r.id)|\(r.provider)|\(r.reason)|\(r.receivedAt)|\(r.clientIP ?? "-")|\(r.path)|\(r.requestID)|"
+                + "\(r.headers.map { "\($0.0)=\($0.1)" })|\(Hex.encode(r.body))|\(r.recovery.map { "\($0)" } ?? "-")"
+        }
         return lines
     }
 
@@ -201,6 +210,11 @@ import Testing
         try await store.complete(retrying.map { Self.result($0, .dead) })
         let dead = try #require(try await store.deliveries(status: .dead, limit: 1).first)
         _ = try await store.redeliver(deliveryID: dead.id)
+        // ...and its quarantine: a recovery since, and a new refusal.
+        var recovered = try #require(try await store.rejected(RejectedFilter(unrecoveredOnly: true, limit: 10)).last)
+        recovered.recovery = .init(at: Self.now, outcome: .duplicate, eventID: "e-1", via: "console")
+        try await store.markRecovered(recovered)
+        try await store.quarantine([QuarantineContractTests.rejected(9, provider: .ledgersync)], maxBytes: 1 << 30)
         let since = try await Self.copy(source, target, ["--since-last"])
         #expect(since.status == 0, "\(since.output)\(since.error)")
         #expect(since.output.contains("copied 15 events"), "\(since.output)")
