@@ -9,9 +9,9 @@ extension SQLiteEventStore {
         let rows = requests.map { request in
             (request, StoredHeaders.encode(request.headers), request.bodySHA256, Int64(request.keptBytes))
         }
-        // Refused requests acknowledged nobody: committed without waiting for fsync, so a
-        // flood of them does not take the disk's sync rate from accepted events.
-        return try await relaxedWrite { db in
+        // In the quarantine's own database, committed without waiting for fsync: a flood of
+        // refused requests takes neither the events' writer nor the disk's sync rate.
+        return try await quarantineWrite { db in
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO rejected (provider, reason, received_at, client_ip, path, request_id, headers, body, body_sha256, kept_bytes)
@@ -62,7 +62,8 @@ extension SQLiteEventStore {
     }
 
     public func rejected(_ filter: RejectedFilter) async throws -> [RejectedRequest] {
-        try await pool.read { db in
+        guard let quarantinePool else { return [] }
+        return try await quarantinePool.read { db in
             var conditions = SQLConditions()
             conditions.add("provider = ?", filter.provider?.rawValue)
             conditions.add("reason = ?", filter.reason?.rawValue)
@@ -82,7 +83,8 @@ extension SQLiteEventStore {
     }
 
     public func quarantineRequest(id: Int64) async throws -> RejectedRequest? {
-        try await pool.read { db in
+        guard let quarantinePool else { return nil }
+        return try await quarantinePool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM rejected WHERE id = ?", arguments: [id]).map(SQLiteEventStore.decodeRejected)
         }
     }
@@ -91,18 +93,21 @@ extension SQLiteEventStore {
         guard let recovery = request.recovery else { return }
         let recoveryJSON = String(decoding: try SnakeCaseJSON.encoder().encode(recovery), as: UTF8.self)
         let eventRecovery = request.eventRecovery?.json
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE rejected SET recovery = ? WHERE id = ?", arguments: [recoveryJSON, request.id])
-            if recovery.outcome == .accepted {
+        // The event first: a crash between the two leaves a request to recover again (a duplicate), never a mark without its event.
+        if recovery.outcome == .accepted {
+            try await pool.write { db in
                 try db.execute(
                     sql: "UPDATE events SET recovered = ? WHERE provider = ? AND event_id = ?",
                     arguments: [eventRecovery, request.provider.rawValue, recovery.eventID])
             }
         }
+        try await quarantineWrite { db in
+            try db.execute(sql: "UPDATE rejected SET recovery = ? WHERE id = ?", arguments: [recoveryJSON, request.id])
+        }
     }
 
     public func pruneRejected(receivedBefore cutoff: Int64) async throws -> Int {
-        try await relaxedWrite { db in
+        try await quarantineWrite { db in
             let gone = try Row.fetchOne(
                 db, sql: "SELECT count(*) AS n, COALESCE(sum(kept_bytes), 0) AS bytes FROM rejected WHERE received_at < ?", arguments: [cutoff])
             let count: Int = gone?["n"] ?? 0
@@ -115,10 +120,17 @@ extension SQLiteEventStore {
     }
 
     public func quarantineUsage() async throws -> (requests: Int, bytes: Int64) {
-        try await pool.read { db in
+        guard let quarantinePool else { return (0, 0) }
+        return try await quarantinePool.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT requests, bytes FROM quarantine_usage WHERE id = 1")
             return (row?["requests"] ?? 0, row?["bytes"] ?? 0)
         }
+    }
+
+    /// A write transaction in the quarantine's database.
+    func quarantineWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        guard let quarantinePool else { throw SQLiteStoreError("\(SQLiteEventStore.quarantinePath(for: path)) is not open for writing") }
+        return try await quarantinePool.write(updates)
     }
 
     static func decodeRejected(_ row: Row) throws -> RejectedRequest {

@@ -3,21 +3,21 @@ import GRDB
 import HookGateCore
 
 /// The quarantine's part of `hookgate store copy`: rejected requests read in id order and
-/// written with their ids, so a run again (or after a stop) writes nothing twice.
+/// written with their ids, so a run again (or after a stop) writes nothing twice. A source
+/// from before the quarantine (no quarantine file) has none.
 extension SQLiteEventStore {
     public func copyRejected(afterID: Int64, limit: Int) async throws -> [RejectedRequest] {
-        try await pool.read { db in
-            // A database from before the quarantine (read-only, so not migrated) has none.
-            guard try db.tableExists("rejected") else { return [] }
-            return try Row.fetchAll(db, sql: "SELECT * FROM rejected WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
+        guard let quarantinePool else { return [] }
+        return try await quarantinePool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rejected WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
                 .map(SQLiteEventStore.decodeRejected)
         }
     }
 
     public func copyRejectedCount(throughID: Int64) async throws -> Int {
-        try await pool.read { db in
-            guard try db.tableExists("rejected") else { return 0 }
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM rejected WHERE id <= ?", arguments: [throughID]) ?? 0
+        guard let quarantinePool else { return 0 }
+        return try await quarantinePool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM rejected WHERE id <= ?", arguments: [throughID]) ?? 0
         }
     }
 
@@ -26,7 +26,7 @@ extension SQLiteEventStore {
         let rows = try requests.map { request in
             (request, StoredHeaders.encode(request.headers), try request.recovery.map { String(decoding: try SnakeCaseJSON.encoder().encode($0), as: UTF8.self) })
         }
-        try await pool.write { db in
+        try await quarantineWrite { db in
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO rejected (id, provider, reason, received_at, client_ip, path, request_id, headers, body, body_sha256, kept_bytes, recovery)

@@ -23,6 +23,10 @@ public final class SQLiteEventStore: GateStore, Sendable {
     public let maxQueued: Int
 
     let pool: DatabasePool
+    /// The quarantine's own database (``quarantinePath(for:)``), so that writing refused
+    /// requests never takes the events' writer or grows the WAL their commits sync; `nil`
+    /// for a read-only store whose quarantine file does not exist.
+    let quarantinePool: DatabasePool?
     public let path: String
     /// `PRAGMA synchronous` for event commits: FULL or NORMAL, from the configuration.
     let synchronous: String
@@ -105,6 +109,16 @@ public final class SQLiteEventStore: GateStore, Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         self.pool = pool
+        let quarantinePath = SQLiteEventStore.quarantinePath(for: path)
+        if readOnly {
+            quarantinePool = FileManager.default.fileExists(atPath: quarantinePath) ? try DatabasePool(path: quarantinePath, configuration: configuration) : nil
+        } else {
+            PrivateFile.createIfMissing(quarantinePath)
+            // WAL with synchronous=NORMAL (DatabasePool's default): refused requests acknowledged nobody.
+            let quarantinePool = try DatabasePool(path: quarantinePath, configuration: configuration)
+            try StoreSchema.quarantineMigrator.migrate(quarantinePool)
+            self.quarantinePool = quarantinePool
+        }
         // DatabasePool switches to WAL with synchronous=NORMAL after prepareDatabase runs,
         // so the writer's durability is set here, afterwards.
         let level = durability == .full ? "FULL" : "NORMAL"
@@ -262,6 +276,12 @@ public final class SQLiteEventStore: GateStore, Sendable {
     }
 
     /// The number of stored events and the database's size on disk (main file, WAL and shared memory), in bytes.
+    /// The quarantine's database beside the events' one: `PATH.quarantine` (with its own
+    /// `-wal` and `-shm`).
+    public static func quarantinePath(for path: String) -> String {
+        path + ".quarantine"
+    }
+
     public func size() async throws -> (events: Int, bytes: Int64) {
         let count = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
         var bytes: Int64 = 0

@@ -101,10 +101,19 @@ enum StoreSchema {
                     )
                     """)
         }
-        migrator.registerMigration("v7-quarantine") { db in
-            // Webhooks refused with 400 or 401, kept bounded for recovery (``Quarantine``);
-            // `quarantine_usage` holds their total kept bytes, so trimming to the bound does
-            // not sum the table. An event recovered from it says so in `events.recovered`.
+        migrator.registerMigration("v7-recovered-events") { db in
+            // An event recovered from the quarantine says so (``EventRecovery``, as JSON).
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN recovered TEXT")
+        }
+        return migrator
+    }
+
+    /// The quarantine's own database (``SQLiteEventStore/quarantinePath(for:)``): webhooks
+    /// refused with 400 or 401, kept bounded for recovery; `quarantine_usage` holds their
+    /// total kept bytes, so trimming to the bound does not sum the table.
+    static var quarantineMigrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-rejected") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE rejected (
@@ -129,7 +138,6 @@ enum StoreSchema {
                         bytes INTEGER NOT NULL
                     );
                     INSERT INTO quarantine_usage (id, requests, bytes) VALUES (1, 0, 0);
-                    ALTER TABLE events ADD COLUMN recovered TEXT;
                     """)
         }
         return migrator

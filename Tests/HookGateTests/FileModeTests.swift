@@ -46,7 +46,12 @@ import Testing
             port: gate.publicPort, path: "/webhooks/plaid", headers: [("Plaid-Verification", try Signer.token(body: body))], body: body)
         #expect(answer.status == 200, "\(answer.text)")
         #expect(await eventually { ((try? FileManager.default.attributesOfItem(atPath: audit))?[.size] as? Int ?? 0) > 0 }, "the file handler wrote")
-        for path in [database, database + "-wal", database + "-shm", audit] {
+        // A refused webhook too: the quarantine's own database holds its headers and body.
+        let forged = try await RawHTTP.request(port: gate.publicPort, path: "/webhooks/plaid", headers: [("Plaid-Verification", "x.y.z")], body: body)
+        #expect(forged.status == 401)
+        let quarantine = database + ".quarantine"
+        #expect(await eventually { FileManager.default.fileExists(atPath: quarantine + "-wal") }, "the quarantine was written")
+        for path in [database, database + "-wal", database + "-shm", quarantine, quarantine + "-wal", quarantine + "-shm", audit] {
             let mode = try Self.mode(path)
             #expect(mode == 0o600, "\(path): \(String(mode, radix: 8))")
         }
