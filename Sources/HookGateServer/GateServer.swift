@@ -171,6 +171,7 @@ public final class GateServer: Sendable {
 
     /// The quarantine's totals, read from the store (and set in the metrics).
     func quarantineFigures() async throws -> StatsDocument.QuarantineFigures {
+        quarantineWriter?.recordDrops()
         let usage = try await store.quarantineUsage()
         metrics.refresh(quarantine: usage)
         return StatsDocument.QuarantineFigures(
@@ -180,6 +181,7 @@ public final class GateServer: Sendable {
 
     /// A warning when refused requests were not kept because the writer's buffer was full or the store failed.
     func quarantineWarnings() -> [String] {
+        quarantineWriter?.recordDrops()
         let drops = metrics.quarantineDrops()
         let lost = (drops["buffer"] ?? 0) + (drops["error"] ?? 0)
         return lost > 0 ? ["quarantine: \(lost) refused requests not kept since start (buffer \(drops["buffer"] ?? 0), error \(drops["error"] ?? 0))"] : []
@@ -191,6 +193,7 @@ public final class GateServer: Sendable {
         let deliveries = try await store.deliveryCounts()
         let size = try await store.size()
         metrics.refresh(deliveries: deliveries, store: size)
+        quarantineWriter?.recordDrops()
         metrics.refresh(quarantine: try await store.quarantineUsage())
         return (deliveries, size)
     }

@@ -27,6 +27,10 @@ public final class QuarantineWriter: Service, Sendable {
     }
 
     private let pending = Mutex(Pending())
+    /// Set while the buffer is full: under a flood the intake reads it, not the lock.
+    private let full = Atomic<Bool>(false)
+    /// Drops not yet added to `hookgate_quarantine_dropped_total` (``recordDrops()``).
+    private let unrecordedDrops = Atomic<Int>(0)
     private let store: any Quarantine
     private let maxBytes: Int64
     private let signals: AsyncStream<Void>
@@ -50,27 +54,36 @@ public final class QuarantineWriter: Service, Sendable {
     /// Whether the buffer is full: the intake then counts a refused request as dropped
     /// without building it (``drop()``).
     public var isFull: Bool {
-        pending.withLock { $0.requests.count >= bufferRequests || $0.bytes >= bufferBytes }
+        full.load(ordering: .relaxed)
     }
 
-    /// Counts one refused request not kept because the buffer is full.
+    /// Counts one refused request not kept because the buffer is full (an atomic add; the
+    /// count reaches the metrics at the writer's next batch or ``recordDrops()``).
     public func drop() {
-        metrics.recordQuarantineDrop(cause: "buffer", count: 1)
+        unrecordedDrops.add(1, ordering: .relaxed)
+    }
+
+    /// Adds the drops counted since the last call to `hookgate_quarantine_dropped_total`
+    /// (`/stats` and `/metrics` call it before they read).
+    public func recordDrops() {
+        let count = unrecordedDrops.exchange(0, ordering: .relaxed)
+        if count > 0 { metrics.recordQuarantineDrop(cause: "buffer", count: count) }
     }
 
     /// Queues `request` to be written; drops it (counted) when the buffer is full. Never waits.
     public func submit(_ request: RejectedRequest) {
         let size = request.keptBytes
         let queued = pending.withLock { pending -> Bool in
-            guard pending.requests.count < bufferRequests, pending.bytes + size <= bufferBytes else { return false }
+            guard pending.requests.count < bufferRequests, pending.bytes + size <= bufferBytes else {
+                full.store(true, ordering: .relaxed)
+                return false
+            }
             pending.requests.append(request)
             pending.bytes += size
+            if pending.requests.count >= bufferRequests || pending.bytes >= bufferBytes { full.store(true, ordering: .relaxed) }
             return true
         }
-        guard queued else {
-            metrics.recordQuarantineDrop(cause: "buffer", count: 1)
-            return
-        }
+        guard queued else { return drop() }
         signal.yield()
     }
 
@@ -89,7 +102,7 @@ public final class QuarantineWriter: Service, Sendable {
     /// Under a flood of forged requests the store's writer (SQLite has one) stays free for
     /// accepted events most of the time; what the writer cannot keep up with overflows its
     /// buffer and is dropped and counted. With nothing more queued it does not wait.
-    public static let writeShare = 0.05
+    public static let writeShare = 0.02
 
     /// Writes every queued request, a batch per transaction, waiting between batches as
     /// ``writeShare`` says while more keep coming (`pacing: false`: at once, for the last flush).
@@ -102,8 +115,10 @@ public final class QuarantineWriter: Service, Sendable {
                 let batch = Array(pending.requests.prefix(count))
                 pending.requests.removeFirst(count)
                 pending.bytes -= batch.reduce(0) { $0 + $1.keptBytes }
+                full.store(pending.requests.count >= bufferRequests || pending.bytes >= bufferBytes, ordering: .relaxed)
                 return batch
             }
+            recordDrops()
             guard !batch.isEmpty else { return }
             do {
                 let dropped = try await store.quarantine(batch, maxBytes: maxBytes)
