@@ -104,6 +104,11 @@ public final class QuarantineWriter: Service, Sendable {
     /// buffer and is dropped and counted. With nothing more queued it does not wait.
     public static let writeShare = 0.02
 
+    /// The wait after a batch that took `elapsed`, while more are queued: `elapsed × (1 / ``writeShare`` − 1)`.
+    static func pause(after elapsed: Duration) -> Duration {
+        elapsed * (1 / writeShare - 1)
+    }
+
     /// Writes every queued request, a batch per transaction, waiting between batches as
     /// ``writeShare`` says while more keep coming (`pacing: false`: at once, for the last flush).
     public func flush(pacing: Bool = true) async {
@@ -133,9 +138,10 @@ public final class QuarantineWriter: Service, Sendable {
                 logger.error("quarantine write failed; \(batch.count) refused requests not kept", metadata: ["error": "\(error)"])
             }
             let more = pending.withLock { !$0.requests.isEmpty }
-            if pacing, more {
-                let elapsed = clock.now - started
-                try? await Task.sleep(for: elapsed * (1 / Self.writeShare - 1))
+            // Once a graceful shutdown begins the rest is written at once: the pause ends with it.
+            if pacing, more, !Task.isShuttingDownGracefully {
+                let pause = Self.pause(after: clock.now - started)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             }
         }
     }
