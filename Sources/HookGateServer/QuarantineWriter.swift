@@ -105,9 +105,13 @@ public final class QuarantineWriter: Service, Sendable {
     public static let writeShare = 0.02
 
     /// The wait after a batch that took `elapsed`, while more are queued: `elapsed × (1 / ``writeShare`` − 1)`.
+    /// At most ``maxPause``: a write slowed by a saturated machine does not stop the writer for minutes.
     static func pause(after elapsed: Duration) -> Duration {
-        elapsed * (1 / writeShare - 1)
+        min(elapsed * (1 / writeShare - 1), maxPause)
     }
+
+    /// The longest wait between two batches.
+    static let maxPause = Duration.seconds(2)
 
     /// Writes every queued request, a batch per transaction, waiting between batches as
     /// ``writeShare`` says while more keep coming (`pacing: false`: at once, for the last flush).

@@ -25,7 +25,7 @@ import Testing
 
         func quarantine(_ requests: [RejectedRequest], maxBytes: Int64) async throws -> Int {
             let started = ContinuousClock.now
-            try await Task.sleep(for: delay)
+            if delay > .zero { try await Task.sleep(for: delay) }
             state.withLock {
                 $0.batches.append(requests)
                 $0.writeDurations.append(ContinuousClock.now - started)
@@ -64,6 +64,7 @@ import Testing
         let pause = QuarantineWriter.pause(after: write)
         let share = Double(write.components.attoseconds) / Double((write + pause).components.attoseconds)
         #expect(abs(share - QuarantineWriter.writeShare) < 1e-9, "pause \(pause) after a write of \(write)")
+        #expect(QuarantineWriter.pause(after: .seconds(3)) == QuarantineWriter.maxPause)
         // Batches of at most 512, every request counted, the last flush (graceful shutdown) at once.
         let metrics = GateMetrics(providers: [.plaid])
         let store = SlowQuarantine(delay: .zero)
