@@ -41,6 +41,9 @@ public final class GateMetrics: Sendable {
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(1000), .seconds(5),
     ]
 
+    /// Why a refused request was not kept, or no longer is (`hookgate_quarantine_dropped_total{cause}`).
+    static let quarantineDropCauses = ["buffer", "bound", "error"]
+
     /// Every outcome an intake request can have: `accepted`, `duplicate`, or an error code.
     static let outcomes = ["accepted", "duplicate"] + HookGateError.Code.allCases.map(\.rawValue)
 
@@ -78,7 +81,7 @@ public final class GateMetrics: Sendable {
         }
         self.quarantined = quarantined
         var dropped: [String: CoreMetrics.Counter] = [:]
-        for cause in ["buffer", "bound", "error"] {
+        for cause in GateMetrics.quarantineDropCauses {
             dropped[cause] = CoreMetrics.Counter(label: "hookgate_quarantine_dropped_total", dimensions: [("cause", cause)], factory: figures)
             dropped[cause]?.increment(by: 0)
         }
@@ -126,7 +129,7 @@ public final class GateMetrics: Sendable {
     /// The quarantine's drops since start, by cause.
     func quarantineDrops() -> [String: Int] {
         var drops: [String: Int] = [:]
-        for cause in ["buffer", "bound", "error"] {
+        for cause in GateMetrics.quarantineDropCauses {
             drops[cause] = Int(figures.counter("hookgate_quarantine_dropped_total", [("cause", cause)]))
         }
         return drops
