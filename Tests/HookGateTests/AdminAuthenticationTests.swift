@@ -43,57 +43,57 @@ import Testing
     }
 
     @Test func everyAdminRouteButTheProbesNeedsTheToken() async throws {
-        let harness = try await GateHarness(yaml: Self.yaml(admin: "admin:\n  host: 127.0.0.1\n  port: 0\n  token: \(Self.token)"))
-        let routes = harness.gate.server.makeAdminRouter().routes
-        #expect(routes.count >= 8)
-        var checked = 0
-        for route in routes {
-            let path = route.path.description.replacingOccurrences(of: "{id}", with: "1")
-            let method = route.method.rawValue
-            let open = path == "/healthz" || path == "/readyz" || (method == "GET" && (path == "/console" || path.hasPrefix("/console/")))
-            for headers in [
-                [], [("Authorization", "Bearer wrong-token-0123456789abcdef")], [("Authorization", "Basic \(Self.token)")],
-                [("Authorization", "Bearer \(Self.token)x")], [("Authorization", "Bearer")],
-            ] {
-                let response = try await harness.admin(path, method: method, headers: headers)
-                if open {
-                    #expect(response.status != 401, "\(method) \(path) is open")
-                } else {
-                    #expect(response.status == 401, "\(method) \(path) with \(headers)")
-                    #expect(response.header("WWW-Authenticate") == "Bearer")
-                    #expect(response.text == #"{"error":"unauthorized"}"#)
-                    checked += 1
+        try await withGate(yaml: Self.yaml(admin: "admin:\n  host: 127.0.0.1\n  port: 0\n  token: \(Self.token)")) { harness in
+            let routes = harness.gate.server.makeAdminRouter().routes
+            #expect(routes.count >= 8)
+            var checked = 0
+            for route in routes {
+                let path = route.path.description.replacingOccurrences(of: "{id}", with: "1")
+                let method = route.method.rawValue
+                let open = path == "/healthz" || path == "/readyz" || (method == "GET" && (path == "/console" || path.hasPrefix("/console/")))
+                for headers in [
+                    [], [("Authorization", "Bearer wrong-token-0123456789abcdef")], [("Authorization", "Basic \(Self.token)")],
+                    [("Authorization", "Bearer \(Self.token)x")], [("Authorization", "Bearer")],
+                ] {
+                    let response = try await harness.admin(path, method: method, headers: headers)
+                    if open {
+                        #expect(response.status != 401, "\(method) \(path) is open")
+                    } else {
+                        #expect(response.status == 401, "\(method) \(path) with \(headers)")
+                        #expect(response.header("WWW-Authenticate") == "Bearer")
+                        #expect(response.text == #"{"error":"unauthorized"}"#)
+                        checked += 1
+                    }
+                }
+                for scheme in ["Bearer", "bearer"] {
+                    let response = try await harness.admin(path, method: method, headers: [("Authorization", "\(scheme) \(Self.token)")])
+                    #expect(response.status != 401, "\(method) \(path) with the right token")
                 }
             }
-            for scheme in ["Bearer", "bearer"] {
-                let response = try await harness.admin(path, method: method, headers: [("Authorization", "\(scheme) \(Self.token)")])
-                #expect(response.status != 401, "\(method) \(path) with the right token")
-            }
+            #expect(checked >= 30)
+            // A path no route serves is not an oracle either way; the probes stay open.
+            #expect(try await harness.admin("/healthz").status == 200)
         }
-        #expect(checked >= 30)
-        // A path no route serves is not an oracle either way; the probes stay open.
-        #expect(try await harness.admin("/healthz").status == 200)
-        try await harness.stop()
     }
 
     @Test func withoutATokenTheLoopbackAdminStaysOpen() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned())
-        #expect(try await harness.admin("/stats").status == 200)
-        try await harness.stop()
+        try await withGate(yaml: TestConfig.pinned()) { harness async throws in
+            #expect(try await harness.admin("/stats").status == 200)
+        }
     }
 
     @Test func statsCommandTakesTheTokenFromAFlagOrTheEnvironment() async throws {
-        let harness = try await GateHarness(yaml: Self.yaml(admin: "admin:\n  host: 127.0.0.1\n  port: 0\n  token: \(Self.token)"))
-        let admin = "http://127.0.0.1:\(harness.adminPort)"
-        let refused = try await CommandLineTests.run(["stats", "--admin", admin], environment: ["HOOKGATE_ADMIN_TOKEN": ""])
-        #expect(refused.status == 1)
-        #expect(refused.error.contains("HOOKGATE_ADMIN_TOKEN"))
-        let flag = try await CommandLineTests.run(["stats", "--admin", admin, "--json", "--token", Self.token])
-        #expect(flag.status == 0)
-        #expect(flag.output.contains("\"providers\""))
-        let environment = try await CommandLineTests.run(["stats", "--admin", admin, "--json"], environment: ["HOOKGATE_ADMIN_TOKEN": Self.token])
-        #expect(environment.status == 0)
-        try await harness.stop()
+        try await withGate(yaml: Self.yaml(admin: "admin:\n  host: 127.0.0.1\n  port: 0\n  token: \(Self.token)")) { harness in
+            let admin = "http://127.0.0.1:\(harness.adminPort)"
+            let refused = try await CommandLineTests.run(["stats", "--admin", admin], environment: ["HOOKGATE_ADMIN_TOKEN": ""])
+            #expect(refused.status == 1)
+            #expect(refused.error.contains("HOOKGATE_ADMIN_TOKEN"))
+            let flag = try await CommandLineTests.run(["stats", "--admin", admin, "--json", "--token", Self.token])
+            #expect(flag.status == 0)
+            #expect(flag.output.contains("\"providers\""))
+            let environment = try await CommandLineTests.run(["stats", "--admin", admin, "--json"], environment: ["HOOKGATE_ADMIN_TOKEN": Self.token])
+            #expect(environment.status == 0)
+        }
     }
 
     @Test func serveCheckRefusesAPublicAdminWithoutAToken() async throws {

@@ -42,25 +42,25 @@ import Testing
         let stub = try await KeyEndpointStub()
         let key = try P256PrivateKey.generate()
         stub.publish(key.publicJWK(keyID: "kid-a"))
-        let harness = try await GateHarness(yaml: Self.yaml(stub), environment: Self.environment)
-        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<20 { group.addTask { try await Self.send(harness, key: key, kid: "kid-a").status } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        try await withGate(yaml: Self.yaml(stub), environment: Self.environment) { harness in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 { group.addTask { try await Self.send(harness, key: key, kid: "kid-a").status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 200 })
+            #expect(stub.requests(for: "kid-a") == 1)
+            let body = try #require(stub.state.withLock { $0.bodies.first })
+            let json = try JSONParser.parse(Array(body.utf8))
+            #expect(json["client_id"]?.stringValue == "client-1")
+            #expect(json["secret"]?.stringValue == "secret-1")
+            #expect(json["key_id"]?.stringValue == "kid-a")
+            // LinkMoney's endpoint gets client_secret.
+            #expect(try await Self.send(harness, key: key, kid: "kid-a", path: "/webhooks/linkmoney").status == 200)
+            let linkBody = try #require(stub.state.withLock { $0.bodies.last })
+            #expect(try JSONParser.parse(Array(linkBody.utf8))["client_secret"]?.stringValue == "lm-secret")
+            let stats = try #require(try await harness.gate.server.stats().keysByProvider["plaid"])
+            #expect(stats.fetches == 1 && stats.cached == 1)
         }
-        #expect(statuses.allSatisfy { $0 == 200 })
-        #expect(stub.requests(for: "kid-a") == 1)
-        let body = try #require(stub.state.withLock { $0.bodies.first })
-        let json = try JSONParser.parse(Array(body.utf8))
-        #expect(json["client_id"]?.stringValue == "client-1")
-        #expect(json["secret"]?.stringValue == "secret-1")
-        #expect(json["key_id"]?.stringValue == "kid-a")
-        // LinkMoney's endpoint gets client_secret.
-        #expect(try await Self.send(harness, key: key, kid: "kid-a", path: "/webhooks/linkmoney").status == 200)
-        let linkBody = try #require(stub.state.withLock { $0.bodies.last })
-        #expect(try JSONParser.parse(Array(linkBody.utf8))["client_secret"]?.stringValue == "lm-secret")
-        let stats = try #require(try await harness.gate.server.stats().keysByProvider["plaid"])
-        #expect(stats.fetches == 1 && stats.cached == 1)
-        try await harness.stop()
         await stub.stop()
     }
 
@@ -69,15 +69,15 @@ import Testing
         let key = try P256PrivateKey.generate()
         stub.publish(key.publicJWK(keyID: "kid-b"))
         stub.setDown(true)
-        let harness = try await GateHarness(yaml: Self.yaml(stub), environment: Self.environment)
-        let down = try await Self.send(harness, key: key, kid: "kid-b")
-        #expect(down.status == 503)
-        #expect(down.text == #"{"error":"key_unavailable"}"#)
-        #expect(Int(down.header("Retry-After") ?? "") != nil)
-        stub.setDown(false)
-        #expect(try await Self.send(harness, key: key, kid: "kid-b").status == 200)
-        #expect(try await harness.gate.server.stats().keysByProvider["plaid"]?.fetchFailures == 1)
-        try await harness.stop()
+        try await withGate(yaml: Self.yaml(stub), environment: Self.environment) { harness in
+            let down = try await Self.send(harness, key: key, kid: "kid-b")
+            #expect(down.status == 503)
+            #expect(down.text == #"{"error":"key_unavailable"}"#)
+            #expect(Int(down.header("Retry-After") ?? "") != nil)
+            stub.setDown(false)
+            #expect(try await Self.send(harness, key: key, kid: "kid-b").status == 200)
+            #expect(try await harness.gate.server.stats().keysByProvider["plaid"]?.fetchFailures == 1)
+        }
         await stub.stop()
     }
 
@@ -85,47 +85,47 @@ import Testing
         let stub = try await KeyEndpointStub()
         let deadURL = stub.url
         await stub.stop()  // nothing listens on that port any more
-        let harness = try await GateHarness(yaml: Self.yaml(stub, keyURL: deadURL), environment: Self.environment)
-        let response = try await Self.send(harness, key: try P256PrivateKey.generate(), kid: "kid-x")
-        #expect(response.status == 503)
-        #expect(response.text == #"{"error":"key_unavailable"}"#)
-        try await harness.stop()
+        try await withGate(yaml: Self.yaml(stub, keyURL: deadURL), environment: Self.environment) { harness in
+            let response = try await Self.send(harness, key: try P256PrivateKey.generate(), kid: "kid-x")
+            #expect(response.status == 503)
+            #expect(response.text == #"{"error":"key_unavailable"}"#)
+        }
     }
 
     @Test func unknownKidIsRejectedAndNegativelyCached() async throws {
         let stub = try await KeyEndpointStub()
-        let harness = try await GateHarness(yaml: Self.yaml(stub), environment: Self.environment)
-        let key = try P256PrivateKey.generate()
-        for _ in 0..<5 {
-            let response = try await Self.send(harness, key: key, kid: "nobody")
-            #expect(response.text == #"{"error":"unknown_key"}"#)
+        try await withGate(yaml: Self.yaml(stub), environment: Self.environment) { harness in
+            let key = try P256PrivateKey.generate()
+            for _ in 0..<5 {
+                let response = try await Self.send(harness, key: key, kid: "nobody")
+                #expect(response.text == #"{"error":"unknown_key"}"#)
+            }
+            #expect(stub.requests(for: "nobody") == 1)
+            #expect(try await harness.gate.server.stats().keysByProvider["plaid"]?.negativeHits == 4)
         }
-        #expect(stub.requests(for: "nobody") == 1)
-        #expect(try await harness.gate.server.stats().keysByProvider["plaid"]?.negativeHits == 4)
-        try await harness.stop()
         await stub.stop()
     }
 
     @Test func randomKidFloodCausesBoundedFetches() async throws {
         let stub = try await KeyEndpointStub()
-        let harness = try await GateHarness(yaml: Self.yaml(stub, rate: 10), environment: Self.environment)
-        let key = try P256PrivateKey.generate()
-        var codes: [String: Int] = [:]
-        try await withThrowingTaskGroup(of: String.self) { group in
-            for n in 0..<300 {
-                group.addTask {
-                    let response = try await Self.send(harness, key: key, kid: "random-\(n)-\(UUID().uuidString)")
-                    return (try? JSONParser.parse(response.body))?["error"]?.stringValue ?? "status \(response.status)"
+        try await withGate(yaml: Self.yaml(stub, rate: 10), environment: Self.environment) { harness in
+            let key = try P256PrivateKey.generate()
+            var codes: [String: Int] = [:]
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for n in 0..<300 {
+                    group.addTask {
+                        let response = try await Self.send(harness, key: key, kid: "random-\(n)-\(UUID().uuidString)")
+                        return (try? JSONParser.parse(response.body))?["error"]?.stringValue ?? "status \(response.status)"
+                    }
+                    if n % 50 == 49 { for try await code in group { codes[code, default: 0] += 1 } }
                 }
-                if n % 50 == 49 { for try await code in group { codes[code, default: 0] += 1 } }
+                for try await code in group { codes[code, default: 0] += 1 }
             }
-            for try await code in group { codes[code, default: 0] += 1 }
+            // A bucket of 10 (refilling 10/min) bounds the fetches; the rest are refused without one.
+            #expect(stub.requestCount <= 11)
+            #expect(codes["unknown_key", default: 0] == stub.requestCount)
+            #expect(codes["key_unavailable", default: 0] == 300 - stub.requestCount)
         }
-        // A bucket of 10 (refilling 10/min) bounds the fetches; the rest are refused without one.
-        #expect(stub.requestCount <= 11)
-        #expect(codes["unknown_key", default: 0] == stub.requestCount)
-        #expect(codes["key_unavailable", default: 0] == 300 - stub.requestCount)
-        try await harness.stop()
         await stub.stop()
     }
 
@@ -134,24 +134,24 @@ import Testing
         let old = try P256PrivateKey.generate()
         let new = try P256PrivateKey.generate()
         stub.publish(old.publicJWK(keyID: "old"))
-        let harness = try await GateHarness(yaml: Self.yaml(stub, cooldown: 1), environment: Self.environment)
-        #expect(try await Self.send(harness, key: old, kid: "old").status == 200)
-        // The sender rotates: a new key, and the old one gets expired_at.
-        var expired = old.publicJWK(keyID: "old")
-        expired.expiredAt = Int64(Date().timeIntervalSince1970)
-        stub.publish(expired)
-        stub.publish(new.publicJWK(keyID: "new"))
-        try await Task.sleep(for: .milliseconds(1100))
-        #expect(try await Self.send(harness, key: new, kid: "new").status == 200)
-        var answer = ""
-        for _ in 0..<50 {
-            answer = try await Self.send(harness, key: old, kid: "old").text
-            if answer.contains("expired_key") { break }
-            try await Task.sleep(for: .milliseconds(50))
+        try await withGate(yaml: Self.yaml(stub, cooldown: 1), environment: Self.environment) { harness in
+            #expect(try await Self.send(harness, key: old, kid: "old").status == 200)
+            // The sender rotates: a new key, and the old one gets expired_at.
+            var expired = old.publicJWK(keyID: "old")
+            expired.expiredAt = Int64(Date().timeIntervalSince1970)
+            stub.publish(expired)
+            stub.publish(new.publicJWK(keyID: "new"))
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await Self.send(harness, key: new, kid: "new").status == 200)
+            var answer = ""
+            for _ in 0..<50 {
+                answer = try await Self.send(harness, key: old, kid: "old").text
+                if answer.contains("expired_key") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(answer == #"{"error":"expired_key"}"#)
+            #expect(stub.requests(for: "old") == 2)
         }
-        #expect(answer == #"{"error":"expired_key"}"#)
-        #expect(stub.requests(for: "old") == 2)
-        try await harness.stop()
         await stub.stop()
     }
 
@@ -160,17 +160,17 @@ import Testing
         let key = try P256PrivateKey.generate()
         stub.publish(key.publicJWK(keyID: "kid-p"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-test-\(UUID().uuidString)")
-        let first = try await GateHarness(yaml: Self.yaml(stub), directory: dir, environment: Self.environment)
-        #expect(try await Self.send(first, key: key, kid: "kid-p").status == 200)
-        // The key is saved in the background: wait (bounded) until the store holds it.
-        let saved = try await eventually(seconds: 5) { try await first.gate.store.savedKeys(provider: .plaid).contains { $0.keyID == "kid-p" } }
-        #expect(saved)
-        try await first.stop()
+        try await withGate(yaml: Self.yaml(stub), directory: dir, environment: Self.environment) { first in
+            #expect(try await Self.send(first, key: key, kid: "kid-p").status == 200)
+            // The key is saved in the background: wait (bounded) until the store holds it.
+            let saved = try await eventually(seconds: 5) { try await first.gate.store.savedKeys(provider: .plaid).contains { $0.keyID == "kid-p" } }
+            #expect(saved)
+        }
         stub.setDown(true)  // a restarted gate must not need the endpoint for a key it already has
-        let second = try await GateHarness(yaml: Self.yaml(stub), directory: dir, environment: Self.environment)
-        #expect(try await Self.send(second, key: key, kid: "kid-p").status == 200)
-        #expect(stub.requests(for: "kid-p") == 1)
-        try await second.stop()
+        try await withGate(yaml: Self.yaml(stub), directory: dir, environment: Self.environment) { second async throws in
+            #expect(try await Self.send(second, key: key, kid: "kid-p").status == 200)
+            #expect(stub.requests(for: "kid-p") == 1)
+        }
         await stub.stop()
     }
 }
@@ -180,18 +180,18 @@ import Testing
 @Suite(.serialized) struct HostileKeyEndpointTests {
     static func expectUnavailable(_ mode: HostileKeyEndpoint.Mode, maxSeconds: Double) async throws -> HostileKeyEndpoint {
         let endpoint = try HostileKeyEndpoint(mode)
-        let harness = try await GateHarness(yaml: KeyFetchTests.yaml(nil, keyURL: endpoint.url), environment: KeyFetchTests.environment)
-        let key = try P256PrivateKey.generate()
-        let started = ContinuousClock.now
-        let response = try await KeyFetchTests.send(harness, key: key, kid: "kid-hostile")
-        let elapsed = ContinuousClock.now - started
-        #expect(response.status == 503, "\(mode): \(response.text)")
-        #expect(response.text == #"{"error":"key_unavailable"}"#)
-        #expect(response.header("Retry-After") != nil)
-        #expect(elapsed < .seconds(maxSeconds), "\(mode) took \(elapsed)")
-        // Not negatively cached as unknown: the next try asks again (no verdict was taken).
-        #expect(try await KeyFetchTests.send(harness, key: key, kid: "kid-hostile").status == 503)
-        try await harness.stop()
+        try await withGate(yaml: KeyFetchTests.yaml(nil, keyURL: endpoint.url), environment: KeyFetchTests.environment) { harness in
+            let key = try P256PrivateKey.generate()
+            let started = ContinuousClock.now
+            let response = try await KeyFetchTests.send(harness, key: key, kid: "kid-hostile")
+            let elapsed = ContinuousClock.now - started
+            #expect(response.status == 503, "\(mode): \(response.text)")
+            #expect(response.text == #"{"error":"key_unavailable"}"#)
+            #expect(response.header("Retry-After") != nil)
+            #expect(elapsed < .seconds(maxSeconds), "\(mode) took \(elapsed)")
+            // Not negatively cached as unknown: the next try asks again (no verdict was taken).
+            #expect(try await KeyFetchTests.send(harness, key: key, kid: "kid-hostile").status == 503)
+        }
         endpoint.stop()
         return endpoint
     }
@@ -221,11 +221,11 @@ import Testing
 
     @Test func answerWithoutAKeyIsAnUnknownKey() async throws {
         let endpoint = try HostileKeyEndpoint(.body(#"{"key":null,"request_id":"x"}"#))
-        let harness = try await GateHarness(yaml: KeyFetchTests.yaml(nil, keyURL: endpoint.url), environment: KeyFetchTests.environment)
-        let response = try await KeyFetchTests.send(harness, key: try P256PrivateKey.generate(), kid: "kid-none")
-        #expect(response.status == 401)
-        #expect(response.text == #"{"error":"unknown_key"}"#)
-        try await harness.stop()
+        try await withGate(yaml: KeyFetchTests.yaml(nil, keyURL: endpoint.url), environment: KeyFetchTests.environment) { harness in
+            let response = try await KeyFetchTests.send(harness, key: try P256PrivateKey.generate(), kid: "kid-none")
+            #expect(response.status == 401)
+            #expect(response.text == #"{"error":"unknown_key"}"#)
+        }
         endpoint.stop()
     }
 }

@@ -90,15 +90,16 @@ import Testing
 
     /// Starts the gate, sends the scripted mix, and waits until the handlers' attempts are counted.
     static func liveGate() async throws -> (GateHarness, String) {
-        let harness = try await GateHarness(yaml: yaml())
-        try await MonitoringTests.scriptedMix(harness)
-        let counted = await eventually(seconds: 10) {
-            guard let text = try? await harness.admin("/metrics").text, let exposition = try? Exposition(text) else { return false }
-            return exposition.value("hookgate_delivery_attempts_total", ["handler": "audit", "outcome": "delivered"]) == 5
-                && (exposition.value("hookgate_delivery_attempts_total", ["handler": "failing", "outcome": "retrying"]) ?? 0) >= 3
+        try await withGate(yaml: yaml()) { harness in
+            try await MonitoringTests.scriptedMix(harness)
+            let counted = await eventually(seconds: 10) {
+                guard let text = try? await harness.admin("/metrics").text, let exposition = try? Exposition(text) else { return false }
+                return exposition.value("hookgate_delivery_attempts_total", ["handler": "audit", "outcome": "delivered"]) == 5
+                    && (exposition.value("hookgate_delivery_attempts_total", ["handler": "failing", "outcome": "retrying"]) ?? 0) >= 3
+            }
+            #expect(counted, "the handlers' attempts were counted")
+            return (harness, try await harness.admin("/metrics").text)
         }
-        #expect(counted, "the handlers' attempts were counted")
-        return (harness, try await harness.admin("/metrics").text)
     }
 
     @Test(

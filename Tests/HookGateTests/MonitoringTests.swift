@@ -35,114 +35,115 @@ import Testing
     }
 
     @Test func statsReportExactlyTheScriptedCounts() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned())
-        try await Self.scriptedMix(harness)
-        let response = try await harness.admin("/stats")
-        #expect(response.status == 200)
-        let stats = try StatsDocument.decode(Data(response.body))
-        #expect(
-            stats.providers["plaid"]
-                == StatsDocument.ProviderFigures(
-                    received: 9, accepted: 3, duplicates: 2,
-                    rejected: ["bad_signature": 1, "stale_token": 1, "body_mismatch": 1, "missing_signature": 1]))
-        #expect(
-            stats.providers["linkmoney"] == StatsDocument.ProviderFigures(received: 2, accepted: 1, duplicates: 0, rejected: ["malformed_body": 1]))
-        #expect(
-            stats.providers["ledgersync"] == StatsDocument.ProviderFigures(received: 2, accepted: 1, duplicates: 0, rejected: ["missing_event_id": 1])
-        )
-        #expect(stats.store.events == 5 && stats.store.bytes > 0)
-        #expect(stats.intakeLatencyMs.window == 13 && stats.intakeLatencyMs.p50 > 0 && stats.intakeLatencyMs.max >= stats.intakeLatencyMs.p99)
-        #expect(stats.version == Gate.version && stats.uptimeSeconds > 0)
-        #expect(stats.scope["providers"] == "since_start" && stats.scope["store"] == "database_totals")
-        // The contract's names are in the raw document.
-        let raw = try JSONParser.parse(response.body)
-        for path in [
-            ["providers", "plaid", "rejected"], ["keys", "fetch_failures"], ["deliveries", "oldest_pending_seconds"], ["intake_latency_ms", "p99"],
-            ["store", "bytes"],
-        ] {
-            var node: JSONValue? = raw
-            for key in path { node = node?[key] }
-            #expect(node != nil, "\(path)")
+        try await withGate(yaml: TestConfig.pinned()) { harness in
+            try await Self.scriptedMix(harness)
+            let response = try await harness.admin("/stats")
+            #expect(response.status == 200)
+            let stats = try StatsDocument.decode(Data(response.body))
+            #expect(
+                stats.providers["plaid"]
+                    == StatsDocument.ProviderFigures(
+                        received: 9, accepted: 3, duplicates: 2,
+                        rejected: ["bad_signature": 1, "stale_token": 1, "body_mismatch": 1, "missing_signature": 1]))
+            #expect(
+                stats.providers["linkmoney"] == StatsDocument.ProviderFigures(received: 2, accepted: 1, duplicates: 0, rejected: ["malformed_body": 1]))
+            #expect(
+                stats.providers["ledgersync"] == StatsDocument.ProviderFigures(received: 2, accepted: 1, duplicates: 0, rejected: ["missing_event_id": 1])
+            )
+            #expect(stats.store.events == 5 && stats.store.bytes > 0)
+            #expect(stats.intakeLatencyMs.window == 13 && stats.intakeLatencyMs.p50 > 0 && stats.intakeLatencyMs.max >= stats.intakeLatencyMs.p99)
+            #expect(stats.version == Gate.version && stats.uptimeSeconds > 0)
+            #expect(stats.scope["providers"] == "since_start" && stats.scope["store"] == "database_totals")
+            // The contract's names are in the raw document.
+            let raw = try JSONParser.parse(response.body)
+            for path in [
+                ["providers", "plaid", "rejected"], ["keys", "fetch_failures"], ["deliveries", "oldest_pending_seconds"], ["intake_latency_ms", "p99"],
+                ["store", "bytes"],
+            ] {
+                var node: JSONValue? = raw
+                for key in path { node = node?[key] }
+                #expect(node != nil, "\(path)")
+            }
         }
-        try await harness.stop()
     }
 
     @Test func metricsReportTheSameCountsInValidPrometheusText() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned())
-        try await Self.scriptedMix(harness)
-        let response = try await harness.admin("/metrics")
-        #expect(response.status == 200)
-        #expect(response.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
-        let text = response.text
-        // An independent parser: the Prometheus project's own Python client.
-        let script = """
-            import sys, json
-            from prometheus_client.parser import text_string_to_metric_families
-            out = {}
-            for family in text_string_to_metric_families(sys.stdin.read()):
-                for sample in family.samples:
-                    key = sample.name + json.dumps(dict(sorted(sample.labels.items())), sort_keys=True)
-                    out[key] = sample.value
-            print(json.dumps(out))
-            """
-        let (status, parsedData, errorText) = try await RawHTTP.onThread { () -> (Int32, Data, String) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", script]
-            let input = Pipe()
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            input.fileHandleForWriting.write(Data(text.utf8))
-            try input.fileHandleForWriting.close()
-            let parsed = output.fileHandleForReading.readDataToEndOfFile()
-            let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, parsed, errorText)
+        try await withGate(yaml: TestConfig.pinned()) { harness in
+            try await Self.scriptedMix(harness)
+            let response = try await harness.admin("/metrics")
+            #expect(response.status == 200)
+            #expect(response.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = response.text
+            // An independent parser: the Prometheus project's own Python client.
+            let script = """
+                import sys, json
+                from prometheus_client.parser import text_string_to_metric_families
+                out = {}
+                for family in text_string_to_metric_families(sys.stdin.read()):
+                    for sample in family.samples:
+                        key = sample.name + json.dumps(dict(sorted(sample.labels.items())), sort_keys=True)
+                        out[key] = sample.value
+                print(json.dumps(out))
+                """
+            let (status, parsedData, errorText) = try await RawHTTP.onThread { () -> (Int32, Data, String) in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = ["python3", "-c", script]
+                let input = Pipe()
+                let output = Pipe()
+                let errors = Pipe()
+                process.standardInput = input
+                process.standardOutput = output
+                process.standardError = errors
+                try process.run()
+                input.fileHandleForWriting.write(Data(text.utf8))
+                try input.fileHandleForWriting.close()
+                let parsed = output.fileHandleForReading.readDataToEndOfFile()
+                let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                return (process.terminationStatus, parsed, errorText)
+            }
+            #expect(status == 0, "prometheus_client could not parse /metrics (pip install prometheus-client): \(errorText)")
+            let samples = try JSONDecoder().decode([String: Double].self, from: parsedData)
+            func value(_ name: String, _ labels: [String: String]) -> Double? {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                let key =
+                    name
+                    + String(decoding: try! encoder.encode(labels), as: UTF8.self).replacingOccurrences(of: ":", with: ": ").replacingOccurrences(
+                        of: ",", with: ", ")
+                return samples[key]
+            }
+            #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "accepted"]) == 3)
+            #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "duplicate"]) == 2)
+            #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "bad_signature"]) == 1)
+            #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "missing_signature"]) == 1)
+            #expect(value("hookgate_webhooks_total", ["provider": "linkmoney", "outcome": "malformed_body"]) == 1)
+            #expect(value("hookgate_webhooks_total", ["provider": "ledgersync", "outcome": "missing_event_id"]) == 1)
+            #expect(value("hookgate_intake_duration_seconds_count", ["provider": "plaid"]) == 9)
+            #expect(value("hookgate_store_events", [:]) == 5)
+            #expect(value("hookgate_deliveries", ["state": "pending"]) == 0)
+            #expect(value("hookgate_key_cache_keys", ["provider": "plaid"]) == 1)
+            let total = samples.filter { $0.key.hasPrefix("hookgate_webhooks_total{") }.values.reduce(0, +)
+            #expect(total == 13)
         }
-        #expect(status == 0, "prometheus_client could not parse /metrics (pip install prometheus-client): \(errorText)")
-        let samples = try JSONDecoder().decode([String: Double].self, from: parsedData)
-        func value(_ name: String, _ labels: [String: String]) -> Double? {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            let key =
-                name
-                + String(decoding: try! encoder.encode(labels), as: UTF8.self).replacingOccurrences(of: ":", with: ": ").replacingOccurrences(
-                    of: ",", with: ", ")
-            return samples[key]
-        }
-        #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "accepted"]) == 3)
-        #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "duplicate"]) == 2)
-        #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "bad_signature"]) == 1)
-        #expect(value("hookgate_webhooks_total", ["provider": "plaid", "outcome": "missing_signature"]) == 1)
-        #expect(value("hookgate_webhooks_total", ["provider": "linkmoney", "outcome": "malformed_body"]) == 1)
-        #expect(value("hookgate_webhooks_total", ["provider": "ledgersync", "outcome": "missing_event_id"]) == 1)
-        #expect(value("hookgate_intake_duration_seconds_count", ["provider": "plaid"]) == 9)
-        #expect(value("hookgate_store_events", [:]) == 5)
-        #expect(value("hookgate_deliveries", ["state": "pending"]) == 0)
-        #expect(value("hookgate_key_cache_keys", ["provider": "plaid"]) == 1)
-        let total = samples.filter { $0.key.hasPrefix("hookgate_webhooks_total{") }.values.reduce(0, +)
-        #expect(total == 13)
-        try await harness.stop()
     }
 
     @Test func statsCommandPrintsTheTable() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned())
-        try await Self.scriptedMix(harness)
-        let table = try await CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"])
-        #expect(table.status == 0)
-        #expect(table.output.contains("PROVIDER"))
-        let plaidLine = try #require(table.output.split(separator: "\n").first { $0.hasPrefix("plaid") })
-        #expect(plaidLine.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["plaid", "9", "3", "2", "4"])
-        #expect(plaidLine.contains("bad_signature=1"))
-        #expect(table.output.contains("store:       5 events"))
-        let json = try await CommandLineTests.run(["stats", "--json", "--admin", "http://127.0.0.1:\(harness.adminPort)"])
-        #expect(try StatsDocument.decode(Data(json.output.utf8)).providers["plaid"]?.accepted == 3)
-        try await harness.stop()
-        #expect(try await CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"]).status == 1)
+        try await withGate(yaml: TestConfig.pinned()) { harness in
+            try await Self.scriptedMix(harness)
+            let table = try await CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"])
+            #expect(table.status == 0)
+            #expect(table.output.contains("PROVIDER"))
+            let plaidLine = try #require(table.output.split(separator: "\n").first { $0.hasPrefix("plaid") })
+            #expect(plaidLine.split(separator: " ", omittingEmptySubsequences: true).prefix(5) == ["plaid", "9", "3", "2", "4"])
+            #expect(plaidLine.contains("bad_signature=1"))
+            #expect(table.output.contains("store:       5 events"))
+            let json = try await CommandLineTests.run(["stats", "--json", "--admin", "http://127.0.0.1:\(harness.adminPort)"])
+            #expect(try StatsDocument.decode(Data(json.output.utf8)).providers["plaid"]?.accepted == 3)
+            try await harness.stop()
+            #expect(try await CommandLineTests.run(["stats", "--admin", "http://127.0.0.1:\(harness.adminPort)"]).status == 1)
+        }
     }
 
     /// Runs `hookgate stats --watch 0.2` with its output into a pipe and returns its first
@@ -176,10 +177,10 @@ import Testing
     }
 
     @Test func statsWatchStreamsPlainLinesIntoAPipe() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned())
-        try await Self.scriptedMix(harness)
-        let lines = try await Self.watchLines(adminPort: harness.adminPort, count: 2)
-        try await harness.stop()
+        let lines = try await withGate(yaml: TestConfig.pinned()) { harness in
+            try await Self.scriptedMix(harness)
+            return try await Self.watchLines(adminPort: harness.adminPort, count: 2)
+        }
         // Standard output into a pipe is block-buffered: each refresh must be flushed as it is written.
         #expect(lines.count == 2, "two refreshes within 15 s, got \(lines)")
         for line in lines {
@@ -217,16 +218,16 @@ import Testing
     }
 
     @Test func probesAnswerHeadAsGetWithoutABody() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned())
-        for path in ["/healthz", "/readyz"] {
-            let get = try await Self.exchange(port: harness.adminPort, method: "GET", path: path)
-            let head = try await Self.exchange(port: harness.adminPort, method: "HEAD", path: path)
-            #expect(get.status == 200 && head.status == 200, "\(path)")
-            #expect(!get.rest.isEmpty && head.rest.isEmpty, "\(path): HEAD has no body")
-            #expect(head.headers["content-length"] == String(get.rest.count), "\(path): HEAD's Content-Length is GET's")
-            #expect(head.headers["content-type"] == get.headers["content-type"], "\(path)")
+        try await withGate(yaml: TestConfig.pinned()) { harness in
+            for path in ["/healthz", "/readyz"] {
+                let get = try await Self.exchange(port: harness.adminPort, method: "GET", path: path)
+                let head = try await Self.exchange(port: harness.adminPort, method: "HEAD", path: path)
+                #expect(get.status == 200 && head.status == 200, "\(path)")
+                #expect(!get.rest.isEmpty && head.rest.isEmpty, "\(path): HEAD has no body")
+                #expect(head.headers["content-length"] == String(get.rest.count), "\(path): HEAD's Content-Length is GET's")
+                #expect(head.headers["content-type"] == get.headers["content-type"], "\(path)")
+            }
         }
-        try await harness.stop()
     }
 
     /// `hookgate_ready` in a `/metrics` answer (nil when absent).
@@ -235,26 +236,26 @@ import Testing
     }
 
     @Test func readyzTurnsUnreadyWhileShuttingDown() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned())
-        #expect(try await harness.admin("/readyz").status == 200)
-        #expect(try await Self.readyGauge(harness) == 1, "hookgate_ready is /readyz's answer")
-        // Hold a request open so the public listener's shutdown waits on it.
-        let port = harness.publicPort
-        let slow = Task {
-            try await RawHTTP.onThread { () -> Int in
-                let fd = try RawHTTP.connect(port: port)
-                defer { close(fd) }
-                try RawHTTP.sendAll(fd, Array("POST /webhooks/plaid HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{".utf8))
-                return try RawHTTP.readResponse(fd).status
+        try await withGate(yaml: TestConfig.pinned()) { harness in
+            #expect(try await harness.admin("/readyz").status == 200)
+            #expect(try await Self.readyGauge(harness) == 1, "hookgate_ready is /readyz's answer")
+            // Hold a request open so the public listener's shutdown waits on it.
+            let port = harness.publicPort
+            let slow = Task {
+                try await RawHTTP.onThread { () -> Int in
+                    let fd = try RawHTTP.connect(port: port)
+                    defer { close(fd) }
+                    try RawHTTP.sendAll(fd, Array("POST /webhooks/plaid HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{".utf8))
+                    return try RawHTTP.readResponse(fd).status
+                }
             }
+            try await Task.sleep(for: .milliseconds(100))
+            await harness.group.triggerGracefulShutdown()
+            #expect(await eventually(seconds: 3) { (try? await harness.admin("/readyz"))?.status == 503 })
+            let unready = try await harness.admin("/readyz")
+            #expect(unready.text.contains("shutting down"))
+            #expect(try await Self.readyGauge(harness) == 0, "hookgate_ready turns 0 with /readyz")
+            _ = try? await slow.value
         }
-        try await Task.sleep(for: .milliseconds(100))
-        await harness.group.triggerGracefulShutdown()
-        #expect(await eventually(seconds: 3) { (try? await harness.admin("/readyz"))?.status == 503 })
-        let unready = try await harness.admin("/readyz")
-        #expect(unready.text.contains("shutting down"))
-        #expect(try await Self.readyGauge(harness) == 0, "hookgate_ready turns 0 with /readyz")
-        _ = try? await slow.value
-        try await harness.stop()
     }
 }

@@ -25,13 +25,13 @@ import Testing
     }
 
     @Test func everyAdminRouteIsDocumentedAndNothingElse() async throws {
-        let harness = try await GateHarness(yaml: TestConfig.pinned())
-        let routes = Set(harness.gate.server.makeAdminRouter().routes.map { "\($0.method.rawValue) \($0.path.description)" })
-        let documented = try Self.documentedOperations()
-        #expect(routes.count >= 9)
-        #expect(routes.subtracting(documented).isEmpty, "routes missing from the document: \(routes.subtracting(documented).sorted())")
-        #expect(documented.subtracting(routes).isEmpty, "documented but not routed: \(documented.subtracting(routes).sorted())")
-        try await harness.stop()
+        try await withGate(yaml: TestConfig.pinned()) { harness in
+            let routes = Set(harness.gate.server.makeAdminRouter().routes.map { "\($0.method.rawValue) \($0.path.description)" })
+            let documented = try Self.documentedOperations()
+            #expect(routes.count >= 9)
+            #expect(routes.subtracting(documented).isEmpty, "routes missing from the document: \(routes.subtracting(documented).sorted())")
+            #expect(documented.subtracting(routes).isEmpty, "documented but not routed: \(documented.subtracting(routes).sorted())")
+        }
     }
 
     @Test func documentIsOpenAPI31WithTheBearerSchemeAndOpenProbes() throws {
@@ -57,12 +57,12 @@ import Testing
 
     @Test func servedAtOpenAPIJSONBehindTheToken() async throws {
         let token = AdminAuthenticationTests.token
-        let harness = try await GateHarness(yaml: AdminAuthenticationTests.yaml(admin: "admin:\n  host: 127.0.0.1\n  port: 0\n  token: \(token)"))
-        #expect(try await harness.admin("/openapi.json").status == 401)
-        let response = try await harness.admin("/openapi.json", headers: [("Authorization", "Bearer \(token)")])
-        #expect(response.status == 200)
-        #expect(response.header("Content-Type") == "application/json")
-        #expect(response.body == GateServer.openAPIDocument)
-        try await harness.stop()
+        try await withGate(yaml: AdminAuthenticationTests.yaml(admin: "admin:\n  host: 127.0.0.1\n  port: 0\n  token: \(token)")) { harness in
+            #expect(try await harness.admin("/openapi.json").status == 401)
+            let response = try await harness.admin("/openapi.json", headers: [("Authorization", "Bearer \(token)")])
+            #expect(response.status == 200)
+            #expect(response.header("Content-Type") == "application/json")
+            #expect(response.body == GateServer.openAPIDocument)
+        }
     }
 }

@@ -76,98 +76,100 @@ import Testing
     }
 
     @Test func replayFixturesAcceptedThenDuplicateOnEmbeddedDefaults() async throws {
-        let harness = try await GateHarness(yaml: GateHarness.embedded)
-        let first = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(harness.publicPort)", Self.fixtures.path])
-        #expect(first.status == 0, "\(first.output)\(first.error)")
-        let total = try Self.fixtureFiles().count + Self.senderFixtures().count
-        #expect(first.output.contains("total"))
-        // Plain text for scripts: no progress bar escapes on a non-terminal.
-        #expect(!first.output.contains("\r") && !first.output.contains("\u{1B}") && !first.error.contains("\r"))
-        let rows = first.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        #expect(
-            rows.contains(["plaid", "accepted", "14"]) && rows.contains(["linkmoney", "accepted", "14"])
-                && rows.contains(["ledgersync", "accepted", "4"]) && rows.contains(["stripe", "accepted", "2"])
-                && rows.contains(["github", "accepted", "2"]) && rows.contains(["shopify", "accepted", "1"])
-                && rows.contains(["standard-webhooks", "accepted", "2"]))
-        #expect(rows.contains(["total", String(total)]))
-        #expect(try await harness.gate.store.size().events == total)
+        try await withGate(yaml: GateHarness.embedded) { harness in
+            let first = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(harness.publicPort)", Self.fixtures.path])
+            #expect(first.status == 0, "\(first.output)\(first.error)")
+            let total = try Self.fixtureFiles().count + Self.senderFixtures().count
+            #expect(first.output.contains("total"))
+            // Plain text for scripts: no progress bar escapes on a non-terminal.
+            #expect(!first.output.contains("\r") && !first.output.contains("\u{1B}") && !first.error.contains("\r"))
+            let rows = first.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            #expect(
+                rows.contains(["plaid", "accepted", "14"]) && rows.contains(["linkmoney", "accepted", "14"])
+                    && rows.contains(["ledgersync", "accepted", "4"]) && rows.contains(["stripe", "accepted", "2"])
+                    && rows.contains(["github", "accepted", "2"]) && rows.contains(["shopify", "accepted", "1"])
+                    && rows.contains(["standard-webhooks", "accepted", "2"]))
+            #expect(rows.contains(["total", String(total)]))
+            #expect(try await harness.gate.store.size().events == total)
 
-        let second = try await CommandLineTests.run([
-            "replay", "--to", "http://127.0.0.1:\(harness.publicPort)", "--concurrency", "8", Self.fixtures.path,
-        ])
-        #expect(second.status == 0)
-        let again = second.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        #expect(again.contains(["plaid", "duplicate", "14"]) && again.contains(["ledgersync", "duplicate", "4"]))
-        #expect(again.contains(["stripe", "duplicate", "2"]) && again.contains(["standard-webhooks", "duplicate", "2"]))
-        #expect(!second.output.contains("accepted"))
+            let second = try await CommandLineTests.run([
+                "replay", "--to", "http://127.0.0.1:\(harness.publicPort)", "--concurrency", "8", Self.fixtures.path,
+            ])
+            #expect(second.status == 0)
+            let again = second.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            #expect(again.contains(["plaid", "duplicate", "14"]) && again.contains(["ledgersync", "duplicate", "4"]))
+            #expect(again.contains(["stripe", "duplicate", "2"]) && again.contains(["standard-webhooks", "duplicate", "2"]))
+            #expect(!second.output.contains("accepted"))
 
-        // Rejections make the exit status non-zero and are named.
-        let other = try CommandLineTests.temporaryDirectory()
-        let generate = try await CommandLineTests.run(["keys", "generate", "--kid", "stranger", "--out", other.path])
-        #expect(generate.status == 0)
-        let rejected = try await CommandLineTests.run([
-            "replay", "--to", "http://127.0.0.1:\(harness.publicPort)", "--key", other.appendingPathComponent("stranger-private.pem").path,
-            "--kid", "stranger", Self.fixtures.appendingPathComponent("plaid/ITEM.ERROR.json").path,
-        ])
-        #expect(rejected.status == 1 && rejected.output.contains("unknown_key"))
-        try await harness.stop()
+            // Rejections make the exit status non-zero and are named.
+            let other = try CommandLineTests.temporaryDirectory()
+            let generate = try await CommandLineTests.run(["keys", "generate", "--kid", "stranger", "--out", other.path])
+            #expect(generate.status == 0)
+            let rejected = try await CommandLineTests.run([
+                "replay", "--to", "http://127.0.0.1:\(harness.publicPort)", "--key", other.appendingPathComponent("stranger-private.pem").path,
+                "--kid", "stranger", Self.fixtures.appendingPathComponent("plaid/ITEM.ERROR.json").path,
+            ])
+            #expect(rejected.status == 1 && rejected.output.contains("unknown_key"))
+            try await harness.stop()
 
-        let unreachable = try await CommandLineTests.run([
-            "replay", "--to", "http://127.0.0.1:\(harness.publicPort)", Self.fixtures.appendingPathComponent("plaid").path,
-        ])
-        #expect(unreachable.status == 1 && unreachable.output.contains("unreachable"))
-        #expect(try await CommandLineTests.run(["replay", "/nonexistent"]).status == 2)
-        let loose = try CommandLineTests.temporaryDirectory().appendingPathComponent("body.json")
-        try Data("{}".utf8).write(to: loose)
-        #expect(try await CommandLineTests.run(["replay", loose.path]).status == 2)  // provider unknown
+            let unreachable = try await CommandLineTests.run([
+                "replay", "--to", "http://127.0.0.1:\(harness.publicPort)", Self.fixtures.appendingPathComponent("plaid").path,
+            ])
+            #expect(unreachable.status == 1 && unreachable.output.contains("unreachable"))
+            #expect(try await CommandLineTests.run(["replay", "/nonexistent"]).status == 2)
+            let loose = try CommandLineTests.temporaryDirectory().appendingPathComponent("body.json")
+            try Data("{}".utf8).write(to: loose)
+            #expect(try await CommandLineTests.run(["replay", loose.path]).status == 2)  // provider unknown
+        }
     }
 
     @Test func exportThenReplayAsCapturedRoundTripsBytesExactly() async throws {
-        let source = try await GateHarness(yaml: GateHarness.embedded)
-        let replay = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(source.publicPort)", Self.fixtures.path])
-        #expect(replay.status == 0)
-        let database = source.directory.appendingPathComponent("hookgate.sqlite").path
-        let out = try CommandLineTests.temporaryDirectory()
-        let export = try await CommandLineTests.run(["events", "export", "--database", database, "--since", "0", "--out", out.path])
-        #expect(export.status == 0)
-        let originals = try await source.gate.store.events(limit: 1000)
-        #expect(export.output.contains("exported \(originals.count) events"))
-        let one = try await CommandLineTests.run([
-            "events", "export", "--database", database, "--out", out.appendingPathComponent("single").path, "b52e0e1c-611f-43fb-89c4-401a34eb91ba",
-        ])
-        #expect(one.status == 0 && one.output.contains("exported 1 event"))
-        try await source.stop()
+        try await withGate(yaml: GateHarness.embedded) { source in
+            let replay = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(source.publicPort)", Self.fixtures.path])
+            #expect(replay.status == 0)
+            let database = source.directory.appendingPathComponent("hookgate.sqlite").path
+            let out = try CommandLineTests.temporaryDirectory()
+            let export = try await CommandLineTests.run(["events", "export", "--database", database, "--since", "0", "--out", out.path])
+            #expect(export.status == 0)
+            let originals = try await source.gate.store.events(limit: 1000)
+            #expect(export.output.contains("exported \(originals.count) events"))
+            let one = try await CommandLineTests.run([
+                "events", "export", "--database", database, "--out", out.appendingPathComponent("single").path, "b52e0e1c-611f-43fb-89c4-401a34eb91ba",
+            ])
+            #expect(one.status == 0 && one.output.contains("exported 1 event"))
+            try await source.stop()
 
-        let fresh = try await GateHarness(yaml: GateHarness.embedded)
-        let resend = try await CommandLineTests.run(["replay", "--as-captured", "--to", "http://127.0.0.1:\(fresh.publicPort)", out.path])
-        #expect(resend.status == 0, "\(resend.output)")
-        let copies = try await fresh.gate.store.events(limit: 1000)
-        #expect(copies.count == originals.count)
-        for original in originals {
-            let copy = try #require(copies.first { $0.provider == original.provider && $0.eventID == original.eventID })
-            #expect(copy.bodySHA256 == original.bodySHA256 && copy.body == original.body)
-            #expect(copy.headers.first { $0.0 == "Content-Type" }?.1 == original.headers.first { $0.0 == "Content-Type" }?.1)
-            // As captured: the very token the source gate received.
-            let header = original.provider.defaultVerificationHeader
-            #expect(copy.headers.first { $0.0 == header }?.1 == original.headers.first { $0.0 == header }?.1)
+            try await withGate(yaml: GateHarness.embedded) { fresh in
+                let resend = try await CommandLineTests.run(["replay", "--as-captured", "--to", "http://127.0.0.1:\(fresh.publicPort)", out.path])
+                #expect(resend.status == 0, "\(resend.output)")
+                let copies = try await fresh.gate.store.events(limit: 1000)
+                #expect(copies.count == originals.count)
+                for original in originals {
+                    let copy = try #require(copies.first { $0.provider == original.provider && $0.eventID == original.eventID })
+                    #expect(copy.bodySHA256 == original.bodySHA256 && copy.body == original.body)
+                    #expect(copy.headers.first { $0.0 == "Content-Type" }?.1 == original.headers.first { $0.0 == "Content-Type" }?.1)
+                    // As captured: the very token the source gate received.
+                    let header = original.provider.defaultVerificationHeader
+                    #expect(copy.headers.first { $0.0 == header }?.1 == original.headers.first { $0.0 == header }?.1)
+                }
+            }
         }
-        try await fresh.stop()
     }
 
     @Test func staleCapturesAreExplained() async throws {
-        let harness = try await GateHarness(yaml: GateHarness.embedded)
-        let body = try Signer.fixture("plaid/ITEM.ERROR.json")
-        let old = try Signer.token(body: body, iat: Int64(Date().timeIntervalSince1970) - 3600)
-        let capture = CaptureFile(
-            provider: .plaid, eventID: "x", eventType: "ITEM.ERROR", receivedAt: Date(),
-            headers: [("Content-Type", "application/json"), ("Plaid-Verification", old)], body: body)
-        let dir = try CommandLineTests.temporaryDirectory()
-        try capture.encoded().write(to: dir.appendingPathComponent("old.capture.json"))
-        let asCaptured = try await CommandLineTests.run(["replay", "--as-captured", "--to", "http://127.0.0.1:\(harness.publicPort)", dir.path])
-        #expect(asCaptured.status == 0)  // expected with --as-captured
-        #expect(asCaptured.output.contains("stale_token") && asCaptured.output.contains("replay without --as-captured to sign it fresh"))
-        let fresh = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(harness.publicPort)", dir.path])
-        #expect(fresh.status == 0 && fresh.output.contains("accepted"))
-        try await harness.stop()
+        try await withGate(yaml: GateHarness.embedded) { harness in
+            let body = try Signer.fixture("plaid/ITEM.ERROR.json")
+            let old = try Signer.token(body: body, iat: Int64(Date().timeIntervalSince1970) - 3600)
+            let capture = CaptureFile(
+                provider: .plaid, eventID: "x", eventType: "ITEM.ERROR", receivedAt: Date(),
+                headers: [("Content-Type", "application/json"), ("Plaid-Verification", old)], body: body)
+            let dir = try CommandLineTests.temporaryDirectory()
+            try capture.encoded().write(to: dir.appendingPathComponent("old.capture.json"))
+            let asCaptured = try await CommandLineTests.run(["replay", "--as-captured", "--to", "http://127.0.0.1:\(harness.publicPort)", dir.path])
+            #expect(asCaptured.status == 0)  // expected with --as-captured
+            #expect(asCaptured.output.contains("stale_token") && asCaptured.output.contains("replay without --as-captured to sign it fresh"))
+            let fresh = try await CommandLineTests.run(["replay", "--to", "http://127.0.0.1:\(harness.publicPort)", dir.path])
+            #expect(fresh.status == 0 && fresh.output.contains("accepted"))
+        }
     }
 }

@@ -75,12 +75,12 @@ import Testing
     }
 
     @Test func replaySignsFreshAndTalliesTheGatesAnswers() async throws {
-        let harness = try await GateHarness(yaml: GateHarness.embedded)
-        let items = [ReplayItem(label: "one", provider: .plaid, body: Signer.plaidBody(), captured: nil, contentType: nil)]
-        let base = try #require(URL(string: "http://127.0.0.1:\(harness.publicPort)"))
-        let replay = Replay(base: base, signer: try WebhookSigner(pem: nil, keyID: nil), concurrency: 2, repetitions: 3)
-        let report = try await replay.run(items)
-        try await harness.stop()
+        let report = try await withGate(yaml: GateHarness.embedded) { harness in
+            let items = [ReplayItem(label: "one", provider: .plaid, body: Signer.plaidBody(), captured: nil, contentType: nil)]
+            let base = try #require(URL(string: "http://127.0.0.1:\(harness.publicPort)"))
+            let replay = Replay(base: base, signer: try WebhookSigner(pem: nil, keyID: nil), concurrency: 2, repetitions: 3)
+            return try await replay.run(items)
+        }
         #expect(report.counts == ["plaid": ["accepted": 1, "duplicate": 2]] && report.total == 3 && report.unexpected == 0)
     }
 
