@@ -5,11 +5,11 @@ import Logging
 /// What `hookgate serve --check` verifies beyond parsing, without starting anything: every
 /// provider's keys load, every handler can work on this machine, and the database's folder
 /// is writable. Every problem is collected; none hides another.
-public enum ConfigurationCheck {
+package enum ConfigurationCheck {
     /// The problems of `configuration` on this machine, in configuration order; empty when
     /// the gate would start.
     /// - Parameter environment: where `PATH` is read from, for exec commands without a slash.
-    public static func problems(
+    package static func problems(
         _ configuration: GateConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async -> [ConfigurationError.Problem] {
         var problems: [ConfigurationError.Problem] = []

@@ -10,7 +10,7 @@ extension Gate {
     /// migration, every write refused), or a PostgreSQL database with HookGate's tables (sessions
     /// read-only, nothing migrated). A gate may go on running on it.
     /// - Throws: when the store is missing, is not a HookGate store, or cannot be reached.
-    public static func openCopySource(_ database: GateConfiguration.Database, logger: Logger) async throws -> any StoreCopySource {
+    package static func openCopySource(_ database: GateConfiguration.Database, logger: Logger) async throws -> any StoreCopySource {
         if let url = database.url {
             return try await PostgresEventStore.open(url: url, durability: .normal, readOnly: true, logger: logger)
         }
@@ -20,7 +20,7 @@ extension Gate {
 
     /// Opens (creating and migrating, as a gate would) the store to copy into; commits are durable (`full`).
     /// - Throws: when the store cannot be opened, reached or migrated.
-    public static func openCopyTarget(_ database: GateConfiguration.Database, logger: Logger) async throws -> any StoreCopyTarget {
+    package static func openCopyTarget(_ database: GateConfiguration.Database, logger: Logger) async throws -> any StoreCopyTarget {
         if let url = database.url {
             return try await PostgresEventStore.open(url: url, durability: .full, logger: logger)
         }

@@ -17,26 +17,26 @@ import UnixSignals
 /// runs in reverse: `/readyz` turns unready, the public listener stops accepting and
 /// finishes in-flight requests (each one commits before it is answered), then the admin
 /// listener and the background services stop.
-public final class Gate: Sendable {
+package final class Gate: Sendable {
     /// The configuration the gate runs on.
-    public let configuration: GateConfiguration
+    package let configuration: GateConfiguration
     /// The backend: SQLite (`database.path`) or PostgreSQL (`database.url`).
-    public let store: any GateStore
+    package let store: any GateStore
     /// The fan-out service.
-    public let dispatcher: Dispatcher
+    package let dispatcher: Dispatcher
     /// The two listeners.
-    public let server: GateServer
+    package let server: GateServer
     let logger: Logger
 
     /// The version `/stats` and `hookgate --version` report.
-    public static var version: String { GateServer.version }
+    package static var version: String { GateServer.version }
 
     /// The key caches of the providers that verify tokens.
-    public var keyCaches: [Provider: KeyCache] { server.keyCaches }
+    package var keyCaches: [Provider: KeyCache] { server.keyCaches }
 
     /// Opens the backend and prepares verifiers, dispatcher and server.
     /// - Throws: ``ConfigurationError`` for unreadable key files or a bad key URL, or the backend's error.
-    public init(configuration: GateConfiguration, logger: Logger) async throws {
+    package init(configuration: GateConfiguration, logger: Logger) async throws {
         self.configuration = configuration
         self.logger = logger
         let store = try await Gate.openStore(configuration.database, logger: logger)
@@ -76,7 +76,7 @@ public final class Gate: Sendable {
     /// - Parameter existing: for PostgreSQL, refuse a database without HookGate's tables
     ///   instead of creating them (the caller checks a SQLite file exists).
     /// - Throws: when the database cannot be reached, opened or migrated.
-    public static func openStore(_ database: GateConfiguration.Database, existing: Bool = false, logger: Logger) async throws -> any GateStore {
+    package static func openStore(_ database: GateConfiguration.Database, existing: Bool = false, logger: Logger) async throws -> any GateStore {
         if let url = database.url {
             return try await PostgresEventStore.open(url: url, durability: database.durability, existing: existing, logger: logger)
         }
@@ -88,7 +88,7 @@ public final class Gate: Sendable {
     /// - Parameters:
     ///   - gracefulShutdownSignals: signals that start a graceful shutdown (none in tests).
     ///   - onListening: called with (public port, admin port) once both are bound.
-    public func makeServiceGroup(
+    package func makeServiceGroup(
         gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         onListening: @escaping @Sendable (_ publicPort: Int, _ adminPort: Int) async -> Void = { _, _ in }
     ) -> ServiceGroup {

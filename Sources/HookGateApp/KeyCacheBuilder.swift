@@ -8,7 +8,7 @@ import Logging
 /// JSON), or a key endpoint fetched over HTTP whose keys are saved in a ``KeyStore``.
 ///
 /// The one place key sources are made: the gate and `serve --check` both use it.
-public struct KeyCacheBuilder: Sendable {
+package struct KeyCacheBuilder: Sendable {
     let configuration: GateConfiguration
     let keyStore: (any KeyStore)?
     let metrics: any MetricsFactory
@@ -18,7 +18,7 @@ public struct KeyCacheBuilder: Sendable {
     /// A builder; without `keyStore`, fetched keys are neither loaded at start nor saved.
     /// The caches emit their figures into `metrics` (the gate's pipeline). With
     /// `precomputeTables` (the running gate), every cached key gets a fixed-key ES256 table.
-    public init(
+    package init(
         configuration: GateConfiguration, keyStore: (any KeyStore)?, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger,
         precomputeTables: Bool = false
     ) {
@@ -32,7 +32,7 @@ public struct KeyCacheBuilder: Sendable {
     /// The key cache of `provider`, loaded with its pinned keys or its saved keys.
     /// - Throws: ``ConfigurationError`` when a pinned key file or text is unusable or the key URL
     ///   is not a URL; the key store's error when saved keys cannot be read.
-    public func keyCache(_ provider: Provider, _ settings: GateConfiguration.KeySourceSettings) async throws -> KeyCache {
+    package func keyCache(_ provider: Provider, _ settings: GateConfiguration.KeySourceSettings) async throws -> KeyCache {
         switch settings {
         case .pinnedJSON(let name, let json):
             let source = try PinnedKeySource(json: json, origin: name)
@@ -57,7 +57,7 @@ public struct KeyCacheBuilder: Sendable {
     /// Builds every provider's key cache without a key store (no network, no database):
     /// what `serve --check` checks beyond parsing.
     /// - Throws: the first provider's error, as ``keyCache(_:_:)`` would at start.
-    public static func check(_ configuration: GateConfiguration) async throws {
+    package static func check(_ configuration: GateConfiguration) async throws {
         let builder = KeyCacheBuilder(configuration: configuration, keyStore: nil, logger: Logger(label: "hookgate.check"))
         for settings in configuration.providers {
             guard case .jwt(_, let keys, _) = settings.verification else { continue }

@@ -17,20 +17,20 @@ import Synchronization
 /// A write that fails (a closed pipe, a full disk) drops the rest of that line, as
 /// `fwrite` to an unbuffered `stderr` does; the gate goes on. An interrupted or partial
 /// write is resumed.
-public final class LogOutput: Sendable {
+package final class LogOutput: Sendable {
     /// The process's standard error (file descriptor 2).
-    public static let standardError = LogOutput(fileDescriptor: 2)
+    package static let standardError = LogOutput(fileDescriptor: 2)
 
     private let fileDescriptor: Int32
     private let stamp = Mutex<(second: Int, text: [UInt8])>((-1, []))
 
     /// Writes to `fileDescriptor`, which the caller keeps open for as long as this output is used.
-    public init(fileDescriptor: Int32) {
+    package init(fileDescriptor: Int32) {
         self.fileDescriptor = fileDescriptor
     }
 
     /// Writes `line` (which ends with its own newline) as it is.
-    public func write(_ line: String) {
+    package func write(_ line: String) {
         var line = line
         line.withUTF8 { bytes in
             stamp.withLock { _ in Self.writeAll(fileDescriptor, [UnsafeRawBufferPointer(bytes)]) }
@@ -39,7 +39,7 @@ public final class LogOutput: Sendable {
 
     /// Writes the current local time as `%Y-%m-%dT%H:%M:%S%z`, then `rest` (which starts
     /// with the separator and ends with the newline), in one system call.
-    public func writeStamped(_ rest: String) {
+    package func writeStamped(_ rest: String) {
         var rest = rest
         rest.withUTF8 { bytes in
             stamp.withLock { cached in

@@ -4,25 +4,25 @@ import HookGateCore
 ///
 /// Implementations: ``HTTPDeliverer``, ``ExecDeliverer``, ``FileDeliverer``. An
 /// attempt never throws: every failure is an outcome, recorded and retried.
-public protocol Deliverer: Sendable {
+package protocol Deliverer: Sendable {
     /// Makes one attempt.
     func deliver(_ job: DeliveryJob) async -> DeliveryOutcome
 }
 
 /// How one attempt went.
-public struct DeliveryOutcome: Sendable {
-    public var succeeded: Bool
+package struct DeliveryOutcome: Sendable {
+    package var succeeded: Bool
     /// HTTP status or exit status, when there was one.
-    public var statusCode: Int?
+    package var statusCode: Int?
     /// A bounded excerpt of the answer, output or error (at most ``maxExcerpt`` bytes).
-    public var excerpt: String
+    package var excerpt: String
     /// Seconds the handler asked us to wait (`Retry-After`).
-    public var retryAfter: Double?
+    package var retryAfter: Double?
 
     /// The longest excerpt kept per attempt.
-    public static let maxExcerpt = 512
+    package static let maxExcerpt = 512
 
-    public init(succeeded: Bool, statusCode: Int? = nil, excerpt: String, retryAfter: Double? = nil) {
+    package init(succeeded: Bool, statusCode: Int? = nil, excerpt: String, retryAfter: Double? = nil) {
         self.succeeded = succeeded
         self.statusCode = statusCode
         self.excerpt = DeliveryOutcome.clip(excerpt)

@@ -18,7 +18,7 @@ import Synchronization
 /// the next retry is due. Graceful shutdown stops claiming and lets attempts in
 /// flight finish (each is bounded by its handler's timeout); anything cut off stays
 /// `in_flight` in the store and is retried at the next start or when its lease runs out.
-public final class Dispatcher: DeliveryWaker, Service, Sendable {
+package final class Dispatcher: DeliveryWaker, Service, Sendable {
     struct Runtime: Sendable {
         let name: String
         let deliverer: any Deliverer
@@ -73,7 +73,7 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
     /// Builds the deliverers of `configuration.handlers`, working the queue of `store`;
     /// attempts are counted through `metrics` (`hookgate_delivery_attempts_total` and
     /// `hookgate_delivery_attempt_duration_seconds`, by handler).
-    public init(
+    package init(
         configuration: GateConfiguration, store: any DeliveryQueue, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
     ) {
         self.store = store
@@ -113,11 +113,11 @@ public final class Dispatcher: DeliveryWaker, Service, Sendable {
     }
 
     /// Wakes the dispatcher (new outbox rows, or a redelivery).
-    public func notify() {
+    package func notify() {
         wakeup.signal()
     }
 
-    public func run() async throws {
+    package func run() async throws {
         guard !runtimes.isEmpty else {
             try? await gracefulShutdown()
             return

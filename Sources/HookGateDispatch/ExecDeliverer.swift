@@ -22,7 +22,7 @@ import Synchronization
 /// files (no pipe to break). Its outcome is not recorded, so after the restart the
 /// delivery is resumed and the command runs again with `HOOKGATE_ATTEMPT` one higher
 /// (at-least-once): handlers must be idempotent by `HOOKGATE_DELIVERY_ID`/`HOOKGATE_EVENT_ID`.
-public struct ExecDeliverer: Deliverer {
+package struct ExecDeliverer: Deliverer {
     let command: [String]
     let timeout: Double
 
@@ -31,7 +31,7 @@ public struct ExecDeliverer: Deliverer {
         self.timeout = timeout
     }
 
-    public func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
+    package func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
         let environment = [
             "HOOKGATE_EVENT_ID": job.eventID, "HOOKGATE_PROVIDER": job.provider.rawValue, "HOOKGATE_EVENT_TYPE": job.eventType,
             "HOOKGATE_DELIVERY_ID": String(job.deliveryID), "HOOKGATE_ATTEMPT": String(job.attempt),

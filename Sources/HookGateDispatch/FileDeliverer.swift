@@ -14,7 +14,7 @@ import Synchronization
 /// on a serial queue of the handler's own (never on Swift's cooperative threads, which
 /// an fsync would stall), so concurrent deliveries never interleave; with
 /// `durability: full` the file is `fdatasync`ed before the delivery counts as done.
-public final class FileDeliverer: Deliverer {
+package final class FileDeliverer: Deliverer {
     let path: String
     let durability: GateConfiguration.Durability
     private let descriptor = Mutex<Int32>(-1)
@@ -44,7 +44,7 @@ public final class FileDeliverer: Deliverer {
         return "{" + fields.map { "\(JSONValue.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 
-    public func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
+    package func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
         let line = Array((FileDeliverer.line(for: job) + "\n").utf8)
         let path = self.path
         let sync = durability == .full

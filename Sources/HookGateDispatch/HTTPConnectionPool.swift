@@ -10,12 +10,12 @@ import Synchronization
 /// HTTP stays on this pool because it writes each request with one flush (AsyncHTTPClient
 /// 1.37 flushes head, body and end separately) and drained a backlog about 1.6 times as
 /// fast (`Benchmarks/delivery.sh`; docs/architecture.md, "Design decisions, and why"). Redirects are never followed.
-public final class HTTPConnectionPool: Sendable {
+package final class HTTPConnectionPool: Sendable {
     /// A response, with the body cut to an excerpt.
-    public struct Response: Sendable {
-        public var status: Int
-        public var headers: [(String, String)]
-        public var bodyExcerpt: [UInt8]
+    package struct Response: Sendable {
+        package var status: Int
+        package var headers: [(String, String)]
+        package var bodyExcerpt: [UInt8]
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -29,12 +29,12 @@ public final class HTTPConnectionPool: Sendable {
     private let group: any EventLoopGroup
     private let idle = Mutex<[String: [Channel]]>([:])
 
-    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    package init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
     }
 
     /// Sends one request and returns the response, or throws on connection failure or timeout.
-    public func execute(
+    package func execute(
         host: String, port: Int, method: HTTPMethod, path: String, headers: [(String, String)], body: [UInt8], timeout: TimeAmount
     ) async throws -> Response {
         let key = "\(host):\(port)"
@@ -98,7 +98,7 @@ public final class HTTPConnectionPool: Sendable {
     }
 
     /// Closes every idle connection.
-    public func shutdown() {
+    package func shutdown() {
         let all = idle.withLock { pools -> [Channel] in
             defer { pools = [:] }
             return pools.values.flatMap { $0 }

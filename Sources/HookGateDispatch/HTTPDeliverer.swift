@@ -16,7 +16,7 @@ import NIOCore
 /// `timeout`, and only the first ``excerptBytes`` of the answer are kept. AsyncHTTPClient
 /// is not used for `http://`: measured with `Benchmarks/delivery.sh` it drained a backlog
 /// at about 62 % of this pool's rate, below the 10,000 deliveries/s target (docs/architecture.md, "Design decisions, and why").
-public struct HTTPDeliverer: Deliverer {
+package struct HTTPDeliverer: Deliverer {
     /// How much of a handler's answer is kept (the rest is read and dropped).
     static let excerptBytes = 1024
 
@@ -68,7 +68,7 @@ public struct HTTPDeliverer: Deliverer {
         return headers
     }
 
-    public func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
+    package func deliver(_ job: DeliveryJob) async -> DeliveryOutcome {
         let headers = headers(for: job, now: Int64(Date().timeIntervalSince1970))
         let status: Int
         let responseHeaders: [(String, String)]

@@ -4,23 +4,23 @@ import HookGateCore
 /// with ±20 % jitter so handlers coming back are not hit by a thundering herd, and a
 /// `Retry-After` from the handler honoured (up to ``maximum``). A delivery older than
 /// ``giveUpAfter`` is dead.
-public struct RetrySchedule: Sendable {
-    public var initial: Double
-    public var maximum: Double
-    public var giveUpAfter: Double
+package struct RetrySchedule: Sendable {
+    package var initial: Double
+    package var maximum: Double
+    package var giveUpAfter: Double
 
-    public init(initial: Double, maximum: Double, giveUpAfter: Double) {
+    package init(initial: Double, maximum: Double, giveUpAfter: Double) {
         self.initial = initial
         self.maximum = maximum
         self.giveUpAfter = giveUpAfter
     }
 
-    public init(_ settings: GateConfiguration.Delivery) {
+    package init(_ settings: GateConfiguration.Delivery) {
         self.init(initial: settings.initialBackoff, maximum: settings.maxBackoff, giveUpAfter: settings.giveUpAfter)
     }
 
     /// Seconds to wait after failed attempt number `attempt` (from 1), before jitter.
-    public func baseDelay(afterAttempt attempt: Int) -> Double {
+    package func baseDelay(afterAttempt attempt: Int) -> Double {
         let exponent = Double(min(max(attempt - 1, 0), 62))
         return min(maximum, initial * pow2(exponent))
     }
@@ -36,7 +36,7 @@ public struct RetrySchedule: Sendable {
 
     /// What happens after failed attempt `attempt` of a delivery created at `createdAt`
     /// (Unix ms), at `now` (Unix ms).
-    public func next(afterAttempt attempt: Int, createdAt: Int64, now: Int64, retryAfter: Double?) -> AttemptNext {
+    package func next(afterAttempt attempt: Int, createdAt: Int64, now: Int64, retryAfter: Double?) -> AttemptNext {
         let jitter = Double.random(in: 0.8...1.2)
         var delay = baseDelay(afterAttempt: attempt) * jitter
         if let retryAfter, retryAfter > delay { delay = min(retryAfter, maximum) }
@@ -47,7 +47,7 @@ public struct RetrySchedule: Sendable {
 }
 
 /// The decision after a failed attempt.
-public enum AttemptNext: Sendable, Equatable {
+package enum AttemptNext: Sendable, Equatable {
     case retry(at: Int64)
     case dead
 }

@@ -14,9 +14,9 @@ import Synchronization
 /// JOSE). The AsyncHTTPClient instance is made on the first exchange, so a client that
 /// is never used needs no ``shutdown()``; one that was used must be shut down unless it
 /// lives as long as the process (``shared``).
-public final class BoundedHTTPClient: Sendable {
+package final class BoundedHTTPClient: Sendable {
     /// The process-wide client for key fetches (8 connections per host; never shut down).
-    public static let shared = BoundedHTTPClient(connectionsPerHost: 8)
+    package static let shared = BoundedHTTPClient(connectionsPerHost: 8)
 
     private enum State: Sendable {
         case idle
@@ -28,24 +28,24 @@ public final class BoundedHTTPClient: Sendable {
     private let state = Mutex(State.idle)
 
     /// A complete answer within the bounds.
-    public struct Answer: Sendable {
-        public var status: Int
-        public var headers: [(String, String)]
-        public var body: [UInt8]
+    package struct Answer: Sendable {
+        package var status: Int
+        package var headers: [(String, String)]
+        package var body: [UInt8]
 
         /// The first value of header `name` (case-insensitive).
-        public func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
 
     /// Why an exchange gave no complete answer.
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public let description: String
+    package struct Failure: Error, CustomStringConvertible, Sendable {
+        package let description: String
     }
 
     /// What to do with body bytes past the limit.
-    public enum Overflow: Sendable {
+    package enum Overflow: Sendable {
         /// The answer is refused (a key endpoint's answer must fit).
         case fail
         /// They are read and dropped: ``Answer/body`` holds the first `limit` bytes (a
@@ -59,7 +59,7 @@ public final class BoundedHTTPClient: Sendable {
     ///   - idleTimeout: seconds an unused keep-alive connection stays open.
     ///   - retryConnecting: keep trying to connect (with backoff, until the deadline) instead of
     ///     failing at once when a host refuses the connection.
-    public init(connectionsPerHost: Int, idleTimeout: Double = 60, retryConnecting: Bool = true) {
+    package init(connectionsPerHost: Int, idleTimeout: Double = 60, retryConnecting: Bool = true) {
         var pool = HTTPClient.Configuration.ConnectionPool(
             idleTimeout: .milliseconds(Int64(idleTimeout * 1000)), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         pool.retryConnectionEstablishment = retryConnecting
@@ -70,7 +70,7 @@ public final class BoundedHTTPClient: Sendable {
     /// - Throws: ``Failure`` when the host is unreachable, the answer is longer than
     ///   `limit` bytes (with `overflow: .fail`), the exchange, body included, does not
     ///   finish within `timeout` seconds, or the client is shut down.
-    public func send(
+    package func send(
         _ method: HTTPMethod, url: String, headers: [(String, String)], body: [UInt8], limit: Int, overflow: Overflow = .fail, timeout: Double
     ) async throws(Failure) -> Answer {
         let request: HTTPClient.Request
@@ -100,7 +100,7 @@ public final class BoundedHTTPClient: Sendable {
     }
 
     /// Closes every connection; later exchanges fail. Waits for exchanges in flight to be cancelled.
-    public func shutdown() async {
+    package func shutdown() async {
         let client = state.withLock { state -> HTTPClient? in
             defer { state = .shutDown }
             if case .running(let client) = state { return client }

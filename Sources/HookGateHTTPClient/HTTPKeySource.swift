@@ -12,22 +12,22 @@ import JOSE
 /// answers something that is not a JSON object or a usable key is `key_unavailable` (503 with
 /// `Retry-After`: the sender retries), never a verdict about the token. Only the
 /// answer's `key` is used, and only when its `kid` is the one asked for.
-public struct HTTPKeySource: KeySource {
+package struct HTTPKeySource: KeySource {
     /// The most bytes of a key endpoint's answer that are read (a JWK answer is ~300 bytes).
-    public static let maxResponseBytes = 16 * 1024
+    package static let maxResponseBytes = 16 * 1024
 
     /// The endpoint.
-    public let url: URL
+    package let url: URL
     /// Body members sent with every request (`client_id` and `secret`/`client_secret`).
-    public let credentials: [(String, String)]
+    package let credentials: [(String, String)]
     /// Seconds before a fetch counts as failed, body included.
-    public let timeout: Double
+    package let timeout: Double
     private let client: BoundedHTTPClient
 
-    public var isRemote: Bool { true }
+    package var isRemote: Bool { true }
 
     /// Creates a source for `url`.
-    public init(url: URL, credentials: [(String, String)], timeout: Double, client: BoundedHTTPClient = .shared) {
+    package init(url: URL, credentials: [(String, String)], timeout: Double, client: BoundedHTTPClient = .shared) {
         self.url = url
         self.credentials = credentials
         self.timeout = timeout
@@ -43,7 +43,7 @@ public struct HTTPKeySource: KeySource {
         return Array((try? encoder.encode(members)) ?? Data())
     }
 
-    public func fetchKey(keyID: String) async throws(HookGateError) -> JWK? {
+    package func fetchKey(keyID: String) async throws(HookGateError) -> JWK? {
         let answer: BoundedHTTPClient.Answer
         do {
             answer = try await client.send(

@@ -11,19 +11,19 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
     static let copyBindLimit = 30_000
 
     /// `postgresql://` and the database's location, without the password.
-    public var copyIdentity: String { url.description }
+    package var copyIdentity: String { url.description }
 
-    public func copyHighestRow() async throws -> Int64 {
+    package func copyHighestRow() async throws -> Int64 {
         for try await row in try await relaxed.query("SELECT coalesce(max(id), 0)::bigint FROM events").decode(Int64.self) { return row }
         return 0
     }
 
-    public func copyEvents(afterRow: Int64, throughRow: Int64, limit: Int) async throws -> [CopiedEvent] {
+    package func copyEvents(afterRow: Int64, throughRow: Int64, limit: Int) async throws -> [CopiedEvent] {
         try await copied(
             "SELECT * FROM events WHERE id > \(afterRow) AND id <= \(throughRow) ORDER BY id LIMIT \(Int64(limit))")
     }
 
-    public func copyEvents(changedSince: Int64, afterRow: Int64, throughRow: Int64, limit: Int) async throws -> [CopiedEvent] {
+    package func copyEvents(changedSince: Int64, afterRow: Int64, throughRow: Int64, limit: Int) async throws -> [CopiedEvent] {
         try await copied(
             """
             SELECT * FROM events WHERE id IN (
@@ -78,11 +78,11 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
         }
     }
 
-    public func copyChangedDeliveries(since: Int64, throughRow: Int64) async throws -> Int {
+    package func copyChangedDeliveries(since: Int64, throughRow: Int64) async throws -> Int {
         try await count("SELECT count(*) FROM deliveries WHERE updated_at >= \(since) AND event_row <= \(throughRow)")
     }
 
-    public func copyEventCount(afterRow: Int64) async throws -> Int {
+    package func copyEventCount(afterRow: Int64) async throws -> Int {
         try await count("SELECT count(*) FROM events WHERE id > \(afterRow)")
     }
 
@@ -91,7 +91,7 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
         return 0
     }
 
-    public func copyKeys() async throws -> [CopiedKey] {
+    package func copyKeys() async throws -> [CopiedKey] {
         var keys: [CopiedKey] = []
         let rows = try await relaxed.query("SELECT provider, kid, jwk, saved_at FROM keys ORDER BY provider, kid")
         for try await (provider, kid, jwk, savedAt) in rows.decode((String, String, String, Int64).self) {
@@ -100,7 +100,7 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
         return keys
     }
 
-    public func copyCensus(throughRow: Int64?) async throws -> StoreCensus {
+    package func copyCensus(throughRow: Int64?) async throws -> StoreCensus {
         let through = throughRow ?? Int64.max
         let logger = self.logger
         return try await relaxed.withTransaction(logger: logger) { connection in
@@ -127,7 +127,7 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
         }
     }
 
-    public func copyEventIDs(provider: String, throughRow: Int64?) async throws -> [String] {
+    package func copyEventIDs(provider: String, throughRow: Int64?) async throws -> [String] {
         var ids: [String] = []
         let rows = try await relaxed.query("SELECT event_id FROM events WHERE provider = \(provider) AND id <= \(throughRow ?? Int64.max)")
         for try await id in rows.decode(String.self) { ids.append(id) }
@@ -136,7 +136,7 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
 
     // MARK: Target
 
-    public func copyMarker() async throws -> CopyMarker? {
+    package func copyMarker() async throws -> CopyMarker? {
         let rows = try await durable.query("SELECT source, through_row, complete, reads_since, updated_at FROM copy_marker WHERE id = 1")
         for try await (source, through, complete, since, updated) in rows.decode((String, Int64, Bool, Int64, Int64).self) {
             return CopyMarker(source: source, throughRow: through, complete: complete, readsSince: since, updatedAt: updated)
@@ -144,7 +144,7 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
         return nil
     }
 
-    public func copyHoldsData() async throws -> Bool {
+    package func copyHoldsData() async throws -> Bool {
         let rows = try await durable.query(
             """
             SELECT EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM deliveries) OR EXISTS (SELECT 1 FROM attempts)
@@ -156,7 +156,7 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
 
     /// Hand-written multi-row statements, at most ``copyBindLimit`` binds each: a batch is a few
     /// statements (events, deliveries, attempt records) in one transaction, not one per row.
-    public func importCopy(_ events: [CopiedEvent], marker: CopyMarker) async throws {
+    package func importCopy(_ events: [CopiedEvent], marker: CopyMarker) async throws {
         let logger = self.logger
         try await durable.withTransaction(logger: logger) { connection in
             // Events, in source row order (so the target's row order is the source's).
@@ -291,7 +291,7 @@ extension PostgresEventStore: StoreCopySource, StoreCopyTarget {
             """, logger: logger)
     }
 
-    public func importKeys(_ keys: [CopiedKey], marker: CopyMarker) async throws {
+    package func importKeys(_ keys: [CopiedKey], marker: CopyMarker) async throws {
         let logger = self.logger
         try await durable.withTransaction(logger: logger) { connection in
             for key in keys {

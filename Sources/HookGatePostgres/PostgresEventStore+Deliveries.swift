@@ -9,7 +9,7 @@ extension PostgresEventStore {
     /// Puts back the deliveries whose lease ran out before `now`: on a shared database the
     /// claims of live gates are not this gate's to take back. Returns how many.
     @discardableResult
-    public func resumeInFlight(now: Int64) async throws -> Int {
+    package func resumeInFlight(now: Int64) async throws -> Int {
         let rows = try await durable.query(
             """
             WITH resumed AS (
@@ -32,7 +32,7 @@ extension PostgresEventStore {
     /// Order by key holds across gates: a delivery with an order key is a candidate only when
     /// no earlier delivery of its handler and key is pending, retrying or in flight (whichever
     /// gate holds it).
-    public func claimDue(handler: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [DeliveryJob] {
+    package func claimDue(handler: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
         var jobs = try await claim(expired: true, handler: handler, now: now, leaseUntil: leaseUntil, limit: limit)
         if jobs.count < limit {
@@ -87,7 +87,7 @@ extension PostgresEventStore {
 
     /// Extends the leases of claims still held, in one statement; returns how many.
     @discardableResult
-    public func renewLeases(_ claims: [DeliveryClaim], until: Int64) async throws -> Int {
+    package func renewLeases(_ claims: [DeliveryClaim], until: Int64) async throws -> Int {
         guard !claims.isEmpty else { return 0 }
         let ids = claims.map(\.deliveryID)
         let tokens = claims.map(\.claim)
@@ -107,7 +107,7 @@ extension PostgresEventStore {
     /// Records attempts and moves their deliveries on, in one statement. A result whose
     /// claim is no longer held is recorded but moves nothing; a result for a delivery that
     /// retention deleted meanwhile is dropped.
-    public func complete(_ results: [AttemptResult]) async throws {
+    package func complete(_ results: [AttemptResult]) async throws {
         guard !results.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var statement = PostgresStatement(
@@ -146,7 +146,7 @@ extension PostgresEventStore {
     }
 
     /// The earliest `next_attempt_at` of a waiting delivery (Unix ms), if any.
-    public func nextDueTime() async throws -> Int64? {
+    package func nextDueTime() async throws -> Int64? {
         let rows = try await relaxed.query("SELECT min(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')")
         for try await due in rows.decode(Int64?.self) { return due }
         return nil
@@ -155,7 +155,7 @@ extension PostgresEventStore {
     /// Makes the deliveries of event row `eventRow` (all, or `handler`'s) due now, whatever
     /// their state except in flight; every gate's dispatcher is woken. Returns how many.
     @discardableResult
-    public func redeliver(eventRow: Int64, handler: String?) async throws -> Int {
+    package func redeliver(eventRow: Int64, handler: String?) async throws -> Int {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await count(
             """
@@ -169,7 +169,7 @@ extension PostgresEventStore {
     }
 
     /// Makes delivery `deliveryID` due now unless it is in flight.
-    public func redeliver(deliveryID: Int64) async throws -> RedeliveryOutcome {
+    package func redeliver(deliveryID: Int64) async throws -> RedeliveryOutcome {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let rows = try await durable.query(
             """
@@ -189,7 +189,7 @@ extension PostgresEventStore {
 
     /// Makes every dead delivery (of `handler`, if given) due now. Returns how many.
     @discardableResult
-    public func redeliverDead(handler: String?) async throws -> Int {
+    package func redeliverDead(handler: String?) async throws -> Int {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await count(
             """

@@ -125,7 +125,7 @@ extension PostgresEventStore {
     /// deliveries and attempts (foreign keys). Holds an advisory lock for the whole run, so
     /// retention runs on one gate at a time: another gate's run returns 0 at once.
     @discardableResult
-    public func prune(receivedBefore cutoff: Int64) async throws -> Int {
+    package func prune(receivedBefore cutoff: Int64) async throws -> Int {
         try await durable.withConnection { connection in
             var locked = false
             for try await got in try await connection.query("SELECT pg_try_advisory_lock(\(PostgresSchema.retentionLock))", logger: logger).decode(
@@ -158,20 +158,20 @@ extension PostgresEventStore {
         }
     }
 
-    public func event(id: Int64) async throws -> StoredEvent? {
+    package func event(id: Int64) async throws -> StoredEvent? {
         var conditions = PostgresConditions()
         conditions.add("id = ?", id, as: "bigint")
         return try await events(conditions.statement(prefix: "SELECT * FROM events")).first
     }
 
-    public func event(provider: Provider, eventID: String) async throws -> StoredEvent? {
+    package func event(provider: Provider, eventID: String) async throws -> StoredEvent? {
         var conditions = PostgresConditions()
         conditions.add("provider = ?", provider.rawValue, as: "text")
         conditions.add("event_id = ?", eventID, as: "text")
         return try await events(conditions.statement(prefix: "SELECT * FROM events")).first
     }
 
-    public func events(eventID: String) async throws -> [StoredEvent] {
+    package func events(eventID: String) async throws -> [StoredEvent] {
         var conditions = PostgresConditions()
         conditions.add("event_id = ?", eventID, as: "text")
         var statement = conditions.statement(prefix: "SELECT * FROM events")
@@ -179,7 +179,7 @@ extension PostgresEventStore {
         return try await events(statement)
     }
 
-    public func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent] {
+    package func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent] {
         // left() rather than LIKE: no wildcard escaping, and no collation-dependent range.
         var conditions = PostgresConditions()
         conditions.add("provider = ?", provider?.rawValue, as: "text")
@@ -190,7 +190,7 @@ extension PostgresEventStore {
         return try await events(statement)
     }
 
-    public func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
+    package func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
         var conditions = PostgresConditions()
         conditions.add("provider = ?", provider?.rawValue, as: "text")
         conditions.add("received_at >= ?", since, as: "bigint")
@@ -220,7 +220,7 @@ extension PostgresEventStore {
     }
 
     /// The number of stored events and the bytes their tables take (with indexes and TOAST).
-    public func size() async throws -> (events: Int, bytes: Int64) {
+    package func size() async throws -> (events: Int, bytes: Int64) {
         let rows = try await relaxed.query(
             """
             SELECT (SELECT count(*) FROM events), (SELECT sum(pg_total_relation_size(t))::bigint FROM unnest(ARRAY['events', 'deliveries', 'attempts', 'keys']::regclass[]) t)

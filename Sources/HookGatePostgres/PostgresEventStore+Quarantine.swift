@@ -5,7 +5,7 @@ import PostgresNIO
 /// The quarantine (``Quarantine``), shared by every gate on the database: refused webhooks
 /// kept bounded, oldest out first.
 extension PostgresEventStore {
-    public func quarantine(_ requests: [RejectedRequest], maxBytes: Int64) async throws -> Int {
+    package func quarantine(_ requests: [RejectedRequest], maxBytes: Int64) async throws -> Int {
         guard !requests.isEmpty else { return 0 }
         var statement = PostgresStatement(
             "INSERT INTO rejected (provider, reason, received_at, client_ip, path, request_id, headers, body, body_sha256, kept_bytes) VALUES ")
@@ -61,7 +61,7 @@ extension PostgresEventStore {
         }
     }
 
-    public func rejected(_ filter: RejectedFilter) async throws -> [RejectedRequest] {
+    package func rejected(_ filter: RejectedFilter) async throws -> [RejectedRequest] {
         var conditions = PostgresConditions()
         conditions.add("provider = ?", filter.provider?.rawValue, as: "text")
         conditions.add("reason = ?", filter.reason?.rawValue, as: "text")
@@ -79,14 +79,14 @@ extension PostgresEventStore {
         return requests
     }
 
-    public func quarantineRequest(id: Int64) async throws -> RejectedRequest? {
+    package func quarantineRequest(id: Int64) async throws -> RejectedRequest? {
         for try await row in try await relaxed.query("SELECT * FROM rejected WHERE id = \(id)") {
             return try PostgresEventStore.decodeRejected(row.makeRandomAccess())
         }
         return nil
     }
 
-    public func markRecovered(_ request: RejectedRequest) async throws {
+    package func markRecovered(_ request: RejectedRequest) async throws {
         guard let recovery = request.recovery else { return }
         let recoveryJSON = String(decoding: try SnakeCaseJSON.encoder().encode(recovery), as: UTF8.self)
         let eventRecovery = request.eventRecovery?.json
@@ -100,7 +100,7 @@ extension PostgresEventStore {
         }
     }
 
-    public func pruneRejected(receivedBefore cutoff: Int64) async throws -> Int {
+    package func pruneRejected(receivedBefore cutoff: Int64) async throws -> Int {
         try await relaxed.withTransaction(logger: logger) { connection in
             var removed: (Int64, Int64) = (0, 0)
             for try await row in try await connection.query(
@@ -119,7 +119,7 @@ extension PostgresEventStore {
         }
     }
 
-    public func quarantineUsage() async throws -> (requests: Int, bytes: Int64) {
+    package func quarantineUsage() async throws -> (requests: Int, bytes: Int64) {
         for try await (requests, bytes) in try await relaxed.query("SELECT requests, bytes FROM quarantine_usage WHERE id = 1").decode(
             (Int64, Int64).self)
         {

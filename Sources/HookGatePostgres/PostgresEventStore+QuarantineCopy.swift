@@ -5,7 +5,7 @@ import PostgresNIO
 /// The quarantine's part of `hookgate store copy`: rejected requests read in id order and
 /// written with their ids, so a run again (or after a stop) writes nothing twice.
 extension PostgresEventStore {
-    public func copyRejected(afterID: Int64, limit: Int) async throws -> [RejectedRequest] {
+    package func copyRejected(afterID: Int64, limit: Int) async throws -> [RejectedRequest] {
         guard try await hasQuarantine() else { return [] }
         var requests: [RejectedRequest] = []
         for try await row in try await relaxed.query("SELECT * FROM rejected WHERE id > \(afterID) ORDER BY id LIMIT \(Int64(limit))") {
@@ -14,7 +14,7 @@ extension PostgresEventStore {
         return requests
     }
 
-    public func copyRejectedCount(throughID: Int64) async throws -> Int {
+    package func copyRejectedCount(throughID: Int64) async throws -> Int {
         guard try await hasQuarantine() else { return 0 }
         for try await count in try await relaxed.query("SELECT count(*) FROM rejected WHERE id <= \(throughID)").decode(Int64.self) {
             return Int(count)
@@ -28,7 +28,7 @@ extension PostgresEventStore {
         return false
     }
 
-    public func importRejected(_ requests: [RejectedRequest]) async throws {
+    package func importRejected(_ requests: [RejectedRequest]) async throws {
         guard !requests.isEmpty else { return }
         let logger = self.logger
         try await durable.withTransaction(logger: logger) { connection in

@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresEventStore {
     /// Events, newest first; with `status` and/or `handler`, only events having a delivery
     /// in that state (to that handler). Each with its deliveries, fetched in one more query.
-    public func eventSummaries(_ filter: EventFilter) async throws -> [EventSummary] {
+    package func eventSummaries(_ filter: EventFilter) async throws -> [EventSummary] {
         var conditions = PostgresConditions()
         conditions.add("e.provider = ?", filter.provider?.rawValue, as: "text")
         if let eventType = filter.eventType {
@@ -60,7 +60,7 @@ extension PostgresEventStore {
     }
 
     /// Deliveries, newest first, filtered by status, provider, handler and event.
-    public func deliveries(_ filter: DeliveryFilter) async throws -> [DeliveryRecord] {
+    package func deliveries(_ filter: DeliveryFilter) async throws -> [DeliveryRecord] {
         var conditions = PostgresConditions()
         conditions.add("d.status = ?", filter.status?.rawValue, as: "text")
         conditions.add("e.provider = ?", filter.provider?.rawValue, as: "text")
@@ -90,7 +90,7 @@ extension PostgresEventStore {
     }
 
     /// Every attempt of a delivery, in order.
-    public func attempts(deliveryID: Int64) async throws -> [AttemptRecord] {
+    package func attempts(deliveryID: Int64) async throws -> [AttemptRecord] {
         let rows = try await relaxed.query(
             "SELECT number, started_at, duration_ms, succeeded, status_code, excerpt FROM attempts WHERE delivery_id = \(deliveryID) ORDER BY number, id"
         )
@@ -106,7 +106,7 @@ extension PostgresEventStore {
     }
 
     /// Deliveries by state and the age of the oldest one not yet delivered or dead.
-    public func deliveryCounts(now: Int64) async throws -> DeliveryCounts {
+    package func deliveryCounts(now: Int64) async throws -> DeliveryCounts {
         var counts = DeliveryCounts()
         for try await (status, count) in try await relaxed.query("SELECT status, count(*) FROM deliveries GROUP BY status").decode(
             (String, Int64).self)

@@ -31,20 +31,20 @@ import Synchronization
 /// The store runs its connection pools and the listener on a task of its own, started by
 /// ``open(url:durability:maxQueued:logger:)`` and ended by ``close()``: it must work before
 /// the gate's service group starts (migrations, saved keys) and in commands that have none.
-public final class PostgresEventStore: GateStore, Sendable {
+package final class PostgresEventStore: GateStore, Sendable {
     /// The most events committed in one statement (10 binds each, plus 6 per outbox row;
     /// PostgreSQL takes at most 65,535 binds per statement, larger batches are split).
-    public static let maxBatch = 256
+    package static let maxBatch = 256
     /// Seconds an event commit may take before the sender is answered 503.
-    public static let commitDeadline = 5.0
+    package static let commitDeadline = 5.0
     /// The deadline while the last commit failed (the database is likely down): senders get
     /// their 503 within a second instead of waiting out the full deadline each time.
-    public static let commitDeadlineWhileFailing = 1.0
+    package static let commitDeadlineWhileFailing = 1.0
 
     /// The most events waiting for a commit; past it ``store(_:)`` answers `overloaded`.
-    public let maxQueued: Int
+    package let maxQueued: Int
     /// The database, without its password.
-    public let url: DatabaseURL
+    package let url: DatabaseURL
     /// This store's id among the gates: its sessions' `hookgate.gate` setting, the payload of
     /// the outbox notifications its commits send (it has woken its own dispatcher already).
     let gate: String
@@ -73,7 +73,7 @@ public final class PostgresEventStore: GateStore, Sendable {
     /// - Throws: when the database cannot be reached within `connectTimeout` seconds, a
     ///   migration fails, or `existing` is set and the database has no HookGate tables;
     ///   the store is closed again then.
-    public static func open(
+    package static func open(
         url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int = 8192, connectTimeout: Double = 15, existing: Bool = false,
         readOnly: Bool = false, logger: Logger = Logger(label: "hookgate.store")
     ) async throws -> PostgresEventStore {
@@ -192,7 +192,7 @@ public final class PostgresEventStore: GateStore, Sendable {
     }
 
     /// Stops the listener and closes every connection.
-    public func close() async {
+    package func close() async {
         guard
             let task = runner.withLock({ value -> Task<Void, Never>? in
                 defer { value = nil }
@@ -205,7 +205,7 @@ public final class PostgresEventStore: GateStore, Sendable {
     }
 
     /// Calls `listener` after outbox writes and redeliveries, of this gate and of the others.
-    public func onOutboxWrite(_ callback: @escaping @Sendable () -> Void) {
+    package func onOutboxWrite(_ callback: @escaping @Sendable () -> Void) {
         listener.set(callback)
     }
 
@@ -215,7 +215,7 @@ public final class PostgresEventStore: GateStore, Sendable {
     /// returns once that statement has committed.
     /// - Throws: `overloaded` when ``maxQueued`` events already wait (nothing is queued);
     ///   `store_unavailable` when the commit failed or did not finish in ``commitDeadline`` s.
-    public func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome {
+    package func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome {
         do {
             return try await committer.submit(event)
         } catch {
@@ -224,7 +224,7 @@ public final class PostgresEventStore: GateStore, Sendable {
     }
 
     /// ``store(_:)``, calling `completion` from the committing task once the statement has committed.
-    public func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
+    package func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
         committer.submit(event) { result in completion(result.mapError { $0.storeError }) }
     }
 
@@ -232,7 +232,7 @@ public final class PostgresEventStore: GateStore, Sendable {
     ///
     /// Asks the database (within 3 s) whether it takes writes: unreachable, or a read-only
     /// standby, is a reason. When it does, an earlier commit failure is taken as mended.
-    public func writeProblem() async -> String? {
+    package func writeProblem() async -> String? {
         do {
             let writable = try await Deadline.run(3, "the readiness query") { [durable] in
                 let rows = try await durable.query("SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'")

@@ -1,11 +1,11 @@
 /// A PostgreSQL store failure, described without SQL or credentials.
-public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
+package struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
     /// What went wrong.
-    public let reason: String
+    package let reason: String
 
     init(_ reason: String) {
         self.reason = reason
     }
 
-    public var description: String { reason }
+    package var description: String { reason }
 }

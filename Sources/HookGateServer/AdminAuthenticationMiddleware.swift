@@ -11,17 +11,17 @@ import JOSE
 /// contents nor its length leak through timing. A missing or wrong token is answered
 /// `401 {"error":"unauthorized"}` with `WWW-Authenticate: Bearer`; the token itself never
 /// reaches a log line.
-public struct AdminAuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct AdminAuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     private let digest: [UInt8]
 
     /// - Parameter token: the configured `admin.token`.
-    public init(token: String) {
+    package init(token: String) {
         digest = SHA256.hash(Array(token.utf8))
     }
 
     /// Whether a request may pass without a token: `/healthz`, `/readyz`, and `GET`/`HEAD`
     /// of the console's page and assets.
-    public static func isOpen(_ request: Request) -> Bool {
+    package static func isOpen(_ request: Request) -> Bool {
         let path = request.uri.path
         if path == "/healthz" || path == "/readyz" { return true }
         guard request.method == .get || request.method == .head else { return false }
@@ -37,7 +37,7 @@ public struct AdminAuthenticationMiddleware<Context: RequestContext>: RouterMidd
         return ConstantTime.equals(SHA256.hash(Array(presented.utf8)), digest)
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard AdminAuthenticationMiddleware.isOpen(request) || accepts(request.headers[.authorization]) else {
             throw AdminError.unauthorized
         }

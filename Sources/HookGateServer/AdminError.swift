@@ -6,22 +6,22 @@ import NIOCore
 /// An error answered by an admin route: a status and the admin listener's one JSON
 /// shape, `{"error":"<message>"}` (for authentication failures exactly
 /// `{"error":"unauthorized"}` with `WWW-Authenticate: Bearer`, as the contract says).
-public struct AdminError: HTTPResponseError, Equatable {
+package struct AdminError: HTTPResponseError, Equatable {
     /// The HTTP status.
-    public let status: HTTPResponse.Status
+    package let status: HTTPResponse.Status
     /// What went wrong, for the operator: never holds a secret.
-    public let message: String
+    package let message: String
 
     /// Creates an error answered with `status` and `message`.
-    public init(_ status: HTTPResponse.Status, _ message: String) {
+    package init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
         self.message = message
     }
 
     /// No token, or a wrong one.
-    public static let unauthorized = AdminError(.unauthorized, "unauthorized")
+    package static let unauthorized = AdminError(.unauthorized, "unauthorized")
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         let body = (try? JSONEncoder().encode(["error": message])) ?? Data(#"{"error":"error"}"#.utf8)

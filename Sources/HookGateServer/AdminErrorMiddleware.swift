@@ -6,17 +6,17 @@ import Logging
 /// that cannot be read) is logged with its cause and answered
 /// `503 {"error":"store unavailable"}` with `Retry-After`, in the one JSON error shape,
 /// instead of the framework's empty 500.
-public struct AdminErrorMiddleware: RouterMiddleware {
-    public typealias Context = GateRequestContext
+package struct AdminErrorMiddleware: RouterMiddleware {
+    package typealias Context = GateRequestContext
 
     let logger: Logger
 
     /// A middleware logging unexpected errors to `logger`.
-    public init(logger: Logger) {
+    package init(logger: Logger) {
         self.logger = logger
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {

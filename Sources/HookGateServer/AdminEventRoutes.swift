@@ -13,7 +13,7 @@ import NIOCore
 /// - `GET /events/{id}`: one event (row id or event id) with its body and every attempt.
 /// - `POST /events/{id}/redeliver[?handler=]`: make its deliveries due now.
 /// - `POST /deliveries/redeliver-dead[?handler=]`: make every dead delivery due now.
-public struct AdminEventRoutes: Sendable {
+package struct AdminEventRoutes: Sendable {
     let store: any GateStore
     let waker: any DeliveryWaker
 

@@ -9,7 +9,7 @@ import NIOCore
 /// API with `Authorization: Bearer <token>`, so these routes need no token:
 /// ``AdminAuthenticationMiddleware/isOpen(_:)`` lets `GET /console` and `GET /console/*` through. Every answer
 /// carries a Content-Security-Policy without inline scripts or styles, and forbids framing.
-public enum ConsoleRoutes {
+package enum ConsoleRoutes {
     /// One embedded file.
     struct Asset: Sendable {
         let contentType: String
@@ -33,7 +33,7 @@ public enum ConsoleRoutes {
     static let page = Asset(contentType: "text/html; charset=utf-8", bytes: PackageResources.index_html)
 
     /// The Content-Security-Policy of every console answer: scripts, styles and requests only from this origin, no framing.
-    public static let contentSecurityPolicy =
+    package static let contentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; "
         + "frame-ancestors 'none'; base-uri 'none'"
 
@@ -62,7 +62,7 @@ public enum ConsoleRoutes {
     }
 
     /// Adds `GET /console` (also answering `/console/`) and `GET /console/{file}`.
-    public static func add<Context: RequestContext>(to router: Router<Context>) {
+    package static func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("/console") { _, _ in response(page) }
         router.get("/console/{file}") { _, context -> Response in
             guard let name = context.parameters.get("file"), let asset = assets[name] else { return notFound() }

@@ -16,13 +16,13 @@ import Synchronization
 /// caches and the dispatcher emit their own; delivery and store totals live in the
 /// database, and the `process_*` figures in `/proc`: they are set when `/stats` or
 /// `/metrics` is read. Every family has its `# HELP` line (``MetricFamily``).
-public final class GateMetrics: Sendable {
+package final class GateMetrics: Sendable {
     /// The Prometheus registry behind `/metrics`.
-    public let registry = PrometheusCollectorRegistry()
+    package let registry = PrometheusCollectorRegistry()
     /// The readable figures behind `/stats`; pass it as the factory of anything that emits.
-    public let figures: GateFigures
+    package let figures: GateFigures
     /// When the gate started (`hookgate_start_time_seconds`, and `/stats`' uptime).
-    public let startedAt: Date
+    package let startedAt: Date
     private let intake: [Provider: (outcomes: [String: CoreMetrics.Counter], duration: CoreMetrics.Timer)]
     /// Each provider's answers over the last hour (`/stats` warnings).
     let refusals = RefusalWindow()
@@ -33,7 +33,7 @@ public final class GateMetrics: Sendable {
     /// The process CPU time already added to `process_cpu_seconds_total` (a counter only goes up by increments).
     private let countedCPUSeconds = Mutex(0.0)
     /// The git commit this binary was built from (fixed at build time, see Package.swift).
-    public static let commit = String(cString: hookgate_build_commit())
+    package static let commit = String(cString: hookgate_build_commit())
 
     /// Intake latency buckets, in seconds.
     static let latencyBuckets: [Duration] = [
@@ -54,7 +54,7 @@ public final class GateMetrics: Sendable {
     ]
 
     /// Metrics for a gate receiving from `providers`, started at `startedAt` (`hookgate_start_time_seconds`).
-    public init(providers: [Provider] = Provider.builtIn, startedAt: Date = Date()) {
+    package init(providers: [Provider] = Provider.builtIn, startedAt: Date = Date()) {
         var prometheus = DescribedMetricsFactory(registry: registry)
         prometheus.durationBuckets["hookgate_intake_duration_seconds"] = GateMetrics.latencyBuckets
         prometheus.durationBuckets["hookgate_delivery_attempt_duration_seconds"] = GateMetrics.attemptBuckets

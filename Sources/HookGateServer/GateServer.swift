@@ -16,32 +16,32 @@ import ServiceLifecycle
 /// Graceful shutdown: `/readyz` turns unready, the public listener stops accepting and
 /// finishes in-flight requests (each one commits before it is answered), then the admin
 /// listener stops.
-public final class GateServer: Sendable {
+package final class GateServer: Sendable {
     /// The configuration the listeners run on.
-    public let configuration: GateConfiguration
+    package let configuration: GateConfiguration
     /// The backend events are stored in and read from.
-    public let store: any GateStore
+    package let store: any GateStore
     /// Listener and shutdown state for `/readyz`.
-    public let readiness = Readiness()
+    package let readiness = Readiness()
     /// The key caches of the providers that verify tokens (for `/stats`).
-    public let keyCaches: [Provider: KeyCache]
+    package let keyCaches: [Provider: KeyCache]
     /// When the gate started (uptime's origin; its metrics were made then).
-    public var startedAt: Date { metrics.startedAt }
+    package var startedAt: Date { metrics.startedAt }
     /// Told after a redelivery so due deliveries go out now.
-    public let waker: any DeliveryWaker
+    package let waker: any DeliveryWaker
     /// The gate's one metrics pipeline, behind `/stats` and `/metrics`.
-    public let metrics: GateMetrics
+    package let metrics: GateMetrics
     /// The version `/stats` and `hookgate --version` report.
-    public static let version = "0.1.0"
+    package static let version = "0.1.0"
     let verifiers: [Provider: WebhookVerifier]
     let logger: Logger
     /// Writes refused webhooks to the store's quarantine (`nil` with `quarantine.enabled: false`);
     /// run as a service among ``makeServices(onListening:)``.
-    public let quarantineWriter: QuarantineWriter?
+    package let quarantineWriter: QuarantineWriter?
 
     /// A server over `store`, verifying with `verifiers` (one per provider to receive);
     /// `metrics` is the pipeline the key caches emit into too.
-    public init(
+    package init(
         configuration: GateConfiguration, store: any GateStore, verifiers: [Provider: WebhookVerifier], keyCaches: [Provider: KeyCache],
         waker: any DeliveryWaker, metrics: GateMetrics, logger: Logger
     ) {
@@ -80,7 +80,7 @@ public final class GateServer: Sendable {
     /// With `admin.token` set, the authentication middleware is added before any route, so
     /// every route, including any added later, needs the token unless the middleware names
     /// it open (``AdminAuthenticationMiddleware/isOpen(_:)``).
-    public func makeAdminRouter() -> Router<GateRequestContext> {
+    package func makeAdminRouter() -> Router<GateRequestContext> {
         let router = Router(context: GateRequestContext.self)
         router.add(middleware: AdminErrorMiddleware(logger: logger))
         if let token = configuration.admin.token {
@@ -131,10 +131,10 @@ public final class GateServer: Sendable {
     }
 
     /// The OpenAPI 3.1 description of the admin API (`Sources/HookGateServer/Resources/openapi.json`, embedded).
-    public static var openAPIDocument: [UInt8] { PackageResources.openapi_json }
+    package static var openAPIDocument: [UInt8] { PackageResources.openapi_json }
 
     /// The live figures of `/stats`.
-    public func stats() async throws -> StatsDocument {
+    package func stats() async throws -> StatsDocument {
         var providers: [String: StatsDocument.ProviderFigures] = [:]
         for settings in configuration.providers {
             providers[settings.provider.rawValue] = metrics.providerFigures(settings.provider)
@@ -202,7 +202,7 @@ public final class GateServer: Sendable {
     /// public, then the watcher (stopped first, so `/readyz` turns unready before the
     /// listeners stop).
     /// - Parameter onListening: called with (public port, admin port) once both are bound.
-    public func makeServices(
+    package func makeServices(
         onListening: @escaping @Sendable (_ publicPort: Int, _ adminPort: Int) async -> Void = { _, _ in }
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let ports = PortPair(onListening)

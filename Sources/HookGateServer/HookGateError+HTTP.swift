@@ -6,7 +6,7 @@ import JOSE
 /// The one place where error codes become HTTP answers (../shared/contract/README.md).
 extension HookGateError.Code {
     /// The HTTP status for this code.
-    public var httpStatus: HTTPResponse.Status {
+    package var httpStatus: HTTPResponse.Status {
         if isVerificationFailure { return .unauthorized }
         switch self {
         case .malformedBody, .missingEventID: return .badRequest

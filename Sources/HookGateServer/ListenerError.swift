@@ -3,9 +3,9 @@ import Foundation
 /// A listener that could not start: which one (`webhooks` or `admin`), on which address,
 /// and what to do. Raised once, by the listener's own service, instead of the socket
 /// error alone.
-public struct ListenerError: Error, CustomStringConvertible, Equatable {
+package struct ListenerError: Error, CustomStringConvertible, Equatable {
     /// Stable codes: why the listener did not start.
-    public enum Code: String, Sendable {
+    package enum Code: String, Sendable {
         /// Another process listens on the address (`EADDRINUSE`).
         case addressInUse = "address_in_use"
         /// The address is not one of this machine's (`EADDRNOTAVAIL`) or does not resolve.
@@ -16,18 +16,18 @@ public struct ListenerError: Error, CustomStringConvertible, Equatable {
         case other
     }
 
-    public let code: Code
+    package let code: Code
     /// `webhooks` or `admin`.
-    public let listener: String
+    package let listener: String
     /// `host:port` as configured.
-    public let address: String
+    package let address: String
     /// The settings that move this listener, named in the advice.
     let settings: String
     /// The underlying error's text, for ``Code/other``.
     let detail: String
 
     /// An error for `listener` on `address`; `settings` names how to change its address.
-    public init(_ code: Code, listener: String, address: String, settings: String, detail: String = "") {
+    package init(_ code: Code, listener: String, address: String, settings: String, detail: String = "") {
         self.code = code
         self.listener = listener
         self.address = address
@@ -35,7 +35,7 @@ public struct ListenerError: Error, CustomStringConvertible, Equatable {
         self.detail = detail
     }
 
-    public var description: String {
+    package var description: String {
         switch code {
         case .addressInUse:
             return "the \(listener) listener cannot listen on \(address): address already in use; stop the process that uses it "
@@ -50,5 +50,5 @@ public struct ListenerError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    public static func == (lhs: ListenerError, rhs: ListenerError) -> Bool { lhs.code == rhs.code }
+    package static func == (lhs: ListenerError, rhs: ListenerError) -> Bool { lhs.code == rhs.code }
 }

@@ -13,13 +13,13 @@ import Synchronization
 ///
 /// In the gate's service group it starts before the public listener and stops after it:
 /// the rejections of the last requests are written before the process exits.
-public final class QuarantineWriter: Service, Sendable {
+package final class QuarantineWriter: Service, Sendable {
     /// The most bytes (``RejectedRequest/keptBytes``) waiting to be written.
-    public let bufferBytes: Int
+    package let bufferBytes: Int
     /// The most requests waiting to be written.
-    public let bufferRequests: Int
+    package let bufferRequests: Int
     /// The most requests written in one transaction.
-    public static let maxBatch = 512
+    package static let maxBatch = 512
 
     private struct Pending {
         var requests: [RejectedRequest] = []
@@ -39,7 +39,7 @@ public final class QuarantineWriter: Service, Sendable {
     private let logger: Logger
 
     /// A writer into `store`, keeping it within `maxBytes` (`quarantine.max_bytes`).
-    public init(
+    package init(
         store: any Quarantine, maxBytes: Int64, metrics: GateMetrics, logger: Logger, bufferBytes: Int = 8 * 1_048_576, bufferRequests: Int = 20_000
     ) {
         self.store = store
@@ -53,25 +53,25 @@ public final class QuarantineWriter: Service, Sendable {
 
     /// Whether the buffer is full: the intake then counts a refused request as dropped
     /// without building it (``drop()``).
-    public var isFull: Bool {
+    package var isFull: Bool {
         full.load(ordering: .relaxed)
     }
 
     /// Counts one refused request not kept because the buffer is full (an atomic add; the
     /// count reaches the metrics at the writer's next batch or ``recordDrops()``).
-    public func drop() {
+    package func drop() {
         unrecordedDrops.add(1, ordering: .relaxed)
     }
 
     /// Adds the drops counted since the last call to `hookgate_quarantine_dropped_total`
     /// (`/stats` and `/metrics` call it before they read).
-    public func recordDrops() {
+    package func recordDrops() {
         let count = unrecordedDrops.exchange(0, ordering: .relaxed)
         if count > 0 { metrics.recordQuarantineDrop(cause: "buffer", count: count) }
     }
 
     /// Queues `request` to be written; drops it (counted) when the buffer is full. Never waits.
-    public func submit(_ request: RejectedRequest) {
+    package func submit(_ request: RejectedRequest) {
         let size = request.keptBytes
         let queued = pending.withLock { pending -> Bool in
             guard pending.requests.count < bufferRequests, pending.bytes + size <= bufferBytes else {
@@ -88,7 +88,7 @@ public final class QuarantineWriter: Service, Sendable {
     }
 
     /// Writes what is queued until a graceful shutdown or cancellation, then what is left.
-    public func run() async throws {
+    package func run() async throws {
         await withGracefulShutdownHandler {
             for await _ in signals { await flush() }
         } onGracefulShutdown: { [signal] in
@@ -102,7 +102,7 @@ public final class QuarantineWriter: Service, Sendable {
     /// Under a flood of forged requests the store's writer (SQLite has one) stays free for
     /// accepted events most of the time; what the writer cannot keep up with overflows its
     /// buffer and is dropped and counted. With nothing more queued it does not wait.
-    public static let writeShare = 0.02
+    package static let writeShare = 0.02
 
     /// The wait after a batch that took `elapsed`, while more are queued: `elapsed × (1 / ``writeShare`` − 1)`.
     /// At most ``maxPause``: a write slowed by a saturated machine does not stop the writer for minutes.
@@ -115,7 +115,7 @@ public final class QuarantineWriter: Service, Sendable {
 
     /// Writes every queued request, a batch per transaction, waiting between batches as
     /// ``writeShare`` says while more keep coming (`pacing: false`: at once, for the last flush).
-    public func flush(pacing: Bool = true) async {
+    package func flush(pacing: Bool = true) async {
         let clock = ContinuousClock()
         while true {
             let started = clock.now

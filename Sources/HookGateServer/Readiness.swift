@@ -1,7 +1,7 @@
 import Synchronization
 
 /// What `/readyz` reports besides the store: listeners up, not shutting down.
-public final class Readiness: Sendable {
+package final class Readiness: Sendable {
     struct State {
         var publicUp = false
         var adminUp = false
@@ -10,17 +10,17 @@ public final class Readiness: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     func markPublicUp() { state.withLock { $0.publicUp = true } }
     func markAdminUp() { state.withLock { $0.adminUp = true } }
     func markShuttingDown() { state.withLock { $0.shuttingDown = true } }
 
     /// Whether graceful shutdown has begun.
-    public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+    package var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
     /// The reasons the gate is not ready, empty when it is (store writability is checked separately).
-    public func problems() -> [String] {
+    package func problems() -> [String] {
         state.withLock { state in
             var problems: [String] = []
             if state.shuttingDown { problems.append("shutting down") }

@@ -2,9 +2,9 @@ import Foundation
 
 /// Formatting for the per-request log line, without Foundation's `String(format:)` (the
 /// log line is written for every webhook at the default level).
-public enum RequestLineFormat {
+package enum RequestLineFormat {
     /// `elapsed` in milliseconds with three decimals, e.g. `1.234`.
-    public static func milliseconds(_ elapsed: Duration) -> String {
+    package static func milliseconds(_ elapsed: Duration) -> String {
         let (seconds, attoseconds) = elapsed.components
         let micros = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
         let fraction = micros % 1000
@@ -14,16 +14,16 @@ public enum RequestLineFormat {
 
     /// A duration as a log line's metadata value: its text is ``milliseconds(_:)``'s (so the
     /// text log is unchanged), a number the JSON log writes unquoted.
-    public struct Milliseconds: CustomStringConvertible, Sendable {
+    package struct Milliseconds: CustomStringConvertible, Sendable {
         /// The duration.
-        public let elapsed: Duration
+        package let elapsed: Duration
 
         /// `elapsed`, for a log line.
-        public init(_ elapsed: Duration) {
+        package init(_ elapsed: Duration) {
             self.elapsed = elapsed
         }
 
         /// `elapsed` in milliseconds with three decimals, e.g. `1.234`.
-        public var description: String { RequestLineFormat.milliseconds(elapsed) }
+        package var description: String { RequestLineFormat.milliseconds(elapsed) }
     }
 }

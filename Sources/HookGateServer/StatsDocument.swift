@@ -3,14 +3,14 @@ import HookGateCore
 
 /// The `/stats` document (../shared/contract/README.md, plus labels saying which
 /// figures count since start and which are totals from the database).
-public struct StatsDocument: Codable, Sendable, Equatable {
-    public struct ProviderFigures: Codable, Sendable, Equatable {
-        public var received: Int
-        public var accepted: Int
-        public var duplicates: Int
-        public var rejected: [String: Int]
+package struct StatsDocument: Codable, Sendable, Equatable {
+    package struct ProviderFigures: Codable, Sendable, Equatable {
+        package var received: Int
+        package var accepted: Int
+        package var duplicates: Int
+        package var rejected: [String: Int]
 
-        public init(received: Int, accepted: Int, duplicates: Int, rejected: [String: Int]) {
+        package init(received: Int, accepted: Int, duplicates: Int, rejected: [String: Int]) {
             self.received = received
             self.accepted = accepted
             self.duplicates = duplicates
@@ -18,49 +18,49 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         }
     }
 
-    public struct KeyFigures: Codable, Sendable, Equatable {
-        public var cached: Int
-        public var fetches: Int
-        public var fetchFailures: Int
-        public var negativeHits: Int
-        public var rateLimited: Int
+    package struct KeyFigures: Codable, Sendable, Equatable {
+        package var cached: Int
+        package var fetches: Int
+        package var fetchFailures: Int
+        package var negativeHits: Int
+        package var rateLimited: Int
     }
 
-    public struct Latency: Codable, Sendable, Equatable {
-        public var window: Int
-        public var p50: Double
-        public var p90: Double
-        public var p99: Double
-        public var max: Double
+    package struct Latency: Codable, Sendable, Equatable {
+        package var window: Int
+        package var p50: Double
+        package var p90: Double
+        package var p99: Double
+        package var max: Double
     }
 
-    public struct StoreFigures: Codable, Sendable, Equatable {
-        public var events: Int
-        public var bytes: Int64
+    package struct StoreFigures: Codable, Sendable, Equatable {
+        package var events: Int
+        package var bytes: Int64
     }
 
-    public var version: String
-    public var uptimeSeconds: Double
+    package var version: String
+    package var uptimeSeconds: Double
     /// Which sections count since this process started and which are database totals.
-    public var scope: [String: String]
-    public var providers: [String: ProviderFigures]
-    public var keys: KeyFigures
-    public var keysByProvider: [String: KeyFigures]
+    package var scope: [String: String]
+    package var providers: [String: ProviderFigures]
+    package var keys: KeyFigures
+    package var keysByProvider: [String: KeyFigures]
     /// Deliveries by state (`delivered` is written `succeeded`, as the contract names it).
-    public var deliveries: DeliveryCounts
-    public var intakeLatencyMs: Latency
-    public var store: StoreFigures
+    package var deliveries: DeliveryCounts
+    package var intakeLatencyMs: Latency
+    package var store: StoreFigures
     /// The quarantine's totals (database) and this gate's drops since start, by cause.
-    public var quarantine: QuarantineFigures?
+    package var quarantine: QuarantineFigures?
     /// What needs an operator now, e.g. "plaid: 96 % refused in the last hour (48 of 50); see GET /rejected".
-    public var warnings: [String]?
+    package var warnings: [String]?
 
-    public struct QuarantineFigures: Codable, Sendable, Equatable {
-        public var enabled: Bool
-        public var requests: Int
-        public var bytes: Int64
-        public var maxBytes: Int64
-        public var dropped: [String: Int]
+    package struct QuarantineFigures: Codable, Sendable, Equatable {
+        package var enabled: Bool
+        package var requests: Int
+        package var bytes: Int64
+        package var maxBytes: Int64
+        package var dropped: [String: Int]
     }
 
     static let scopeLabels = [
@@ -70,7 +70,7 @@ public struct StatsDocument: Codable, Sendable, Equatable {
     ]
 
     /// Decodes a `/stats` answer (the contract's snake_case names).
-    public static func decode(_ data: Data) throws -> StatsDocument {
+    package static func decode(_ data: Data) throws -> StatsDocument {
         try SnakeCaseJSON.decoder().decode(StatsDocument.self, from: data)
     }
 }

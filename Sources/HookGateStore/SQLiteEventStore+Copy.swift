@@ -6,15 +6,15 @@ import HookGateCore
 /// transaction each) and as its target (each batch and the ``CopyMarker`` in one write transaction).
 extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
     /// `sqlite:` and the file's absolute path.
-    public var copyIdentity: String {
+    package var copyIdentity: String {
         "sqlite:" + URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
-    public func copyHighestRow() async throws -> Int64 {
+    package func copyHighestRow() async throws -> Int64 {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM events") ?? 0 }
     }
 
-    public func copyEvents(afterRow: Int64, throughRow: Int64, limit: Int) async throws -> [CopiedEvent] {
+    package func copyEvents(afterRow: Int64, throughRow: Int64, limit: Int) async throws -> [CopiedEvent] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", arguments: [afterRow, throughRow, limit])
@@ -22,7 +22,7 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
         }
     }
 
-    public func copyEvents(changedSince: Int64, afterRow: Int64, throughRow: Int64, limit: Int) async throws -> [CopiedEvent] {
+    package func copyEvents(changedSince: Int64, afterRow: Int64, throughRow: Int64, limit: Int) async throws -> [CopiedEvent] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
@@ -68,17 +68,17 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
         return events.map { CopiedEvent(event: $0, deliveries: deliveries[$0.id] ?? []) }
     }
 
-    public func copyChangedDeliveries(since: Int64, throughRow: Int64) async throws -> Int {
+    package func copyChangedDeliveries(since: Int64, throughRow: Int64) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM deliveries WHERE updated_at >= ? AND event_row <= ?", arguments: [since, throughRow]) ?? 0
         }
     }
 
-    public func copyEventCount(afterRow: Int64) async throws -> Int {
+    package func copyEventCount(afterRow: Int64) async throws -> Int {
         try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE id > ?", arguments: [afterRow]) ?? 0 }
     }
 
-    public func copyKeys() async throws -> [CopiedKey] {
+    package func copyKeys() async throws -> [CopiedKey] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT provider, kid, jwk, saved_at FROM keys ORDER BY provider, kid").map {
                 CopiedKey(provider: $0["provider"], keyID: $0["kid"], jwk: $0["jwk"], savedAt: $0["saved_at"])
@@ -86,7 +86,7 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
         }
     }
 
-    public func copyCensus(throughRow: Int64?) async throws -> StoreCensus {
+    package func copyCensus(throughRow: Int64?) async throws -> StoreCensus {
         let through = throughRow ?? Int64.max
         return try await pool.read { db in
             var census = StoreCensus()
@@ -115,7 +115,7 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
         }
     }
 
-    public func copyEventIDs(provider: String, throughRow: Int64?) async throws -> [String] {
+    package func copyEventIDs(provider: String, throughRow: Int64?) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
                 db, sql: "SELECT event_id FROM events WHERE provider = ? AND id <= ?", arguments: [provider, throughRow ?? Int64.max])
@@ -124,7 +124,7 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
 
     // MARK: Target
 
-    public func copyMarker() async throws -> CopyMarker? {
+    package func copyMarker() async throws -> CopyMarker? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM copy_marker WHERE id = 1").map {
                 CopyMarker(
@@ -134,7 +134,7 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
         }
     }
 
-    public func copyHoldsData() async throws -> Bool {
+    package func copyHoldsData() async throws -> Bool {
         try await pool.read { db in
             try Bool.fetchOne(
                 db,
@@ -145,7 +145,7 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
         }
     }
 
-    public func importCopy(_ events: [CopiedEvent], marker: CopyMarker) async throws {
+    package func importCopy(_ events: [CopiedEvent], marker: CopyMarker) async throws {
         try await pool.write { db in
             let insertEvent = try db.cachedStatement(
                 sql: """
@@ -221,7 +221,7 @@ extension SQLiteEventStore: StoreCopySource, StoreCopyTarget {
                 """, arguments: [marker.source, marker.throughRow, marker.complete, marker.readsSince, marker.updatedAt])
     }
 
-    public func importKeys(_ keys: [CopiedKey], marker: CopyMarker) async throws {
+    package func importKeys(_ keys: [CopiedKey], marker: CopyMarker) async throws {
         try await pool.write { db in
             for key in keys {
                 try db.execute(

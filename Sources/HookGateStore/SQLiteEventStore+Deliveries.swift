@@ -8,7 +8,7 @@ extension SQLiteEventStore {
     /// (at-least-once: the handler may see that attempt again). One gate owns a SQLite
     /// file, so every claim in it is the stopped process's. Returns how many.
     @discardableResult
-    public func resumeInFlight(now: Int64) async throws -> Int {
+    package func resumeInFlight(now: Int64) async throws -> Int {
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -25,7 +25,7 @@ extension SQLiteEventStore {
     /// until `leaseUntil` with a fresh claim token) and returns them with their events. A
     /// delivery with an order key is due only when no earlier delivery of the same handler
     /// and key is still pending, retrying or in flight.
-    public func claimDue(handler: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [DeliveryJob] {
+    package func claimDue(handler: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
         return try await relaxedWrite { db in
             // Deliveries whose lease ran out first (rare: a claim its gate stopped renewing;
@@ -86,7 +86,7 @@ extension SQLiteEventStore {
     /// SQLite's plans for the two claim queries, `[lease ran out, waiting]`, each as the
     /// `EXPLAIN QUERY PLAN` steps joined with `"; "`: for checking that claims walk the
     /// partial indexes in due order instead of sorting every due delivery.
-    public func claimQueryPlans() async throws -> [String] {
+    package func claimQueryPlans() async throws -> [String] {
         try await pool.read { db in
             try [SQLiteEventStore.claimLeasedSQL, SQLiteEventStore.claimWaitingSQL].map { sql in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: ["h", 0, 1])
@@ -97,7 +97,7 @@ extension SQLiteEventStore {
 
     /// Extends the leases of claims still held; returns how many.
     @discardableResult
-    public func renewLeases(_ claims: [DeliveryClaim], until: Int64) async throws -> Int {
+    package func renewLeases(_ claims: [DeliveryClaim], until: Int64) async throws -> Int {
         guard !claims.isEmpty else { return 0 }
         return try await relaxedWrite { db in
             let renew = try db.cachedStatement(sql: "UPDATE deliveries SET lease_until = ? WHERE id = ? AND status = ? AND claim = ?")
@@ -111,7 +111,7 @@ extension SQLiteEventStore {
     }
 
     /// Records attempts and moves their deliveries on, all in one transaction.
-    public func complete(_ results: [AttemptResult]) async throws {
+    package func complete(_ results: [AttemptResult]) async throws {
         guard !results.isEmpty else { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try await relaxedWrite { db in
@@ -145,7 +145,7 @@ extension SQLiteEventStore {
     }
 
     /// The earliest `next_attempt_at` of a waiting delivery (Unix ms), if any.
-    public func nextDueTime() async throws -> Int64? {
+    package func nextDueTime() async throws -> Int64? {
         try await pool.read { db in
             let waiting: StatementArguments = [DeliveryStatus.pending, DeliveryStatus.retrying]
             return try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM deliveries WHERE status IN (?, ?)", arguments: waiting)
@@ -155,7 +155,7 @@ extension SQLiteEventStore {
     /// Makes the deliveries of event row `eventRow` due now (all of them, or only
     /// `handler`'s), whatever their state except in flight. Returns how many.
     @discardableResult
-    public func redeliver(eventRow: Int64, handler: String?) async throws -> Int {
+    package func redeliver(eventRow: Int64, handler: String?) async throws -> Int {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await pool.write { db in
             try db.execute(
@@ -169,7 +169,7 @@ extension SQLiteEventStore {
     }
 
     /// Makes delivery `deliveryID` due now unless it is in flight.
-    public func redeliver(deliveryID: Int64) async throws -> RedeliveryOutcome {
+    package func redeliver(deliveryID: Int64) async throws -> RedeliveryOutcome {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await pool.write { db in
             try db.execute(
@@ -183,7 +183,7 @@ extension SQLiteEventStore {
 
     /// Makes every dead delivery (of `handler`, if given) due now. Returns how many.
     @discardableResult
-    public func redeliverDead(handler: String?) async throws -> Int {
+    package func redeliverDead(handler: String?) async throws -> Int {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try await pool.write { db in
             try db.execute(

@@ -4,7 +4,7 @@ import HookGateCore
 
 /// The quarantine (``Quarantine``): refused webhooks kept bounded, oldest out first.
 extension SQLiteEventStore {
-    public func quarantine(_ requests: [RejectedRequest], maxBytes: Int64) async throws -> Int {
+    package func quarantine(_ requests: [RejectedRequest], maxBytes: Int64) async throws -> Int {
         guard !requests.isEmpty else { return 0 }
         let rows = requests.map { request in
             (request, StoredHeaders.encode(request.headers), request.bodySHA256, Int64(request.keptBytes))
@@ -61,7 +61,7 @@ extension SQLiteEventStore {
         return dropped
     }
 
-    public func rejected(_ filter: RejectedFilter) async throws -> [RejectedRequest] {
+    package func rejected(_ filter: RejectedFilter) async throws -> [RejectedRequest] {
         guard let quarantinePool else { return [] }
         return try await quarantinePool.read { db in
             var conditions = SQLConditions()
@@ -82,14 +82,14 @@ extension SQLiteEventStore {
         }
     }
 
-    public func quarantineRequest(id: Int64) async throws -> RejectedRequest? {
+    package func quarantineRequest(id: Int64) async throws -> RejectedRequest? {
         guard let quarantinePool else { return nil }
         return try await quarantinePool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM rejected WHERE id = ?", arguments: [id]).map(SQLiteEventStore.decodeRejected)
         }
     }
 
-    public func markRecovered(_ request: RejectedRequest) async throws {
+    package func markRecovered(_ request: RejectedRequest) async throws {
         guard let recovery = request.recovery else { return }
         let recoveryJSON = String(decoding: try SnakeCaseJSON.encoder().encode(recovery), as: UTF8.self)
         let eventRecovery = request.eventRecovery?.json
@@ -106,7 +106,7 @@ extension SQLiteEventStore {
         }
     }
 
-    public func pruneRejected(receivedBefore cutoff: Int64) async throws -> Int {
+    package func pruneRejected(receivedBefore cutoff: Int64) async throws -> Int {
         try await quarantineWrite { db in
             let gone = try Row.fetchOne(
                 db, sql: "SELECT count(*) AS n, COALESCE(sum(kept_bytes), 0) AS bytes FROM rejected WHERE received_at < ?", arguments: [cutoff])
@@ -119,7 +119,7 @@ extension SQLiteEventStore {
         }
     }
 
-    public func quarantineUsage() async throws -> (requests: Int, bytes: Int64) {
+    package func quarantineUsage() async throws -> (requests: Int, bytes: Int64) {
         guard let quarantinePool else { return (0, 0) }
         return try await quarantinePool.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT requests, bytes FROM quarantine_usage WHERE id = 1")

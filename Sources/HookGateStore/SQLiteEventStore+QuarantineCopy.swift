@@ -6,7 +6,7 @@ import HookGateCore
 /// written with their ids, so a run again (or after a stop) writes nothing twice. A source
 /// from before the quarantine (no quarantine file) has none.
 extension SQLiteEventStore {
-    public func copyRejected(afterID: Int64, limit: Int) async throws -> [RejectedRequest] {
+    package func copyRejected(afterID: Int64, limit: Int) async throws -> [RejectedRequest] {
         guard let quarantinePool else { return [] }
         return try await quarantinePool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM rejected WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
@@ -14,14 +14,14 @@ extension SQLiteEventStore {
         }
     }
 
-    public func copyRejectedCount(throughID: Int64) async throws -> Int {
+    package func copyRejectedCount(throughID: Int64) async throws -> Int {
         guard let quarantinePool else { return 0 }
         return try await quarantinePool.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM rejected WHERE id <= ?", arguments: [throughID]) ?? 0
         }
     }
 
-    public func importRejected(_ requests: [RejectedRequest]) async throws {
+    package func importRejected(_ requests: [RejectedRequest]) async throws {
         guard !requests.isEmpty else { return }
         let rows = try requests.map { request in
             (request, StoredHeaders.encode(request.headers), try request.recovery.map { String(decoding: try SnakeCaseJSON.encoder().encode($0), as: UTF8.self) })

@@ -6,14 +6,14 @@ import HookGateCore
 extension SQLiteEventStore {
     // MARK: Finding events by id, across providers or by a prefix
 
-    public func events(eventID: String) async throws -> [StoredEvent] {
+    package func events(eventID: String) async throws -> [StoredEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events WHERE event_id = ? ORDER BY provider LIMIT 100", arguments: [eventID])
                 .map(SQLiteEventStore.decode)
         }
     }
 
-    public func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent] {
+    package func events(eventIDPrefix prefix: String, provider: Provider?, limit: Int) async throws -> [StoredEvent] {
         // The range lets SQLite walk the (provider, event_id) index (text compares bytewise);
         // substr keeps the match exact whatever follows the prefix.
         try await pool.read { db in
@@ -30,7 +30,7 @@ extension SQLiteEventStore {
 
     /// Events, newest first; with `status` and/or `handler`, only events having a
     /// delivery in that state (to that handler).
-    public func eventSummaries(_ filter: EventFilter) async throws -> [EventSummary] {
+    package func eventSummaries(_ filter: EventFilter) async throws -> [EventSummary] {
         try await pool.read { db in
             var conditions = SQLConditions()
             conditions.add("e.provider = ?", filter.provider?.rawValue)
@@ -84,7 +84,7 @@ extension SQLiteEventStore {
     }
 
     /// Deliveries, newest first, filtered by status, provider, handler and event.
-    public func deliveries(_ filter: DeliveryFilter) async throws -> [DeliveryRecord] {
+    package func deliveries(_ filter: DeliveryFilter) async throws -> [DeliveryRecord] {
         try await pool.read { db in
             var conditions = SQLConditions()
             conditions.add("d.status = ?", filter.status)
@@ -114,7 +114,7 @@ extension SQLiteEventStore {
     }
 
     /// Every attempt of a delivery, in order.
-    public func attempts(deliveryID: Int64) async throws -> [AttemptRecord] {
+    package func attempts(deliveryID: Int64) async throws -> [AttemptRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number, id", arguments: [deliveryID]).map { row in
                 AttemptRecord(
@@ -126,7 +126,7 @@ extension SQLiteEventStore {
     }
 
     /// Deliveries by state and the age of the oldest waiting one.
-    public func deliveryCounts(now: Int64) async throws -> DeliveryCounts {
+    package func deliveryCounts(now: Int64) async throws -> DeliveryCounts {
         try await pool.read { db in
             var counts = DeliveryCounts()
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM deliveries GROUP BY status") {

@@ -14,20 +14,20 @@ import Synchronization
 /// in the next one, so throughput is not capped by the disk's fsync rate. Every call
 /// returns only after its transaction committed with the configured durability (`full`:
 /// fsync of the WAL on commit; `normal`: survives a process crash, not power loss).
-public final class SQLiteEventStore: GateStore, Sendable {
+package final class SQLiteEventStore: GateStore, Sendable {
     /// The most events committed in one transaction.
-    public static let maxBatch = 512
+    package static let maxBatch = 512
 
     /// The most events waiting for a commit; past it ``store(_:)`` answers `overloaded`
     /// (503, the sender retries) instead of queueing without bound.
-    public let maxQueued: Int
+    package let maxQueued: Int
 
     let pool: DatabasePool
     /// The quarantine's own database (``quarantinePath(for:)``), so that writing refused
     /// requests never takes the events' writer or grows the WAL their commits sync; `nil`
     /// for a read-only store whose quarantine file does not exist.
     let quarantinePool: DatabasePool?
-    public let path: String
+    package let path: String
     /// `PRAGMA synchronous` for event commits: FULL or NORMAL, from the configuration.
     let synchronous: String
     private let committer: GroupCommitter<Prepared, StoreOutcome>
@@ -49,7 +49,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     }
 
     /// Calls `listener` after every commit that wrote outbox rows (the dispatcher's wake-up).
-    public func onOutboxWrite(_ listener: @escaping @Sendable () -> Void) {
+    package func onOutboxWrite(_ listener: @escaping @Sendable () -> Void) {
         outboxListener.set(listener)
     }
 
@@ -81,7 +81,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     /// time p99 from 10.7–12.2 ms to 7.3–9.1 ms and cost 3.1 % more CPU per webhook at
     /// saturation (measured for a7542b9, its commit message has the figures; why:
     /// docs/architecture.md, "Design decisions, and why").
-    public static let checkpointInterval: Duration = .milliseconds(25)
+    package static let checkpointInterval: Duration = .milliseconds(25)
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     /// - Parameter checkpointInterval: how often, at most, a second connection checkpoints
@@ -91,7 +91,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     ///   its source (a running gate may go on writing it): nothing is created or migrated, there
     ///   is no checkpointer, and every write fails.
     /// - Throws: when the file cannot be opened or migrated; read-only, when it is not a HookGate database.
-    public init(
+    package init(
         path: String, durability: GateConfiguration.Durability, maxQueued: Int = 8192,
         checkpointInterval: Duration? = SQLiteEventStore.checkpointInterval, readOnly: Bool = false, logger: Logger = Logger(label: "hookgate.store")
     ) throws {
@@ -187,7 +187,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     /// the next group commit, and returns once that transaction is durable.
     /// - Throws: `overloaded` when ``maxQueued`` events already wait (nothing is queued);
     ///   `store_unavailable` when the transaction holding it failed.
-    public func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome {
+    package func store(_ event: IncomingEvent) async throws(HookGateError) -> StoreOutcome {
         do {
             return try await committer.submit(Prepared(event))
         } catch {
@@ -196,7 +196,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     }
 
     /// ``store(_:)``, calling `completion` on the writer's queue once the transaction is durable.
-    public func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
+    package func store(_ event: IncomingEvent, completion: @escaping @Sendable (Result<StoreOutcome, HookGateError>) -> Void) {
         committer.submit(Prepared(event)) { result in completion(result.mapError { $0.storeError }) }
     }
 
@@ -234,18 +234,18 @@ public final class SQLiteEventStore: GateStore, Sendable {
         return outcomes
     }
 
-    public func event(id: Int64) async throws -> StoredEvent? {
+    package func event(id: Int64) async throws -> StoredEvent? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id]).map(SQLiteEventStore.decode) }
     }
 
-    public func event(provider: Provider, eventID: String) async throws -> StoredEvent? {
+    package func event(provider: Provider, eventID: String) async throws -> StoredEvent? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM events WHERE provider = ? AND event_id = ?", arguments: [provider.rawValue, eventID])
                 .map(SQLiteEventStore.decode)
         }
     }
 
-    public func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
+    package func events(provider: Provider?, since: Int64?, limit: Int) async throws -> [StoredEvent] {
         try await pool.read { db in
             var conditions = SQLConditions()
             conditions.add("provider = ?", provider?.rawValue)
@@ -278,11 +278,11 @@ public final class SQLiteEventStore: GateStore, Sendable {
     /// The number of stored events and the database's size on disk (main file, WAL and shared memory), in bytes.
     /// The quarantine's database beside the events' one: `PATH.quarantine` (with its own
     /// `-wal` and `-shm`).
-    public static func quarantinePath(for path: String) -> String {
+    package static func quarantinePath(for path: String) -> String {
         path + ".quarantine"
     }
 
-    public func size() async throws -> (events: Int, bytes: Int64) {
+    package func size() async throws -> (events: Int, bytes: Int64) {
         let count = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
         var bytes: Int64 = 0
         for suffix in ["", "-wal", "-shm"] {
@@ -296,13 +296,13 @@ public final class SQLiteEventStore: GateStore, Sendable {
     /// Deletes events received before `cutoff` (Unix ms) in transactions of 1000, so intake
     /// is never blocked for long; their deliveries and attempts go with them (foreign keys).
     @discardableResult
-    public func prune(receivedBefore cutoff: Int64) async throws -> Int {
+    package func prune(receivedBefore cutoff: Int64) async throws -> Int {
         try await prune(receivedBefore: cutoff, chunk: 1000)
     }
 
     /// Deletes events received before `cutoff` (Unix ms), `chunk` per transaction. Returns how many.
     @discardableResult
-    public func prune(receivedBefore cutoff: Int64, chunk: Int) async throws -> Int {
+    package func prune(receivedBefore cutoff: Int64, chunk: Int) async throws -> Int {
         var total = 0
         while true {
             let deleted = try await pool.write { db -> Int in
@@ -317,22 +317,22 @@ public final class SQLiteEventStore: GateStore, Sendable {
     }
 
     /// Stops the WAL checkpointer; GRDB closes the file's connections when the store is released.
-    public func close() async {
+    package func close() async {
         await checkpointer?.stop()
     }
 
     /// `PRAGMA integrity_check`; `"ok"` when the file is sound.
-    public func integrityCheck() async throws -> String {
+    package func integrityCheck() async throws -> String {
         try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
     }
 
     /// The writer connection's `PRAGMA synchronous` (2 = FULL, 1 = NORMAL).
-    public func synchronousLevel() async throws -> Int {
+    package func synchronousLevel() async throws -> Int {
         try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Free bytes below which `/readyz` reports the disk as nearly full.
-    public static let readinessReserveBytes: Int64 = 1 << 20
+    package static let readinessReserveBytes: Int64 = 1 << 20
 
     /// Why the store cannot take events now, for `/readyz`; `nil` when it can.
     ///
@@ -340,7 +340,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     /// (a full disk is taken as mended once the database's filesystem has
     /// ``readinessReserveBytes`` free again); a write transaction that cannot be committed;
     /// and a filesystem with less than ``readinessReserveBytes`` free.
-    public func writeProblem() async -> String? {
+    package func writeProblem() async -> String? {
         let free = freeBytes()
         if let failure = lastCommitFailure.withLock({ $0 }) {
             if failure.diskFull, let free, free >= SQLiteEventStore.readinessReserveBytes {
@@ -378,7 +378,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     // MARK: Keys
 
     /// Every saved key of `provider`, oldest saved first.
-    public func savedKeys(provider: Provider) async throws -> [JWK] {
+    package func savedKeys(provider: Provider) async throws -> [JWK] {
         let texts = try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT jwk FROM keys WHERE provider = ? ORDER BY saved_at", arguments: [provider.rawValue])
         }
@@ -386,7 +386,7 @@ public final class SQLiteEventStore: GateStore, Sendable {
     }
 
     /// Saves `key`, replacing the saved key of the same provider and `kid`.
-    public func saveKey(_ key: JWK, provider: Provider) async throws {
+    package func saveKey(_ key: JWK, provider: Provider) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let text = String(decoding: try encoder.encode(key), as: UTF8.self)

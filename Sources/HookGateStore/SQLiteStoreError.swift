@@ -1,11 +1,11 @@
 /// A SQLite store failure that is not SQLite's own error (a file that is not a HookGate database).
-public struct SQLiteStoreError: Error, CustomStringConvertible, Sendable {
+package struct SQLiteStoreError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, naming the file.
-    public let reason: String
+    package let reason: String
 
-    public init(_ reason: String) {
+    package init(_ reason: String) {
         self.reason = reason
     }
 
-    public var description: String { reason }
+    package var description: String { reason }
 }

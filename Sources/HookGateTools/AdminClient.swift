@@ -7,55 +7,55 @@ import JOSE
 /// (`hookgate stats`, `hookgate rejected`): the bearer token when one is given, JSON bodies
 /// in the contract's snake_case, and the two failures every such command reports the same
 /// way (the gate unreachable, the token missing or wrong).
-public struct AdminClient: Sendable {
+package struct AdminClient: Sendable {
     /// The admin listener's base URL (`http://127.0.0.1:9091`); paths are appended to it.
-    public let base: URL
+    package let base: URL
     /// The admin token (`admin.token`), or `nil` to send none.
-    public let token: String?
+    package let token: String?
 
     /// One connection, lives as long as the process; a refused connection fails at once
     /// (no reconnect backoff: a gate that is down is reported, not waited for).
     static let client = BoundedHTTPClient(connectionsPerHost: 1, retryConnecting: false)
 
     /// Why a request gave no answer a command can use; ``description`` is one line for standard error.
-    public struct Failure: Error, CustomStringConvertible, Equatable {
-        public let description: String
+    package struct Failure: Error, CustomStringConvertible, Equatable {
+        package let description: String
     }
 
     /// A complete answer of the admin listener.
-    public struct Answer: Sendable {
+    package struct Answer: Sendable {
         /// The URL asked, without its query (for messages).
-        public var url: URL
-        public var status: Int
-        public var body: Data
+        package var url: URL
+        package var status: Int
+        package var body: Data
 
         /// The `error` of an admin error answer (`{"error":"<message>"}`), when it is one.
-        public var error: String? {
+        package var error: String? {
             (try? JSONParser.parse(Array(body)))?["error"]?.stringValue
         }
 
         /// The body decoded from the contract's snake_case JSON, or `nil` when it is not a `T`.
-        public func decoded<T: Decodable>(_ type: T.Type) -> T? {
+        package func decoded<T: Decodable>(_ type: T.Type) -> T? {
             try? SnakeCaseJSON.decoder().decode(type, from: body)
         }
     }
 
     /// A client of the admin listener at `base`, sending `token` (an empty one is none).
-    public init(base: URL, token: String?) {
+    package init(base: URL, token: String?) {
         self.base = base
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// `GET path?query`.
     /// - Throws: ``Failure`` when the gate is unreachable or answers 401 (the token).
-    public func get(_ path: String, query: [(String, String)] = []) async throws(Failure) -> Answer {
+    package func get(_ path: String, query: [(String, String)] = []) async throws(Failure) -> Answer {
         try await send(post: false, path, query: query, body: [], timeout: 30)
     }
 
     /// `POST path` with `body` as snake_case JSON; waits up to 10 minutes (a bulk recovery
     /// verifies and stores up to 10,000 requests).
     /// - Throws: ``Failure`` when the gate is unreachable or answers 401 (the token).
-    public func post(_ path: String, body: some Encodable) async throws(Failure) -> Answer {
+    package func post(_ path: String, body: some Encodable) async throws(Failure) -> Answer {
         let bytes = (try? SnakeCaseJSON.encoder().encode(body)).map { Array($0) } ?? Array("{}".utf8)
         return try await send(post: true, path, query: [], body: bytes, timeout: 600)
     }

@@ -3,9 +3,9 @@ import HookGateCore
 
 /// Writes stored events as capture files (`hookgate events export`), one subfolder per
 /// provider, each file owner-readable only: what `hookgate replay` reads back.
-public enum EventExport {
+package enum EventExport {
     /// The capture file name of `event`: its row id and its event id made file-safe (at most 80 characters).
-    public static func fileName(_ event: StoredEvent) -> String {
+    package static func fileName(_ event: StoredEvent) -> String {
         let safe = String(
             event.eventID.unicodeScalars.map { scalar -> Character in
                 let c = Character(scalar)
@@ -16,7 +16,7 @@ public enum EventExport {
 
     /// Writes `events` under `folder` (created if missing), mode 0600.
     /// - Throws: ``ToolError`` naming a file that cannot be written; the file system's error for a folder.
-    public static func write(_ events: [StoredEvent], to folder: String) throws {
+    package static func write(_ events: [StoredEvent], to folder: String) throws {
         let manager = FileManager.default
         for event in events {
             let providerFolder = (folder as NSString).appendingPathComponent(event.provider.rawValue)

@@ -5,18 +5,18 @@ import HookGateCore
 /// `GET /rejected/{id}`, `POST /rejected/{id}/recover`, `POST /rejected/recover`). Recovery
 /// runs in the gate, which verifies with its own keys and configuration; every recovery
 /// asked from here is recorded as coming from the CLI (`"via": "cli"`).
-public struct RejectedClient: Sendable {
-    public let admin: AdminClient
+package struct RejectedClient: Sendable {
+    package let admin: AdminClient
 
     /// Which rejected requests a listing or a bulk recovery takes; `nil` is no condition.
-    public struct Filter: Sendable, Equatable {
-        public var provider: String?
+    package struct Filter: Sendable, Equatable {
+        package var provider: String?
         /// A refusal code (`bad_signature`, `stale_token`, ...).
-        public var reason: String?
+        package var reason: String?
         /// Received at or after this time, Unix milliseconds.
-        public var since: Int64?
+        package var since: Int64?
 
-        public init(provider: String? = nil, reason: String? = nil, since: Int64? = nil) {
+        package init(provider: String? = nil, reason: String? = nil, since: Int64? = nil) {
             self.provider = provider
             self.reason = reason
             self.since = since
@@ -24,21 +24,21 @@ public struct RejectedClient: Sendable {
     }
 
     /// What recovering one rejected request did.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// Verified and stored now (`accepted`, fanned out) or already stored (`duplicate`), as event `eventID`.
         case stored(status: String, eventID: String)
         /// Still refused, with this code (`bad_signature`, `stale_token`, `provider_not_configured`, ...).
         case refused(String)
     }
 
-    public init(admin: AdminClient) {
+    package init(admin: AdminClient) {
         self.admin = admin
     }
 
     /// At most `limit` rejected requests matching `filter`, newest first (as many pages as
     /// that takes), and whether older ones match too.
     /// - Throws: ``AdminClient/Failure`` saying what the gate answered instead.
-    public func list(_ filter: Filter, limit: Int) async throws(AdminClient.Failure) -> (rejected: [RejectedSummary], more: Bool) {
+    package func list(_ filter: Filter, limit: Int) async throws(AdminClient.Failure) -> (rejected: [RejectedSummary], more: Bool) {
         var found: [RejectedSummary] = []
         var before: Int64?
         while found.count < limit {
@@ -56,7 +56,7 @@ public struct RejectedClient: Sendable {
 
     /// Rejected request `id`, whole (credential headers masked by the gate).
     /// - Throws: ``AdminClient/Failure``; for an unknown id, "no rejected request `id`".
-    public func show(_ id: Int64) async throws(AdminClient.Failure) -> RejectedDocument {
+    package func show(_ id: Int64) async throws(AdminClient.Failure) -> RejectedDocument {
         let answer = try await admin.get("rejected/\(id)")
         guard answer.status == 200, let document = answer.decoded(RejectedDocument.self) else {
             throw Self.unexpected(answer, expecting: "a rejected request")
@@ -67,7 +67,7 @@ public struct RejectedClient: Sendable {
     /// Verifies rejected request `id` again in the gate (`ignoreAge`: without the freshness
     /// check) and stores it if it verifies.
     /// - Throws: ``AdminClient/Failure`` when the gate did not decide (unknown id, unreachable, ...).
-    public func recover(_ id: Int64, ignoreAge: Bool) async throws(AdminClient.Failure) -> Outcome {
+    package func recover(_ id: Int64, ignoreAge: Bool) async throws(AdminClient.Failure) -> Outcome {
         let answer = try await admin.post("rejected/\(id)/recover", body: RecoveryRequest(ignoreAge: ignoreAge, via: "cli"))
         if answer.status == 409, let code = answer.error { return .refused(code) }
         guard answer.status == 200, let stored = answer.decoded(RecoveryAnswer.self) else { throw Self.unexpected(answer, expecting: "a recovery") }
@@ -77,7 +77,7 @@ public struct RejectedClient: Sendable {
     /// Recovers every rejected request matching `filter` not yet recovered (at most `limit`,
     /// the gate's default 1,000 when `nil`), oldest first.
     /// - Throws: ``AdminClient/Failure`` when the gate did not answer a tally.
-    public func recover(_ filter: Filter, ignoreAge: Bool, limit: Int?) async throws(AdminClient.Failure) -> RecoveryTally {
+    package func recover(_ filter: Filter, ignoreAge: Bool, limit: Int?) async throws(AdminClient.Failure) -> RecoveryTally {
         let body = RecoveryRequest(ignoreAge: ignoreAge, via: "cli", provider: filter.provider, reason: filter.reason, since: filter.since, limit: limit)
         let answer = try await admin.post("rejected/recover", body: body)
         guard answer.status == 200, let tally = answer.decoded(RecoveryTally.self) else { throw Self.unexpected(answer, expecting: "a tally") }

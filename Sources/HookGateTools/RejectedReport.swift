@@ -5,9 +5,9 @@ import HookGateCore
 /// request, a bulk recovery's tally. What a refused request carries came from anyone who
 /// could reach the gate, so control characters in it (a terminal's escape sequences) are
 /// shown escaped (`\u{1B}`), never written raw to the terminal.
-public enum RejectedReport {
+package enum RejectedReport {
     /// The table of `rejected list`, newest first; `more`: older requests match too.
-    public static func table(_ rejected: [RejectedSummary], more: Bool) -> String {
+    package static func table(_ rejected: [RejectedSummary], more: Bool) -> String {
         guard !rejected.isEmpty else { return "no rejected requests" }
         let rows = rejected.map { request -> [String] in
             [
@@ -22,7 +22,7 @@ public enum RejectedReport {
 
     /// One rejected request: what was refused and why, its recovery, its headers (masked by
     /// the gate), then its body.
-    public static func document(_ request: RejectedDocument) -> String {
+    package static func document(_ request: RejectedDocument) -> String {
         var lines = ["rejected request \(request.id): \(request.provider) \(request.reason)"]
         lines.append(
             "received:   \(time(request.receivedAt)) from \(request.clientIp.map { printable($0) } ?? "-") (request \(printable(request.requestId)))")
@@ -38,7 +38,7 @@ public enum RejectedReport {
     }
 
     /// What one recovery did, as a sentence for `rejected recover ID`.
-    public static func outcome(_ id: Int64, status: String, eventID: String) -> String {
+    package static func outcome(_ id: Int64, status: String, eventID: String) -> String {
         switch status {
         case "accepted": return "rejected request \(id) recovered: accepted as event \(eventID), stored and fanned out with its original receipt time"
         case "duplicate": return "rejected request \(id) recovered: duplicate of event \(eventID), already stored (not fanned out again)"
@@ -47,7 +47,7 @@ public enum RejectedReport {
     }
 
     /// A bulk recovery's tally, as `rejected recover --provider …` prints it.
-    public static func tally(_ tally: RecoveryTally) -> String {
+    package static func tally(_ tally: RecoveryTally) -> String {
         guard tally.examined > 0 else { return "nothing to recover: no rejected request matches that is not recovered yet" }
         let refused = tally.refused.values.reduce(0, +)
         var line = "examined \(tally.examined): \(tally.accepted) accepted, \(tally.duplicate) duplicate, \(refused) still refused"

@@ -6,29 +6,29 @@ import HookGateCore
 /// Bodies are signed fresh (iat now, `request_body_sha256` of the bytes) in the provider's
 /// verification header; with ``asCaptured``, captures are resent with their original
 /// headers instead. Requests go out ``concurrency`` at a time, at most ``rate`` per second.
-public struct Replay: Sendable {
+package struct Replay: Sendable {
     /// The gate's public base URL (http or https).
-    public var base: URL
+    package var base: URL
     /// Signs bodies sent fresh.
-    public var signer: WebhookSigner
+    package var signer: WebhookSigner
     /// Resend captures' original headers unchanged.
-    public var asCaptured: Bool
+    package var asCaptured: Bool
     /// Requests in flight at once.
-    public var concurrency: Int
+    package var concurrency: Int
     /// At most this many requests per second, when set.
-    public var rate: Double?
+    package var rate: Double?
     /// Send everything this many times.
-    public var repetitions: Int
+    package var repetitions: Int
     /// Headers added to every request, after the others.
-    public var extraHeaders: [(String, String)]
+    package var extraHeaders: [(String, String)]
     /// Where each provider's route and signing scheme come from.
-    public var directory: SenderDirectory
+    package var directory: SenderDirectory
     /// The secret shared-secret kinds are signed with (default: the provider's first configured
     /// secret, which without `--config` is the kind's development secret).
-    public var secret: String?
+    package var secret: String?
 
     /// A replay to `base`; see each property.
-    public init(
+    package init(
         base: URL, signer: WebhookSigner, asCaptured: Bool = false, concurrency: Int = 4, rate: Double? = nil, repetitions: Int = 1,
         extraHeaders: [(String, String)] = [], directory: SenderDirectory = SenderDirectory(configuration: nil), secret: String? = nil
     ) {
@@ -46,7 +46,7 @@ public struct Replay: Sendable {
     /// Sends every item ``repetitions`` times and returns the answers by provider.
     /// - Parameter showProgress: draw a progress bar on standard error (for a terminal; 10 requests or more).
     /// - Throws: ``JOSEError`` when a token cannot be signed, or cancellation.
-    public func run(_ items: [ReplayItem], showProgress: Bool = false) async throws -> ReplayReport {
+    package func run(_ items: [ReplayItem], showProgress: Bool = false) async throws -> ReplayReport {
         var table: [Provider: Route] = [:]
         for provider in Set(items.map(\.provider)) { table[provider] = try route(for: provider) }
         let routes = table

@@ -2,20 +2,20 @@ import Foundation
 import HookGateCore
 
 /// One body to send: from a plain body file, or from a capture written by `hookgate events export`.
-public struct ReplayItem: Sendable {
+package struct ReplayItem: Sendable {
     /// The file it came from.
-    public var label: String
+    package var label: String
     /// The provider whose route it goes to.
-    public var provider: Provider
+    package var provider: Provider
     /// The body, byte for byte.
-    public var body: [UInt8]
+    package var body: [UInt8]
     /// A capture's original headers (token included), in order; `nil` for a body file.
-    public var captured: [(String, String)]?
+    package var captured: [(String, String)]?
     /// A capture's `Content-Type`.
-    public var contentType: String?
+    package var contentType: String?
 
     /// An item; ``collect(paths:provider:)`` makes them from files.
-    public init(label: String, provider: Provider, body: [UInt8], captured: [(String, String)]?, contentType: String?) {
+    package init(label: String, provider: Provider, body: [UInt8], captured: [(String, String)]?, contentType: String?) {
         self.label = label
         self.provider = provider
         self.body = body
@@ -28,7 +28,7 @@ public struct ReplayItem: Sendable {
     /// provider `directory` knows (`plaid/`, `stripe/`, ..., or a provider of `--config`).
     /// - Throws: ``ToolError`` for a missing path, no files, an unreadable file, a capture that
     ///   does not decode, or a body file whose provider cannot be told.
-    public static func collect(
+    package static func collect(
         paths: [String], provider: Provider?, directory: SenderDirectory = SenderDirectory(configuration: nil)
     ) throws(ToolError) -> [ReplayItem] {
         var files: [String] = []

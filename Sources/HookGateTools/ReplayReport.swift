@@ -1,20 +1,20 @@
 import Foundation
 
 /// What a ``Replay`` got back: answers by provider, and how long it took.
-public struct ReplayReport: Sendable, Equatable {
+package struct ReplayReport: Sendable, Equatable {
     /// Provider → answer (`accepted`, `duplicate`, an error code, `HTTP <status>`, `unreachable`) → count.
-    public var counts: [String: [String: Int]]
+    package var counts: [String: [String: Int]]
     /// Requests sent.
-    public var total: Int
+    package var total: Int
     /// Seconds from the first request to the last answer.
-    public var elapsed: Double
+    package var elapsed: Double
     /// The base URL the requests went to.
-    public var target: String
+    package var target: String
     /// Whether captures were resent as captured (then a stale or future token is expected).
-    public var asCaptured: Bool
+    package var asCaptured: Bool
 
     /// A report; ``Replay/run(_:showProgress:)`` makes them.
-    public init(counts: [String: [String: Int]], total: Int, elapsed: Double, target: String, asCaptured: Bool) {
+    package init(counts: [String: [String: Int]], total: Int, elapsed: Double, target: String, asCaptured: Bool) {
         self.counts = counts
         self.total = total
         self.elapsed = elapsed
@@ -24,18 +24,18 @@ public struct ReplayReport: Sendable, Equatable {
 
     /// The answers a replay is expected to get: `accepted`, `duplicate`, and with
     /// ``asCaptured`` `stale_token` and `future_token` (old tokens resent).
-    public func isExpected(_ answer: String) -> Bool {
+    package func isExpected(_ answer: String) -> Bool {
         answer == "accepted" || answer == "duplicate" || (asCaptured && (answer == "stale_token" || answer == "future_token"))
     }
 
     /// How many answers were not expected (the command exits 1 when there are any).
-    public var unexpected: Int {
+    package var unexpected: Int {
         counts.values.reduce(0) { sum, answers in sum + answers.filter { !isExpected($0.key) }.values.reduce(0, +) }
     }
 
     /// The summary `hookgate replay` prints: a table by provider and answer, the rate, and a note per kind of trouble.
     /// - Parameter command: how the user runs HookGate (`hookgate`, `./hookgate`, `swift run hookgate`), named in the notes.
-    public func summary(command: String = "hookgate") -> String {
+    package func summary(command: String = "hookgate") -> String {
         var rows: [[String]] = []
         var answers = Set<String>()
         for provider in counts.keys.sorted() {

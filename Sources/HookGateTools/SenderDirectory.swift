@@ -2,11 +2,11 @@ import HookGateCore
 
 /// Which provider settings `hookgate sign` and `hookgate replay` sign for: a provider of
 /// `--config`, or, without one, a development provider named after its kind.
-public struct SenderDirectory: Sendable {
+package struct SenderDirectory: Sendable {
     /// The configuration's providers, when one was given.
-    public let configuration: GateConfiguration?
+    package let configuration: GateConfiguration?
 
-    public init(configuration: GateConfiguration?) {
+    package init(configuration: GateConfiguration?) {
         self.configuration = configuration
     }
 
@@ -16,7 +16,7 @@ public struct SenderDirectory: Sendable {
     /// development sender of each shared-secret kind (`stripe`, `github`, `shopify`,
     /// `standard-webhooks`). `hmac` needs a configuration (its header and encoding are the sender's).
     /// - Throws: ``ToolError`` naming what to do.
-    public func settings(for provider: Provider) throws(ToolError) -> GateConfiguration.ProviderSettings {
+    package func settings(for provider: Provider) throws(ToolError) -> GateConfiguration.ProviderSettings {
         if let configuration {
             guard let settings = configuration.settings(for: provider) else {
                 let names = configuration.providers.map(\.provider.rawValue).joined(separator: ", ")
@@ -32,7 +32,7 @@ public struct SenderDirectory: Sendable {
 
     /// Whether `name` names a provider this directory knows (for telling a body file's
     /// provider from a folder in its path).
-    public func knows(_ name: String) -> Provider? {
+    package func knows(_ name: String) -> Provider? {
         guard let provider = Provider(rawValue: name) else { return nil }
         if let configuration { return configuration.settings(for: provider) != nil ? provider : nil }
         return (try? settings(for: provider)) != nil ? provider : nil

@@ -8,14 +8,14 @@ import JOSE
 /// (secrets shown only by length and fingerprint), the timestamp's age, then the gate's
 /// own verdict (``SignatureVerifier``) and, when a body differing only in its final
 /// newline would verify, that hint.
-public struct SignatureReport: Sendable {
+package struct SignatureReport: Sendable {
     /// The report's lines, verdict (and reason, when rejected) last.
-    public private(set) var lines: [String] = []
+    package private(set) var lines: [String] = []
     /// The failure, or `nil` when the webhook verified.
-    public private(set) var rejection: HookGateError?
+    package private(set) var rejection: HookGateError?
 
     /// Checks `body` with `headers` against `settings` at `now` (Unix seconds).
-    public init(settings: GateConfiguration.ProviderSettings, headers: RequestHeaders, body: [UInt8], now: Int64) {
+    package init(settings: GateConfiguration.ProviderSettings, headers: RequestHeaders, body: [UInt8], now: Int64) {
         guard case .signature(let scheme) = settings.verification else {
             rejection = HookGateError(.unsupportedAlgorithm, "\(settings.provider) is a \(settings.kind.rawValue) provider, verified with a token")
             lines = ["verdict: REJECTED unsupported_algorithm", "reason:  \(rejection!.reason)"]

@@ -15,22 +15,22 @@ import JOSE
 /// provider, deliveries, attempt records, keys). Claims in flight on the source arrive due, not
 /// claimed. The source is only read: a gate may go on running on it, and what it commits after
 /// the run began is counted in the report for a `--since-last` run to bring over.
-public struct StoreCopy: Sendable {
+package struct StoreCopy: Sendable {
     /// Events per batch (one read of the source, one transaction of the target).
-    public var batchSize: Int
+    package var batchSize: Int
     /// Continue a finished copy: bring over what the source gained and changed since.
-    public var sinceLast: Bool
+    package var sinceLast: Bool
     /// Stop (with ``StoreCopyError/Code/stopped``) after this many batches: a copy interrupted midway, for tests.
-    public var stopAfterBatches: Int?
+    package var stopAfterBatches: Int?
     /// The clock, Unix ms.
-    public var now: @Sendable () -> Int64
+    package var now: @Sendable () -> Int64
 
     /// How far before a run's start a change on the source is taken as possibly missed (gates'
     /// clocks stamp `updated_at` before their commit lands).
-    public static let clockMargin: Int64 = 60_000
+    package static let clockMargin: Int64 = 60_000
 
     /// A copy with these settings.
-    public init(
+    package init(
         batchSize: Int = 500, sinceLast: Bool = false, stopAfterBatches: Int? = nil,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
@@ -45,7 +45,7 @@ public struct StoreCopy: Sendable {
     /// - Throws: ``StoreCopyError`` when the target is refused or the run stopped as told; the
     ///   backends' errors when a read or a write fails (every batch written before stays, with the
     ///   marker that lets the next run continue).
-    public func run(
+    package func run(
         from source: any StoreCopySource, to target: any StoreCopyTarget, progress: (StoreCopyProgress) -> Void = { _ in }
     ) async throws -> StoreCopyReport {
         let started = now()
@@ -194,7 +194,7 @@ public struct StoreCopy: Sendable {
     }
 
     /// The lowercase hex SHA-256 of the ids, sorted (by their UTF-8 bytes) and joined by newlines.
-    public static func digest(_ ids: [String]) -> String {
+    package static func digest(_ ids: [String]) -> String {
         let sorted = ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return SHA256.hexHash(Array(sorted.joined(separator: "\n").utf8))
     }

@@ -1,8 +1,8 @@
 /// Why `hookgate store copy` refused or stopped: a stable ``code`` for scripts and tests, and a
 /// ``reason`` that says what to do. Equality compares the code.
-public struct StoreCopyError: Error, CustomStringConvertible, Equatable, Sendable {
+package struct StoreCopyError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The stable codes.
-    public enum Code: String, Sendable {
+    package enum Code: String, Sendable {
         /// The target holds events, deliveries or keys that no copy of this source wrote.
         case targetNotEmpty = "target_not_empty"
         /// The target holds a copy of another source.
@@ -18,22 +18,22 @@ public struct StoreCopyError: Error, CustomStringConvertible, Equatable, Sendabl
     }
 
     /// The stable code.
-    public let code: Code
+    package let code: Code
     /// What happened and what to do, naming the stores (never a password).
-    public let reason: String
+    package let reason: String
     /// The source file that raised the error.
-    public let file: String
+    package let file: String
     /// The source line that raised the error.
-    public let line: Int
+    package let line: Int
 
     /// An error with `code`, saying `reason`.
-    public init(_ code: Code, _ reason: String, file: String = #fileID, line: Int = #line) {
+    package init(_ code: Code, _ reason: String, file: String = #fileID, line: Int = #line) {
         self.code = code
         self.reason = reason
         self.file = file
         self.line = line
     }
 
-    public static func == (lhs: StoreCopyError, rhs: StoreCopyError) -> Bool { lhs.code == rhs.code }
-    public var description: String { "\(code.rawValue): \(reason)" }
+    package static func == (lhs: StoreCopyError, rhs: StoreCopyError) -> Bool { lhs.code == rhs.code }
+    package var description: String { "\(code.rawValue): \(reason)" }
 }

@@ -3,47 +3,47 @@ import HookGateCore
 
 /// What a run of ``StoreCopy`` did and found: the summary table (counts per table, both sides),
 /// what the source gained or changed while it ran, and every difference between the two.
-public struct StoreCopyReport: Sendable {
+package struct StoreCopyReport: Sendable {
     /// The source's identity.
-    public var source: String
+    package var source: String
     /// Events copied by this run.
-    public var copied = 0
+    package var copied = 0
     /// Events copied by earlier runs and brought over again because their deliveries changed.
-    public var broughtOverAgain = 0
+    package var broughtOverAgain = 0
     /// Seconds the copy took (without the check).
-    public var seconds = 0.0
+    package var seconds = 0.0
     /// Of those, seconds spent reading new events from the source.
-    public var readSeconds = 0.0
+    package var readSeconds = 0.0
     /// Of those, seconds spent writing new events to the target.
-    public var writeSeconds = 0.0
+    package var writeSeconds = 0.0
     /// The source's counts, up to the last event row copied.
-    public var sourceCensus = StoreCensus()
+    package var sourceCensus = StoreCensus()
     /// The target's counts.
-    public var targetCensus = StoreCensus()
+    package var targetCensus = StoreCensus()
     /// Per provider: the digest of the event ids on the source and on the target.
-    public var digests: [String: (String, String)] = [:]
+    package var digests: [String: (String, String)] = [:]
     /// Events the source gained after the run began (a gate still running on it).
-    public var committedAfterStart = 0
+    package var committedAfterStart = 0
     /// Deliveries of copied events that changed on the source after the run began.
-    public var changedAfterStart = 0
+    package var changedAfterStart = 0
     /// Rejected requests (the quarantine) copied by this run, and the highest id copied.
-    public var rejectedCopied = 0
-    public var rejectedThrough: Int64 = 0
+    package var rejectedCopied = 0
+    package var rejectedThrough: Int64 = 0
     /// Rejected requests with ids up to ``rejectedThrough`` on each side.
-    public var rejectedCounts: (source: Int, target: Int) = (0, 0)
+    package var rejectedCounts: (source: Int, target: Int) = (0, 0)
     /// Every difference the check found; empty when the target matches the source.
-    public var differences: [String] = []
+    package var differences: [String] = []
 
     /// A report for a copy of `source`.
-    public init(source: String) {
+    package init(source: String) {
         self.source = source
     }
 
     /// Events copied per second.
-    public var rate: Double { seconds > 0 ? Double(copied) / seconds : 0 }
+    package var rate: Double { seconds > 0 ? Double(copied) / seconds : 0 }
 
     /// The summary: a table of counts per table, both sides, then what to do next, if anything.
-    public var text: String {
+    package var text: String {
         var rows: [[String]] = []
         for provider in Set(sourceCensus.events.keys).union(targetCensus.events.keys).sorted() {
             let digest = digests[provider].map { $0.0 == $0.1 ? "ids match" : "IDS DIFFER" } ?? ""

@@ -5,17 +5,17 @@ import HookGateCore
 /// option (`--from`/`--to`), a file holding the URL (`--from-url-file`/`--to-url-file`), or an
 /// environment variable (`HOOKGATE_FROM_DATABASE_URL`/`HOOKGATE_TO_DATABASE_URL`), so that no
 /// password needs to be on the command line.
-public enum StoreCopySide {
+package enum StoreCopySide {
     /// The source's environment variable.
-    public static let fromVariable = "HOOKGATE_FROM_DATABASE_URL"
+    package static let fromVariable = "HOOKGATE_FROM_DATABASE_URL"
     /// The target's environment variable.
-    public static let toVariable = "HOOKGATE_TO_DATABASE_URL"
+    package static let toVariable = "HOOKGATE_TO_DATABASE_URL"
 
     /// The database one side names: `argument` (a `postgresql://` URL, else a SQLite path), else
     /// the URL in `urlFile` (its first line), else the URL in the environment variable `variable`.
     /// - Throws: ``ToolError`` when none or two are given, the file cannot be read, or the URL is wrong
     ///   (the message never holds the password).
-    public static func resolve(
+    package static func resolve(
         argument: String?, urlFile: String?, variable: String, option: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ToolError) -> GateConfiguration.Database {
         var database = GateConfiguration.Database()

@@ -2,14 +2,14 @@ import Foundation
 
 /// A point in time as a command takes it (`--since`): a date, a date-time, Unix seconds,
 /// or a duration back from now.
-public enum TimeArgument {
+package enum TimeArgument {
     /// What ``parse(_:now:)`` accepts, for help texts and error messages.
-    public static let accepted =
+    package static let accepted =
         "a date (2026-12-06, UTC midnight), a date-time (2026-12-06T10:00:00Z; without a zone, UTC), Unix seconds, "
         + "or a duration back from now (90s, 30m, 2h, 7d, 1w)"
 
     /// The time `text` names, or `nil` when it is none of the accepted forms.
-    public static func parse(_ text: String, now: Date = Date()) -> Date? {
+    package static func parse(_ text: String, now: Date = Date()) -> Date? {
         let text = text.trimmingCharacters(in: .whitespaces)
         if let seconds = Double(text), seconds.isFinite, seconds >= 0 { return Date(timeIntervalSince1970: seconds) }
         if let duration = duration(text) { return now.addingTimeInterval(-duration) }

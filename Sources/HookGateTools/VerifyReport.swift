@@ -7,17 +7,17 @@ import JOSE
 ///
 /// Runs the gate's own checks (``WebhookVerifier``, ``PinnedKeySource/key(for:)``,
 /// ``KeyCache/requireCurrent(_:)``) in the gate's order; the first failure ends the report.
-public struct VerifyReport: Sendable {
+package struct VerifyReport: Sendable {
     /// The report's lines, verdict (and reason, when rejected) last.
-    public private(set) var lines: [String] = []
+    package private(set) var lines: [String] = []
     /// The failure, or `nil` when the token verified.
-    public private(set) var rejection: HookGateError?
+    package private(set) var rejection: HookGateError?
 
     /// Checks `token` against `keys` (read from `keyOrigin`) at `now` (Unix seconds).
     /// - Parameters:
     ///   - body: the webhook body; without it, everything but `request_body_sha256` is checked.
     ///   - maxAge: the oldest `iat` accepted, in seconds; 0 skips the age check.
-    public init(token: String, keys: PinnedKeySource, keyOrigin: String, body: [UInt8]?, now: Int64, maxAge: Int) {
+    package init(token: String, keys: PinnedKeySource, keyOrigin: String, body: [UInt8]?, now: Int64, maxAge: Int) {
         do {
             try check(token, keys: keys, keyOrigin: keyOrigin, body: body, now: now, maxAge: maxAge)
         } catch {
