@@ -83,9 +83,9 @@ import Testing
     }
 
     @Test func jsonNumberGrammar() {
-        for number in ["0", "-0", "200", "2.229", "-1.5e-07", "1E+5", "1e5", "0.5"] { #expect(JSONLogHandler.isJSONNumber(number), "\(number)") }
+        for number in ["0", "-0", "200", "2.229", "-1.5e-07", "1E+5", "1e5", "0.5"] { #expect(JSONLogFormat.isJSONNumber(number), "\(number)") }
         for text in ["", "-", "01", "1.", ".5", "+1", "nan", "inf", "-inf", "1e", "1e+", "0x10", "1 ", "12a", "--1"] {
-            #expect(!JSONLogHandler.isJSONNumber(text), "\(text)")
+            #expect(!JSONLogFormat.isJSONNumber(text), "\(text)")
         }
     }
 

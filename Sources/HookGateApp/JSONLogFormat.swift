@@ -2,13 +2,12 @@ import Foundation
 import JOSE
 import Logging
 
-/// The gate's JSON log handler (`--log-format json`): one JSON object per line,
+/// The JSON log line (`--log-format json`): one JSON object per line,
 ///
 ///     {"ts":"2026-11-21T16:09:13.125Z","level":"info","label":"hookgate","msg":"webhook","duration_ms":3.314,"status":200,…}
 ///
 /// `ts` (UTC, milliseconds), `level`, `label` and `msg` first, then the metadata sorted by
-/// key: the handler's own, then the metadata provider's, then the event's, later ones
-/// winning; an error adds `error.message` and `error.type` (as the text log does).
+/// key (merged by ``LineLogHandler``; an error adds `error.message` and `error.type`).
 ///
 /// Values keep their JSON types where the caller gave one: a `.stringConvertible` value
 /// that is a `Bool` is written `true`/`false`, one whose text is a JSON number (an `Int`,
@@ -16,34 +15,8 @@ import Logging
 /// `.string` values are always strings (`"\(n)"` interpolation makes a string, on purpose
 /// or not: call sites that log numbers pass `.stringConvertible(n)`); arrays and
 /// dictionaries become JSON arrays and objects.
-package struct JSONLogHandler: LogHandler {
-    package var logLevel: Logger.Level = .info
-    package var metadata: Logger.Metadata = [:]
-    /// Metadata added to every line, as `StreamLogHandler` takes it from `LoggingSystem`.
-    package var metadataProvider: Logger.MetadataProvider?
-    private let label: String
-    private let output: LogOutput
-
-    /// A handler for `label`'s logger writing to `output`.
-    package init(label: String, output: LogOutput = .standardError, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
-        self.label = label
-        self.output = output
-        self.metadataProvider = metadataProvider
-    }
-
-    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    package func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { $1 } }
-        if let explicit = event.metadata, !explicit.isEmpty { merged.merge(explicit) { $1 } }
-        if let error = event.error {
-            merged["error.message"] = "\(error)"
-            merged["error.type"] = "\(String(reflecting: type(of: error)))"
-        }
+package enum JSONLogFormat: LogLineFormat {
+    package static func write(_ event: LogEvent, label: String, metadata merged: Logger.Metadata, to output: LogOutput) {
         var line = "{\"ts\":"
         line.reserveCapacity(256)
         line += JSONValue.quote(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
