@@ -59,13 +59,14 @@ install_python prometheus_client:prometheus-client cryptography:cryptography sch
 passed=0
 failed=0
 step() {
-    local name=$1
+    local name=$1 started=$SECONDS
     shift
     echo "== $name"
     if "$@"; then
         passed=$((passed + 1))
+        echo "== $name passed in $((SECONDS - started)) s"
     else
-        echo "== $name FAILED"
+        echo "== $name FAILED after $((SECONDS - started)) s"
         failed=$((failed + 1))
     fi
 }
@@ -92,5 +93,5 @@ done
 
 bash Tests/postgres-cluster.sh stop "$pg_dir"
 
-echo "steps: $passed passed, $failed failed"
+echo "steps: $passed passed, $failed failed, in $SECONDS s"
 [ "$failed" -eq 0 ]
