@@ -15,7 +15,7 @@ public struct AdminClient: Sendable {
 
     /// One connection, lives as long as the process; a refused connection fails at once
     /// (no reconnect backoff: a gate that is down is reported, not waited for).
-    static let client = BoundedHTTPClient(connectionsPerHost: 1, retryConnecting: false)
+    static let client = OutboundHTTPClient(connectionsPerHost: 1, retryConnecting: false)
 
     /// Why a request gave no answer a command can use; ``description`` is one line for standard error.
     public struct Failure: Error, CustomStringConvertible, Equatable {
@@ -68,8 +68,8 @@ public struct AdminClient: Sendable {
         var headers: [(String, String)] = [("Accept", "application/json")]
         if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        // The package's own HTTP client (AsyncHTTPClient), not URLSession: no libcurl in the binary.
-        let answer: BoundedHTTPClient.Answer
+        // The package's one outbound HTTP client, not URLSession: no libcurl in the binary.
+        let answer: OutboundHTTPClient.Answer
         do {
             answer = try await Self.client.send(
                 post ? .POST : .GET, url: target.absoluteString, headers: headers, body: body, limit: 256 << 20, timeout: timeout)
