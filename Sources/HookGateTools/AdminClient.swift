@@ -29,9 +29,20 @@ public struct AdminClient: Sendable {
         public var status: Int
         public var body: Data
 
-        /// The `error` of an admin error answer (`{"error":"<message>"}`), when it is one.
+        /// The code of an admin error answer (`{"error":"<code>","message":"<explanation>"}`), when it is one.
         public var error: String? {
             (try? JSONParser.parse(Array(body)))?["error"]?.stringValue
+        }
+
+        /// The explanation of an admin error answer, in words, when it has one.
+        public var message: String? {
+            (try? JSONParser.parse(Array(body)))?["message"]?.stringValue
+        }
+
+        /// An error answer as one line for standard error: `no rejected request 9 (not_found)`.
+        public var errorLine: String? {
+            guard let error else { return nil }
+            return message.map { "\($0) (\(error))" } ?? error
         }
 
         /// The body decoded from the contract's snake_case JSON, or `nil` when it is not a `T`.
