@@ -92,4 +92,22 @@ import Testing
         #expect(cut.status == 200)
         #expect(cut.body == Array("o".utf8))
     }
+
+    /// `https://` goes to AsyncHTTPClient, which speaks TLS: a plain HTTP server sees the
+    /// connection and the exchange fails (no local TLS server here: the façade trusts only
+    /// the system's roots, so an https answer is not tested end to end).
+    @Test func httpsGoesThroughTLSAndOtherSchemesAreRefused() async throws {
+        let server = try KeepAliveServer()
+        defer { server.stop() }
+        let client = OutboundHTTPClient(connectionsPerHost: 1, retryConnecting: false)
+        await #expect(throws: OutboundHTTPClient.Failure.self) {
+            _ = try await client.send(.GET, url: "https://127.0.0.1:\(server.port)/hooks", headers: [], body: [], limit: 1024, timeout: 2)
+        }
+        await #expect(throws: OutboundHTTPClient.Failure.self) {
+            _ = try await client.send(.GET, url: "ftp://127.0.0.1:\(server.port)/hooks", headers: [], body: [], limit: 1024, timeout: 5)
+        }
+        await client.shutdown()
+        #expect(server.figures.accepted == 1)
+        #expect(server.figures.answered == 0)
+    }
 }
