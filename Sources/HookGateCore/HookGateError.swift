@@ -2,8 +2,8 @@
 /// a human ``reason`` for logs, and where it was raised.
 ///
 /// Equality compares the code only. The HTTP status and body for each code are
-/// decided in one place, in HookGateServer; a 401 body carries only the code and
-/// never the reason.
+/// decided in one place, in HookGateServer: the intake answers the code only (never the
+/// reason); the admin listener adds the reason as `message`, except on its 401.
 public struct HookGateError: Error, Hashable, CustomStringConvertible, Sendable {
     /// The stable codes of ../shared/contract/README.md plus the few HookGate adds.
     public enum Code: String, Sendable, CaseIterable, Codable {
@@ -29,6 +29,16 @@ public struct HookGateError: Error, Hashable, CustomStringConvertible, Sendable 
         case keyUnavailable = "key_unavailable"
         case storeUnavailable = "store_unavailable"
         case overloaded = "overloaded"
+        // The admin listener's answers (the intake never answers these).
+        case badRequest = "bad_request"
+        case unauthorized = "unauthorized"
+        case notFound = "not_found"
+        case methodNotAllowed = "method_not_allowed"
+        case conflict = "conflict"
+        /// A recovery refused because the gate no longer serves the request's provider.
+        case providerNotConfigured = "provider_not_configured"
+        /// Anything unexpected: answered 500, its cause only in the log.
+        case `internal` = "internal"
 
         /// Whether this code means the signature or token check failed (a 401).
         public var isVerificationFailure: Bool {
@@ -38,6 +48,14 @@ public struct HookGateError: Error, Hashable, CustomStringConvertible, Sendable 
                 return true
             default:
                 return false
+            }
+        }
+
+        /// Whether only the admin listener answers this code (never an intake outcome).
+        public var isAdminOnly: Bool {
+            switch self {
+            case .badRequest, .unauthorized, .notFound, .methodNotAllowed, .conflict, .providerNotConfigured, .internal: return true
+            default: return false
             }
         }
 

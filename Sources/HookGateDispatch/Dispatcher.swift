@@ -57,10 +57,8 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
     /// How long a claim holds its delivery, in milliseconds.
     let leaseMilliseconds: Int64
     let logger: Logger
-    /// `http://` handlers' connections.
-    let pool: HTTPConnectionPool
-    /// `https://` handlers' client (made on the first delivery, shut down when ``run()`` ends).
-    let client: BoundedHTTPClient
+    /// HTTP handlers' client (shut down when ``run()`` ends).
+    let client: OutboundHTTPClient
     private let wakeup = WakeupSignal()
     private let slots = Mutex(Slots())
     /// The claims this dispatcher holds now (attempts running or waiting to be recorded).
@@ -78,21 +76,19 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
     ) {
         self.store = store
         self.logger = logger
-        let pool = HTTPConnectionPool()
-        self.pool = pool
         schedule = RetrySchedule(configuration.delivery)
         globalLimit = configuration.delivery.concurrency
         leaseMilliseconds = Int64(configuration.delivery.lease) * 1000
         // As many connections per host as attempts can run at once, so none waits for a
         // connection; refused connections fail the attempt at once (retries are ours).
         let connections = max(globalLimit, configuration.handlers.map(\.concurrency).max() ?? 1)
-        let client = BoundedHTTPClient(connectionsPerHost: connections, idleTimeout: 3, retryConnecting: false)
+        let client = OutboundHTTPClient(connectionsPerHost: connections, idleTimeout: 3, retryConnecting: false)
         self.client = client
         runtimes = configuration.handlers.map { handler in
             let deliverer: any Deliverer
             switch handler.kind {
             case .http(let url, let timeout, let secret):
-                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, pool: pool, client: client)
+                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, client: client)
             case .exec(let command, let timeout):
                 deliverer = ExecDeliverer(command: command, timeout: timeout)
             case .file(let path, let durability):
@@ -133,7 +129,6 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
         }
         await completions.flush()
         held.withLock { $0.removeAll() }
-        pool.shutdown()
         await client.shutdown()
     }
 

@@ -10,12 +10,10 @@ import NIOCore
 /// anything else (including 3xx: redirects are not followed) is retried, honouring
 /// the handler's `Retry-After`.
 ///
-/// `http://` handlers go through ``HTTPConnectionPool`` (SwiftNIO, HTTP/1.1 keep-alive),
-/// `https://` handlers through the dispatcher's ``BoundedHTTPClient`` (AsyncHTTPClient on
-/// swift-nio-ssl). Either way the whole exchange, answer included, is bounded by
-/// `timeout`, and only the first ``excerptBytes`` of the answer are kept. AsyncHTTPClient
-/// is not used for `http://`: measured with `Benchmarks/delivery.sh` it drained a backlog
-/// at about 62 % of this pool's rate, below the 10,000 deliveries/s target (docs/architecture.md, "Design decisions, and why").
+/// Transport is the dispatcher's ``OutboundHTTPClient``: `http://` handlers on its SwiftNIO
+/// pool (HTTP/1.1 keep-alive, one flush per request), `https://` handlers on AsyncHTTPClient
+/// (swift-nio-ssl). Either way the whole exchange, answer included, is bounded by `timeout`,
+/// and only the first ``excerptBytes`` of the answer are kept.
 package struct HTTPDeliverer: Deliverer {
     /// How much of a handler's answer is kept (the rest is read and dropped).
     static let excerptBytes = 1024
@@ -23,28 +21,16 @@ package struct HTTPDeliverer: Deliverer {
     let url: URL
     let timeout: Double
     let secretKey: [UInt8]?
-    let pool: HTTPConnectionPool
-    let client: BoundedHTTPClient
+    let client: OutboundHTTPClient
     private let target: String
-    private let host: String
-    private let port: Int
-    private let path: String
-    private let secure: Bool
 
     /// - Parameter secret: `whsec_` + base64 key bytes, or `nil` for no signature.
-    init(url: URL, timeout: Double, secret: String?, pool: HTTPConnectionPool, client: BoundedHTTPClient) {
+    init(url: URL, timeout: Double, secret: String?, client: OutboundHTTPClient) {
         self.url = url
         self.timeout = timeout
-        self.pool = pool
         self.client = client
         secretKey = secret.flatMap { Data(base64Encoded: String($0.dropFirst("whsec_".count))) }.map { Array($0) }
         target = url.absoluteString
-        host = url.host ?? "127.0.0.1"
-        secure = url.scheme?.lowercased() == "https"
-        port = url.port ?? (secure ? 443 : 80)
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { path += "?" + query }
-        self.path = path
     }
 
     /// The headers of one attempt (contract README, "What an HTTP handler receives").
@@ -74,16 +60,9 @@ package struct HTTPDeliverer: Deliverer {
         let responseHeaders: [(String, String)]
         let excerpt: [UInt8]
         do {
-            if secure {
-                let answer = try await client.send(
-                    .POST, url: target, headers: headers, body: job.body, limit: HTTPDeliverer.excerptBytes, overflow: .discard, timeout: timeout)
-                (status, responseHeaders, excerpt) = (answer.status, answer.headers, answer.body)
-            } else {
-                let response = try await pool.execute(
-                    host: host, port: port, method: .POST, path: path, headers: headers, body: job.body,
-                    timeout: .milliseconds(Int64(timeout * 1000)))
-                (status, responseHeaders, excerpt) = (response.status, response.headers, response.bodyExcerpt)
-            }
+            let answer = try await client.send(
+                .POST, url: target, headers: headers, body: job.body, limit: HTTPDeliverer.excerptBytes, overflow: .discard, timeout: timeout)
+            (status, responseHeaders, excerpt) = (answer.status, answer.headers, answer.body)
         } catch {
             return DeliveryOutcome(succeeded: false, excerpt: "\(error)")
         }

@@ -6,8 +6,9 @@ import JOSE
 /// LinkMoney's `/webhook__verification_key`): a JSON `POST` of the credentials and
 /// `key_id`, answered with `{"key": JWK, "request_id": ...}`.
 ///
-/// Transport is ``BoundedHTTPClient`` (AsyncHTTPClient). Every answer is bounded: at most ``maxResponseBytes`` are read (a longer body, announced or not,
-/// is cut off), and the whole exchange, body included, must finish within `timeout`
+/// Transport is ``OutboundHTTPClient`` (AsyncHTTPClient for `https`, the NIO pool for `http`).
+/// Every answer is bounded: at most ``maxResponseBytes`` are read (a longer body, announced or
+/// not, is cut off), and the whole exchange, body included, must finish within `timeout`
 /// seconds (`key_timeout`). An endpoint that is unreachable, slow, oversized, or that
 /// answers something that is not a JSON object or a usable key is `key_unavailable` (503 with
 /// `Retry-After`: the sender retries), never a verdict about the token. Only the
@@ -22,12 +23,12 @@ package struct HTTPKeySource: KeySource {
     package let credentials: [(String, String)]
     /// Seconds before a fetch counts as failed, body included.
     package let timeout: Double
-    private let client: BoundedHTTPClient
+    private let client: OutboundHTTPClient
 
     package var isRemote: Bool { true }
 
     /// Creates a source for `url`.
-    package init(url: URL, credentials: [(String, String)], timeout: Double, client: BoundedHTTPClient = .shared) {
+    package init(url: URL, credentials: [(String, String)], timeout: Double, client: OutboundHTTPClient = .shared) {
         self.url = url
         self.credentials = credentials
         self.timeout = timeout
@@ -44,7 +45,7 @@ package struct HTTPKeySource: KeySource {
     }
 
     package func fetchKey(keyID: String) async throws(HookGateError) -> JWK? {
-        let answer: BoundedHTTPClient.Answer
+        let answer: OutboundHTTPClient.Answer
         do {
             answer = try await client.send(
                 .POST, url: url.absoluteString, headers: [("Content-Type", "application/json"), ("User-Agent", "HookGate")],

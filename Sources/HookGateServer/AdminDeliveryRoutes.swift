@@ -6,7 +6,7 @@ import Hummingbird
 /// - `GET /deliveries?status=&provider=&handler=&limit=`: deliveries, newest first (`limit` 100 by default, at most 1000).
 /// - `POST /deliveries/{id}/redeliver`: make one delivery due now (404 when unknown, 409 while it is in flight).
 ///
-/// Bad parameters are ``AdminError``s: `400 {"error":"..."}`.
+/// Bad parameters are ``AdminError``s: `400 {"error":"bad_request","message":"..."}`.
 ///
 /// `POST /deliveries/redeliver-dead[?handler=]` stays in ``AdminEventRoutes``.
 struct AdminDeliveryRoutes: Sendable {

@@ -1,11 +1,14 @@
 import Hummingbird
+import HookGateCore
 import Logging
 
-/// The admin listener's last word on errors: an ``HTTPResponseError`` (``AdminError``,
-/// ``HookGateError``) passes through to be answered as itself; anything else (a store
-/// that cannot be read) is logged with its cause and answered
-/// `503 {"error":"store unavailable"}` with `Retry-After`, in the one JSON error shape,
-/// instead of the framework's empty 500.
+/// The admin listener's last word on errors: every failure leaves as an ``AdminError``, so
+/// every non-2xx answer has the one shape `{"error":"<code>","message":"..."}`.
+///
+/// A ``HookGateError`` keeps its code (`store_unavailable` stays 503 with `Retry-After`); the
+/// framework's own errors (no such route, wrong method, a body it cannot decode) get the
+/// code of their status; anything else is logged with its cause and answered
+/// `500 {"error":"internal"}`, the cause staying in the log.
 package struct AdminErrorMiddleware: RouterMiddleware {
     package typealias Context = GateRequestContext
 
@@ -19,13 +22,34 @@ package struct AdminErrorMiddleware: RouterMiddleware {
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as any HTTPResponseError {
+        } catch let error as AdminError {
             throw error
+        } catch let error as HookGateError {
+            if error.code.isTransient || error.code == .internal {
+                logger.error("admin request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            }
+            throw AdminError(error)
+        } catch let error as any HTTPResponseError {
+            throw AdminErrorMiddleware.translate(error)
         } catch {
             logger.error("admin request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            var response = try AdminError(.serviceUnavailable, "store unavailable").response(from: request, context: context)
-            response.headers[.retryAfter] = "5"
-            return response
+            throw AdminError(.internal, "unexpected error; the cause is in the gate's log")
         }
+    }
+
+    /// A framework error as an ``AdminError``: the code of its status, its message when it has one.
+    static func translate(_ error: any HTTPResponseError) -> AdminError {
+        let code: HookGateError.Code
+        switch error.status {
+        case .badRequest: code = .badRequest
+        case .unauthorized: code = .unauthorized
+        case .notFound: code = .notFound
+        case .methodNotAllowed: code = .methodNotAllowed
+        case .contentTooLarge: code = .bodyTooLarge
+        case .requestTimeout: code = .requestTimeout
+        default: code = .internal
+        }
+        let message = (error as? HTTPError)?.body ?? error.status.reasonPhrase
+        return AdminError(code, message.isEmpty ? error.status.reasonPhrase : message)
     }
 }

@@ -2,7 +2,7 @@ import HookGateCore
 import Hummingbird
 
 /// Reads and checks the query parameters of an admin request; every bad value throws an
-/// ``AdminError`` answered `400 {"error":"..."}` saying which parameter and why.
+/// ``AdminError`` answered `400 {"error":"bad_request","message":"..."}` saying which parameter and why.
 struct AdminQuery {
     let parameters: Parameters
 

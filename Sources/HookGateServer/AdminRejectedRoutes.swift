@@ -55,7 +55,7 @@ struct AdminRejectedRoutes: Sendable {
             let rejected = try await AdminRejectedRoutes.find(context.parameters.get("id"), store)
             switch try await recovery.recover(rejected, ignoreAge: body.ignoreAge ?? false, via: try AdminRejectedRoutes.via(body.via)) {
             case .stored(let outcome, let eventID): return RecoveryAnswer(status: outcome.rawValue, eventID: eventID)
-            case .refused(let code): throw AdminError(.conflict, code)
+            case .refused(let code): throw AdminError.refused(code)
             }
         }
     }
@@ -91,7 +91,7 @@ struct AdminRejectedRoutes: Sendable {
         do {
             buffer = try await request.body.collect(upTo: 65_536)
         } catch {
-            throw AdminError(.contentTooLarge, "the body must be at most 65536 bytes")
+            throw AdminError(.bodyTooLarge, "the body must be at most 65536 bytes")
         }
         guard buffer.readableBytes > 0 else { return RecoveryRequest() }
         do {

@@ -1,4 +1,5 @@
 import HTTPTypes
+import HookGateCore
 import Hummingbird
 import NIOCore
 
@@ -55,10 +56,11 @@ package enum ConsoleRoutes {
         return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
 
+    /// The admin listener's `404 {"error":"not_found",...}`, with the console's security headers.
     static func notFound() -> Response {
-        Response(
-            status: .notFound, headers: headers(contentType: "application/json"),
-            body: .init(byteBuffer: ByteBuffer(string: #"{"error":"not found"}"#)))
+        var response = HookGateError(.notFound, "no such console file").adminResponse(status: .notFound, explained: true)
+        for field in headers(contentType: "application/json") { response.headers[field.name] = field.value }
+        return response
     }
 
     /// Adds `GET /console` (also answering `/console/`) and `GET /console/{file}`.

@@ -45,7 +45,7 @@ package final class GateMetrics: Sendable {
     static let quarantineDropCauses = ["buffer", "bound", "error"]
 
     /// Every outcome an intake request can have: `accepted`, `duplicate`, or an error code.
-    static let outcomes = ["accepted", "duplicate"] + HookGateError.Code.allCases.map(\.rawValue)
+    static let outcomes = ["accepted", "duplicate"] + HookGateError.Code.allCases.filter { !$0.isAdminOnly }.map(\.rawValue)
 
     /// Delivery attempt duration buckets, in seconds.
     static let attemptBuckets: [Duration] = [

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HookGateCore
 import Hummingbird
@@ -14,6 +15,11 @@ extension HookGateError.Code {
         case .forbiddenSource: return .forbidden
         case .requestTimeout: return .requestTimeout
         case .keyUnavailable, .storeUnavailable, .overloaded: return .serviceUnavailable
+        case .badRequest: return .badRequest
+        case .unauthorized: return .unauthorized
+        case .notFound: return .notFound
+        case .methodNotAllowed: return .methodNotAllowed
+        case .conflict, .providerNotConfigured: return .conflict
         default: return .internalServerError
         }
     }
@@ -42,6 +48,22 @@ extension HookGateError: HTTPResponseError {
 
     /// The answer's body, `{"error":"<code>"}`: the code is a fixed ASCII word, no encoder needed.
     var answerBody: ByteBuffer { ByteBuffer(string: "{\"error\":\"\(code.rawValue)\"}") }
+
+    /// The admin listener's answer (``AdminError``): `status`, `{"error":"<code>","message":"<reason>"}`
+    /// (the code only unless `explained`: the contract's `401 {"error":"unauthorized"}`, which
+    /// also gets `WWW-Authenticate: Bearer`, and a refused recovery's 409), `Retry-After` for
+    /// transient codes.
+    func adminResponse(status: HTTPResponse.Status, explained: Bool) -> Response {
+        var fields: HTTPFields = [.contentType: "application/json"]
+        if code.isTransient { fields[.retryAfter] = String(retryAfter ?? 5) }
+        var members = ["error": code.rawValue]
+        if status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
+        if explained { members["message"] = reason }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(members)).map { ByteBuffer(bytes: $0) } ?? answerBody
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
+    }
 
     /// Whether the connection is closed once this is answered: the rest of an oversized or
     /// stalled body is not read (or waited for).

@@ -16,18 +16,18 @@ struct QuarantineRecovery: Sendable {
         /// Stored now (`accepted`) or already stored (`duplicate`), with its event id.
         case stored(StoreOutcome, eventID: String)
         /// Still refused with this code (or `provider_not_configured`).
-        case refused(String)
+        case refused(HookGateError.Code)
     }
 
     /// Recovers rejected request `request` (read whole from the store).
     /// - Throws: the store's error when storing or marking fails (`store_unavailable`, `overloaded`).
     func recover(_ request: RejectedRequest, ignoreAge: Bool, via: String) async throws -> Outcome {
-        guard let intake = intakes[request.provider] else { return .refused("provider_not_configured") }
+        guard let intake = intakes[request.provider] else { return .refused(.providerNotConfigured) }
         let event: IncomingEvent
         do throws(HookGateError) {
             event = try await intake.recover(request, ignoreAge: ignoreAge)
         } catch {
-            return .refused(error.code.rawValue)
+            return .refused(error.code)
         }
         let outcome = try await store.store(event)
         // A request recovered before keeps the record of the recovery that stored it.
@@ -50,7 +50,7 @@ struct QuarantineRecovery: Sendable {
             switch try await recover(request, ignoreAge: ignoreAge, via: via) {
             case .stored(.accepted, _): tally.accepted += 1
             case .stored(.duplicate, _): tally.duplicate += 1
-            case .refused(let code): tally.refused[code, default: 0] += 1
+            case .refused(let code): tally.refused[code.rawValue, default: 0] += 1
             }
         }
         return tally

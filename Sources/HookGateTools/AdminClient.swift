@@ -15,7 +15,7 @@ package struct AdminClient: Sendable {
 
     /// One connection, lives as long as the process; a refused connection fails at once
     /// (no reconnect backoff: a gate that is down is reported, not waited for).
-    static let client = BoundedHTTPClient(connectionsPerHost: 1, retryConnecting: false)
+    static let client = OutboundHTTPClient(connectionsPerHost: 1, retryConnecting: false)
 
     /// Why a request gave no answer a command can use; ``description`` is one line for standard error.
     package struct Failure: Error, CustomStringConvertible, Equatable {
@@ -29,9 +29,20 @@ package struct AdminClient: Sendable {
         package var status: Int
         package var body: Data
 
-        /// The `error` of an admin error answer (`{"error":"<message>"}`), when it is one.
+        /// The code of an admin error answer (`{"error":"<code>","message":"<explanation>"}`), when it is one.
         package var error: String? {
             (try? JSONParser.parse(Array(body)))?["error"]?.stringValue
+        }
+
+        /// The explanation of an admin error answer, in words, when it has one.
+        package var message: String? {
+            (try? JSONParser.parse(Array(body)))?["message"]?.stringValue
+        }
+
+        /// An error answer as one line for standard error: `no rejected request 9 (not_found)`.
+        package var errorLine: String? {
+            guard let error else { return nil }
+            return message.map { "\($0) (\(error))" } ?? error
         }
 
         /// The body decoded from the contract's snake_case JSON, or `nil` when it is not a `T`.
@@ -68,8 +79,8 @@ package struct AdminClient: Sendable {
         var headers: [(String, String)] = [("Accept", "application/json")]
         if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        // The package's own HTTP client (AsyncHTTPClient), not URLSession: no libcurl in the binary.
-        let answer: BoundedHTTPClient.Answer
+        // The package's one outbound HTTP client, not URLSession: no libcurl in the binary.
+        let answer: OutboundHTTPClient.Answer
         do {
             answer = try await Self.client.send(
                 post ? .POST : .GET, url: target.absoluteString, headers: headers, body: body, limit: 256 << 20, timeout: timeout)

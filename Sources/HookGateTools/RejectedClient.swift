@@ -94,7 +94,7 @@ package struct RejectedClient: Sendable {
 
     /// The failure for an answer that is not the one expected: the gate's own error message when it gave one.
     static func unexpected(_ answer: AdminClient.Answer, expecting what: String) -> AdminClient.Failure {
-        if let error = answer.error { return AdminClient.Failure(description: error) }
+        if let line = answer.errorLine { return AdminClient.Failure(description: line) }
         return AdminClient.Failure(
             description: "\(answer.url) answered \(answer.status), not \(what) (is it a HookGate admin listener of this version?)")
     }

@@ -50,7 +50,7 @@ package struct Replay: Sendable {
         var table: [Provider: Route] = [:]
         for provider in Set(items.map(\.provider)) { table[provider] = try route(for: provider) }
         let routes = table
-        let sender = ReplaySender(base: base)
+        let sender = ReplaySender(base: base, connections: concurrency)
         let total = items.count * repetitions
         let progress = ReplayProgress(total: total, enabled: showProgress && total >= 10)
         let tally = ReplayTally()
@@ -77,7 +77,7 @@ package struct Replay: Sendable {
             try await group.waitForAll()
         }
         progress.finish()
-        sender.shutdown()
+        await sender.shutdown()
         return ReplayReport(
             counts: tally.counts(), total: total, elapsed: Date().timeIntervalSince(started), target: base.absoluteString, asCaptured: asCaptured)
     }

@@ -1,19 +1,18 @@
 import Foundation
-import HookGateDispatch
 import HookGateHTTPClient
 import JOSE
 
-/// Sends replayed requests: plain HTTP on pooled keep-alive connections, HTTPS through the
-/// package's AsyncHTTPClient (``BoundedHTTPClient``; no URLSession, so no libcurl).
+/// Sends replayed requests through the package's one outbound client (``OutboundHTTPClient``:
+/// plain HTTP on pooled keep-alive connections, HTTPS on AsyncHTTPClient; no URLSession, so no
+/// libcurl). A refused connection is answered `unreachable` at once (no reconnect backoff).
 final class ReplaySender: Sendable {
     let base: URL
-    let pool = HTTPConnectionPool()
-    /// For `https` targets: lives as long as the process; a refused connection is answered
-    /// `unreachable` at once, as before (no reconnect backoff).
-    static let httpsClient = BoundedHTTPClient(connectionsPerHost: 64, retryConnecting: false)
+    let client: OutboundHTTPClient
 
-    init(base: URL) {
+    /// A sender to `base` with at most `connections` connections open to it.
+    init(base: URL, connections: Int) {
         self.base = base
+        client = OutboundHTTPClient(connectionsPerHost: connections, retryConnecting: false)
     }
 
     /// The answer: `accepted`, `duplicate`, an error code, `HTTP <status>` or `unreachable`.
@@ -21,20 +20,11 @@ final class ReplaySender: Sendable {
         let status: Int
         let answer: [UInt8]
         do {
-            if base.scheme == "https" {
-                let response = try await Self.httpsClient.send(
-                    .POST, url: base.appendingPathComponent(path).absoluteString, headers: headers, body: body, limit: 64 * 1024,
-                    overflow: .discard, timeout: 30)
-                status = response.status
-                answer = response.body
-            } else {
-                let prefix = base.path == "/" ? "" : base.path
-                let response = try await pool.execute(
-                    host: base.host ?? "127.0.0.1", port: base.port ?? 80, method: .POST, path: prefix + path, headers: headers, body: body,
-                    timeout: .seconds(30))
-                status = response.status
-                answer = response.bodyExcerpt
-            }
+            let response = try await client.send(
+                .POST, url: base.appendingPathComponent(path).absoluteString, headers: headers, body: body, limit: 64 * 1024, overflow: .discard,
+                timeout: 30)
+            status = response.status
+            answer = response.body
         } catch {
             return "unreachable"
         }
@@ -43,7 +33,7 @@ final class ReplaySender: Sendable {
         return json?["error"]?.stringValue ?? "HTTP \(status)"
     }
 
-    func shutdown() {
-        pool.shutdown()
+    func shutdown() async {
+        await client.shutdown()
     }
 }

@@ -35,7 +35,7 @@ struct StatsCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         guard answer.status == 200, let document = try? StatsDocument.decode(answer.body) else {
-            FileHandle.standardError.write(Data("\(answer.url) did not answer a stats document\n".utf8))
+            FileHandle.standardError.write(Data("\(answer.url) did not answer a stats document\(answer.errorLine.map { ": " + $0 } ?? "")\n".utf8))
             throw ExitCode(1)
         }
         return (answer.body, document)

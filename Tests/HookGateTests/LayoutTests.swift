@@ -37,4 +37,24 @@ import Testing
         }
         #expect(checked > 50)
     }
+
+    /// Issue 24: every outbound request goes through HookGateHTTPClient's one client, never
+    /// URLSession (which would link libcurl through FoundationNetworking), and the commands'
+    /// library reaches no piece of the dispatcher.
+    @Test func outboundHTTPGoesThroughOneClient() throws {
+        let targets = try FileManager.default.contentsOfDirectory(atPath: Self.sources.path)
+        for target in targets {
+            for file in try Self.swiftFiles(in: target) {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                #expect(!text.contains("import FoundationNetworking"), "\(target)/\(file.lastPathComponent)")
+                #expect(!text.contains("URLSession."), "\(target)/\(file.lastPathComponent)")
+                #expect(!text.contains("URLSession("), "\(target)/\(file.lastPathComponent)")
+                if target == "HookGateTools" { #expect(!text.contains("import HookGateDispatch"), "\(file.lastPathComponent)") }
+            }
+        }
+        let manifest = try String(contentsOf: Signer.repositoryRoot.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let tools = try #require(manifest.range(of: "name: \"HookGateTools\"")).upperBound
+        let dependencies = manifest[tools...].prefix { $0 != "]" }
+        #expect(!dependencies.contains("HookGateDispatch"))
+    }
 }

@@ -7,11 +7,15 @@
     const HG = (window.HG = {});
     const tokenKey = "hookgate.console.token";
 
-    /** An answer other than 2xx from the admin API. */
+    /**
+     * An answer other than 2xx from the admin API: `status`, `code` (the answer's `error`,
+     * a stable code such as `not_found`) and `message` (the answer's explanation, else the code).
+     */
     class APIError extends Error {
-        constructor(status, message) {
+        constructor(status, message, code) {
             super(message);
             this.status = status;
+            this.code = code;
         }
     }
     HG.APIError = APIError;
@@ -65,8 +69,10 @@
             throw new APIError(401, "unauthorized");
         }
         if (!response.ok) {
-            const message = answer && typeof answer.error === "string" ? answer.error : "HTTP " + response.status;
-            throw new APIError(response.status, message);
+            // Admin errors are {"error":"<code>","message":"<explanation>"}; the message is for people.
+            const code = answer && typeof answer.error === "string" ? answer.error : undefined;
+            const explanation = answer && typeof answer.message === "string" ? answer.message : undefined;
+            throw new APIError(response.status, explanation || code || "HTTP " + response.status, code);
         }
         return answer;
     };

@@ -80,7 +80,7 @@
             else report("duplicate", "Duplicate: event " + answer.event_id + " was already stored; nothing new is delivered.");
         } catch (error) {
             if (mine !== generation || error.status === 401) return;
-            if (error.status === 409) report("refused", "Still refused (409): " + error.message + ". It stays in the quarantine.");
+            if (error.status === 409) report("refused", "Still refused (409): " + (error.code || error.message) + ". It stays in the quarantine.");
             else report("error", "Recovery failed: " + error.message);
         } finally {
             button.disabled = false;

@@ -54,7 +54,12 @@ final class HostileKeyEndpoint: Sendable {
     private func acceptLoop() {
         while true {
             let client = accept(listener, nil, nil)
-            if client < 0 { return }  // closed by stop()
+            if client < 0 {
+                // Shut down by stop(). Closed here, not there: a number closed while this thread
+                // could still call accept() may already be another test server's listener.
+                close(listener)
+                return
+            }
             served.withLock { $0 += 1 }
             Thread { [self] in serve(client) }.start()
         }
@@ -110,6 +115,5 @@ final class HostileKeyEndpoint: Sendable {
 
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }

@@ -3,18 +3,18 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Collects one answer for ``BoundedHTTPClient``: status, headers and at most `limit`
-/// body bytes. With ``BoundedHTTPClient/Overflow/fail``, an answer announcing or
+/// Collects one answer for ``AsyncHTTPClientPool``: status, headers and at most `limit`
+/// body bytes. With ``OutboundHTTPClient/Overflow/fail``, an answer announcing or
 /// sending more fails the exchange (AsyncHTTPClient then closes the connection); with
-/// ``BoundedHTTPClient/Overflow/discard`` the rest is read and dropped.
-final class BoundedAnswerCollector: HTTPClientResponseDelegate, Sendable {
-    typealias Response = BoundedHTTPClient.Answer
+/// ``OutboundHTTPClient/Overflow/discard`` the rest is read and dropped.
+final class AsyncHTTPAnswerCollector: HTTPClientResponseDelegate, Sendable {
+    typealias Response = OutboundHTTPClient.Answer
 
     private let limit: Int
-    private let overflow: BoundedHTTPClient.Overflow
-    private let answer = Mutex(BoundedHTTPClient.Answer(status: 0, headers: [], body: []))
+    private let overflow: OutboundHTTPClient.Overflow
+    private let answer = Mutex(OutboundHTTPClient.Answer(status: 0, headers: [], body: []))
 
-    init(limit: Int, overflow: BoundedHTTPClient.Overflow) {
+    init(limit: Int, overflow: OutboundHTTPClient.Overflow) {
         self.limit = limit
         self.overflow = overflow
     }
@@ -22,7 +22,7 @@ final class BoundedAnswerCollector: HTTPClientResponseDelegate, Sendable {
     func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         if case .fail = overflow, let announced = head.headers.first(name: "content-length").flatMap(Int.init), announced > limit {
             return task.eventLoop.makeFailedFuture(
-                BoundedHTTPClient.Failure(description: "answer announces \(announced) bytes; the limit is \(limit)"))
+                OutboundHTTPClient.Failure(description: "answer announces \(announced) bytes; the limit is \(limit)"))
         }
         answer.withLock { answer in
             answer.status = Int(head.status.code)
@@ -38,7 +38,7 @@ final class BoundedAnswerCollector: HTTPClientResponseDelegate, Sendable {
             return buffer.readableBytes > room
         }
         if overflowed, case .fail = overflow {
-            return task.eventLoop.makeFailedFuture(BoundedHTTPClient.Failure(description: "answer is longer than \(limit) bytes"))
+            return task.eventLoop.makeFailedFuture(OutboundHTTPClient.Failure(description: "answer is longer than \(limit) bytes"))
         }
         return task.eventLoop.makeSucceededVoidFuture()
     }

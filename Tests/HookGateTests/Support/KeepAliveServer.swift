@@ -1,0 +1,125 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A loopback HTTP/1.1 server on blocking sockets (a thread per connection) that keeps
+/// connections alive and counts what the client did: connections accepted, the most open
+/// at once, requests answered. It can answer slowly, or betray a kept-alive connection on
+/// its second request: close it unanswered (the idle close that crossed the request on the
+/// wire) or after half an answer.
+final class KeepAliveServer: Sendable {
+    enum SecondRequest: Sendable {
+        /// Answered like the first.
+        case answer
+        /// The connection is closed without a byte of answer.
+        case closeUnanswered
+        /// Half a status line is sent, then the connection is closed.
+        case closeMidAnswer
+    }
+
+    struct Counts: Sendable {
+        var accepted = 0
+        var open = 0
+        var mostOpen = 0
+        var answered = 0
+        var dropped = 0
+    }
+
+    let port: Int
+    private let listener: Int32
+    private let delay: Double
+    private let second: SecondRequest
+    private let counts = Mutex(Counts())
+
+    var figures: Counts { counts.withLock { $0 } }
+    var url: String { "http://127.0.0.1:\(port)/hooks" }
+
+    init(delay: Double = 0, second: SecondRequest = .answer) throws {
+        self.delay = delay
+        self.second = second
+        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listener = self.listener
+        guard withUnsafePointer(to: &address, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }) == 0,
+            listen(listener, 64) == 0
+        else { throw RawHTTP.Failure(description: "cannot listen") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [self] in acceptLoop() }.start()
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                // Shut down by stop(). Closed here, not there: a number closed while this thread
+                // could still call accept() may already be another test server's listener.
+                close(listener)
+                return
+            }
+            counts.withLock {
+                $0.accepted += 1
+                $0.open += 1
+                $0.mostOpen = max($0.mostOpen, $0.open)
+            }
+            Thread { [self] in serve(client) }.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer {
+            close(fd)
+            counts.withLock { $0.open -= 1 }
+        }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var served = 0
+        while true {
+            // One request: the head, then Content-Length bytes of body.
+            var headEnd = RawHTTP.find(pending, Array("\r\n\r\n".utf8))
+            while headEnd == nil {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count <= 0 { return }
+                pending += buffer[0..<count]
+                headEnd = RawHTTP.find(pending, Array("\r\n\r\n".utf8))
+            }
+            let head = String(decoding: pending[0..<headEnd!], as: UTF8.self).lowercased()
+            let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+            let total = headEnd! + 4 + length
+            while pending.count < total {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count <= 0 { return }
+                pending += buffer[0..<count]
+            }
+            pending.removeFirst(total)
+            served += 1
+            if served == 2 && second != .answer {
+                counts.withLock { $0.dropped += 1 }
+                if second == .closeMidAnswer {
+                    let half = Array("HTTP/1.1 2".utf8)
+                    _ = half.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
+                return
+            }
+            if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
+            counts.withLock { $0.answered += 1 }
+            let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok".utf8)
+            guard answer.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == answer.count else { return }
+        }
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+    }
+}
