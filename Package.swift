@@ -203,6 +203,7 @@ let package = Package(
                 "HookGateHTTPClient",
                 "HookGateTools",
                 "hookgate",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,6 @@
+import HookGateCore
+import PostgresNIO
+
 /// A PostgreSQL store failure, described without SQL or credentials.
 package struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
     /// What went wrong.
@@ -9,3 +12,8 @@ package struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
 
     package var description: String { reason }
 }
+
+extension PostgresStoreError: StoreFailure {}
+
+/// postgres-nio's errors are the store's: answered `store_unavailable` by the admin listener.
+extension PSQLError: StoreFailure {}

@@ -7,7 +7,8 @@ import Logging
 ///
 /// A ``HookGateError`` keeps its code (`store_unavailable` stays 503 with `Retry-After`); the
 /// framework's own errors (no such route, wrong method, a body it cannot decode) get the
-/// code of their status; anything else is logged with its cause and answered
+/// code of their status; a ``StoreFailure`` (the database driver's error) is
+/// `503 {"error":"store_unavailable"}` with `Retry-After`; anything else is logged with its cause and answered
 /// `500 {"error":"internal"}`, the cause staying in the log.
 package struct AdminErrorMiddleware: RouterMiddleware {
     package typealias Context = GateRequestContext
@@ -31,6 +32,9 @@ package struct AdminErrorMiddleware: RouterMiddleware {
             throw AdminError(error)
         } catch let error as any HTTPResponseError {
             throw AdminErrorMiddleware.translate(error)
+        } catch let error as any StoreFailure {
+            logger.error("admin request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            throw AdminError(.storeUnavailable, "the store could not be read or written; the cause is in the gate's log")
         } catch {
             logger.error("admin request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             throw AdminError(.internal, "unexpected error; the cause is in the gate's log")

@@ -1,3 +1,6 @@
+import GRDB
+import HookGateCore
+
 /// A SQLite store failure that is not SQLite's own error (a file that is not a HookGate database).
 package struct SQLiteStoreError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, naming the file.
@@ -9,3 +12,8 @@ package struct SQLiteStoreError: Error, CustomStringConvertible, Sendable {
 
     package var description: String { reason }
 }
+
+extension SQLiteStoreError: StoreFailure {}
+
+/// SQLite's own errors are the store's: answered `store_unavailable` by the admin listener.
+extension DatabaseError: StoreFailure {}

@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import HookGateStore
 import HTTPTypes
 import HookGateCore
 import HookGateServer
@@ -18,6 +20,8 @@ import Testing
         router.get("/gate-error") { _, _ -> Response in throw HookGateError(.storeUnavailable, "disk on fire", retryAfter: 7) }
         router.get("/admin-error") { _, _ -> Response in throw AdminError(.badRequest, "limit must be a whole number") }
         router.get("/unexpected") { _, _ -> Response in throw Unexpected() }
+        router.get("/sqlite-error") { _, _ -> Response in throw DatabaseError(resultCode: .SQLITE_IOERR, message: "disk I/O error") }
+        router.get("/store-error") { _, _ -> Response in throw SQLiteStoreError("not a HookGate database") }
         router.post("/conflict") { _, _ -> Response in throw AdminError.refused(.staleToken) }
         router.get("/unauthorized") { _, _ -> Response in throw AdminError.unauthorized }
         return Application(router: router)
@@ -72,6 +76,16 @@ import Testing
                 let members = Self.members(response)
                 #expect(members["error"] == "internal")
                 #expect(members["message"]?.contains("Unexpected") == false)
+            }
+            // The database driver's errors are the store's (StoreFailure): 503, never 500, the cause only in the log.
+            for path in ["/sqlite-error", "/store-error"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .serviceUnavailable, "\(path)")
+                    let members = Self.members(response)
+                    #expect(members["error"] == "store_unavailable", "\(path)")
+                    #expect(members["message"]?.contains("disk I/O") == false && members["message"]?.contains("HookGate database") == false)
+                    #expect(response.headers[.retryAfter] != nil, "\(path)")
+                }
             }
         }
     }
