@@ -29,6 +29,10 @@ public struct HookGateError: Error, Hashable, CustomStringConvertible, Sendable 
         case keyUnavailable = "key_unavailable"
         case storeUnavailable = "store_unavailable"
         case overloaded = "overloaded"
+        // 404 / 405 / 400: not a request to a webhook route (answered before any route took it).
+        case notFound = "not_found"
+        case methodNotAllowed = "method_not_allowed"
+        case badRequest = "bad_request"
 
         /// Whether this code means the signature or token check failed (a 401).
         public var isVerificationFailure: Bool {
@@ -39,6 +43,13 @@ public struct HookGateError: Error, Hashable, CustomStringConvertible, Sendable 
             default:
                 return false
             }
+        }
+
+        /// Whether this code refuses a request no webhook route took (an unknown path, a wrong
+        /// method, a request that cannot be parsed before a webhook's body): such requests are
+        /// neither logged as webhooks, counted, nor quarantined.
+        public var isOutsideRoutes: Bool {
+            self == .notFound || self == .methodNotAllowed || self == .badRequest
         }
 
         /// Whether the failure is transient on HookGate's side (answered 503 with `Retry-After`).

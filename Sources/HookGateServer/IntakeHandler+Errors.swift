@@ -7,7 +7,7 @@ extension IntakeHandler {
     /// A request NIO's decoder cannot parse (garbage, an oversized header block, a bad
     /// `Content-Length`, a body cut off by a half-close) is answered `400` and its
     /// connection closed: `{"error":"malformed_body"}` with the request id when it was a
-    /// webhook's body, an empty `400` otherwise. A body cut off by a reset is logged and
+    /// webhook's body, `{"error":"bad_request"}` otherwise. A body cut off by a reset is logged and
     /// counted as `malformed_body`.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         receive(.failed(error), context: context)
@@ -25,7 +25,8 @@ extension IntakeHandler {
                 answer(.failure(HookGateError(.malformedBody, "the request could not be parsed: \(error)")), entry: reading.entry, context: context)
             } else {
                 state = .skipping
-                write(status: .badRequest, headers: [], body: nil, requestID: RequestID.make(from: nil), closing: .afterAnswer, context: context)
+                let refusal = HookGateError(.badRequest, "the request could not be parsed: \(error)")
+                refuse(refusal, requestID: RequestID.make(from: nil), closing: .afterAnswer, context: context)
             }
             return
         }
@@ -37,5 +38,12 @@ extension IntakeHandler {
             log.record(entry)
         }
         context.close(promise: nil)
+    }
+
+    /// Writes the answer to a request no route took (not logged, not counted).
+    func refuse(_ error: HookGateError, requestID: String, closing: Closing, context: ChannelHandlerContext) {
+        write(
+            status: HTTPResponseStatus(statusCode: Int(error.status.code)), headers: error.answerHeaders, body: error.answerBody,
+            requestID: requestID, closing: closing, context: context)
     }
 }

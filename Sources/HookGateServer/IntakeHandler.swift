@@ -267,15 +267,12 @@ final class IntakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if expectsContinue { keepAlive = false }
         guard let intake = routes.intake(for: head.uri) else {
             state = .skipping
-            write(status: .notFound, headers: [], body: nil, requestID: requestID, closing: closing(for: nil), context: context)
-            return
+            return refuse(HookGateError(.notFound, "no intake route"), requestID: requestID, closing: closing(for: nil), context: context)
         }
         guard head.method == .POST else {
             state = .skipping
-            write(
-                status: .methodNotAllowed, headers: [("Allow", "POST")], body: nil, requestID: requestID, closing: closing(for: nil), context: context
-            )
-            return
+            let error = HookGateError(.methodNotAllowed, "intake routes take POST")
+            return refuse(error, requestID: requestID, closing: closing(for: nil), context: context)
         }
         let client = routes.resolver.clientAddress(peer: peer, forwardedFor: head.headers["X-Forwarded-For"])
         let entry = IntakeLog.Entry(provider: intake.provider, requestID: requestID, client: client?.description, started: started)
