@@ -29,7 +29,8 @@ public struct HookGateError: Error, Hashable, CustomStringConvertible, Sendable 
         case keyUnavailable = "key_unavailable"
         case storeUnavailable = "store_unavailable"
         case overloaded = "overloaded"
-        // The admin listener's answers (the intake never answers these).
+        // Answers outside the webhook routes: a request no route took (404, 405, an unparsable
+        // request's 400: both listeners) and the admin listener's refusals.
         case badRequest = "bad_request"
         case unauthorized = "unauthorized"
         case notFound = "not_found"
@@ -51,8 +52,11 @@ public struct HookGateError: Error, Hashable, CustomStringConvertible, Sendable 
             }
         }
 
-        /// Whether only the admin listener answers this code (never an intake outcome).
-        public var isAdminOnly: Bool {
+        /// Whether this code is never a webhook route's outcome: a request no route took (an
+        /// unknown path, a wrong method, a request that cannot be parsed before a webhook's
+        /// body) or an admin refusal. Such answers are neither logged as webhooks, counted in
+        /// `hookgate_webhooks_total`, nor quarantined.
+        public var isOutsideWebhookRoutes: Bool {
             switch self {
             case .badRequest, .unauthorized, .notFound, .methodNotAllowed, .conflict, .providerNotConfigured, .internal: return true
             default: return false

@@ -44,8 +44,9 @@ package final class GateMetrics: Sendable {
     /// Why a refused request was not kept, or no longer is (`hookgate_quarantine_dropped_total{cause}`).
     static let quarantineDropCauses = ["buffer", "bound", "error"]
 
-    /// Every outcome an intake request can have: `accepted`, `duplicate`, or an error code.
-    static let outcomes = ["accepted", "duplicate"] + HookGateError.Code.allCases.filter { !$0.isAdminOnly }.map(\.rawValue)
+    /// Every outcome an intake request can have: `accepted`, `duplicate`, or an error code
+    /// (not those outside the webhook routes: they are not counted).
+    static let outcomes = ["accepted", "duplicate"] + HookGateError.Code.allCases.filter { !$0.isOutsideWebhookRoutes }.map(\.rawValue)
 
     /// Delivery attempt duration buckets, in seconds.
     static let attemptBuckets: [Duration] = [

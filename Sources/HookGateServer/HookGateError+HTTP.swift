@@ -10,15 +10,14 @@ extension HookGateError.Code {
     package var httpStatus: HTTPResponse.Status {
         if isVerificationFailure { return .unauthorized }
         switch self {
-        case .malformedBody, .missingEventID: return .badRequest
+        case .malformedBody, .missingEventID, .badRequest: return .badRequest
+        case .notFound: return .notFound
+        case .methodNotAllowed: return .methodNotAllowed
         case .bodyTooLarge: return .contentTooLarge
         case .forbiddenSource: return .forbidden
         case .requestTimeout: return .requestTimeout
         case .keyUnavailable, .storeUnavailable, .overloaded: return .serviceUnavailable
-        case .badRequest: return .badRequest
         case .unauthorized: return .unauthorized
-        case .notFound: return .notFound
-        case .methodNotAllowed: return .methodNotAllowed
         case .conflict, .providerNotConfigured: return .conflict
         default: return .internalServerError
         }
@@ -30,8 +29,9 @@ extension HookGateError: HTTPResponseError {
     public var status: HTTPResponse.Status { code.httpStatus }
 
     /// The answer: status, `{"error":"<code>"}` (the code only, never the reason),
-    /// `Retry-After` for transient codes, `Connection: close` when the rest of the request
-    /// will not be read. The public listener adds the request id.
+    /// `Retry-After` for transient codes, `Allow: POST` for `method_not_allowed` (only the
+    /// intake's routes raise it, and they take POST only), `Connection: close` when the rest
+    /// of the request will not be read. The public listener adds the request id.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = HTTPFields()
         for (name, value) in answerHeaders { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
@@ -42,6 +42,7 @@ extension HookGateError: HTTPResponseError {
     var answerHeaders: [(name: String, value: String)] {
         var headers = [(name: "Content-Type", value: "application/json")]
         if code.isTransient { headers.append(("Retry-After", String(retryAfter ?? 5))) }
+        if code == .methodNotAllowed { headers.append(("Allow", "POST")) }
         if closesConnection { headers.append(("Connection", "close")) }
         return headers
     }

@@ -11,7 +11,10 @@ import NIOHTTP1
 /// ``IntakeHandler`` drives it on the public listener and answers `200` only after the
 /// event's transaction has committed; every refusal is a ``HookGateError`` answered with
 /// the contract's code (the log line says why).
-struct WebhookIntake: Sendable {
+///
+/// A class (immutable, shared): each request's state holds its route, and a struct of
+/// this size cost tens of reference-count operations at each copy on the hot path.
+final class WebhookIntake: Sendable {
     let settings: GateConfiguration.ProviderSettings
     let verifier: WebhookVerifier
     let store: any EventStore

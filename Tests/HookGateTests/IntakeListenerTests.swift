@@ -79,8 +79,10 @@ import Testing
             let insane = try await harness.post("/webhooks/plaid", body: body, headers: [("X-Request-Id", String(repeating: "x", count: 200))])
             #expect(accepted.status == 200 && accepted.header("X-Request-Id") == "caller-1")
             #expect(refused.status == 401 && refused.header("X-Request-Id") == "caller-2")
-            #expect(missing.status == 404 && missing.header("X-Request-Id") == "caller-3" && missing.body.isEmpty)
+            #expect(missing.status == 404 && missing.header("X-Request-Id") == "caller-3" && missing.text == #"{"error":"not_found"}"#)
             #expect(wrongMethod.status == 405 && wrongMethod.header("Allow") == "POST" && wrongMethod.header("X-Request-Id") == "caller-4")
+            #expect(wrongMethod.text == #"{"error":"method_not_allowed"}"#)
+            #expect(missing.header("Content-Type") == "application/json" && wrongMethod.header("Content-Type") == "application/json")
             // An insane caller id (over 128 bytes) is replaced by a fresh one.
             #expect(insane.header("X-Request-Id")?.count == 24 && insane.header("X-Request-Id")?.allSatisfy(\.isHexDigit) == true)
             for answer in [accepted, refused, missing, wrongMethod, insane] {

@@ -169,13 +169,16 @@ import Testing
                 + "\(String(3000, radix: 16))\r\n\(chunk)\r\n\(String(3000, radix: 16))\r\n\(chunk)\r\n0\r\n\r\n"
             let chunkedResponse = try await RawHTTP.raw(port: harness.publicPort, bytes: Array(chunked.utf8))
             #expect(chunkedResponse.status == 413)
-            #expect(try await harness.post("/webhooks/unknown", body: notJSON).status == 404)
-            #expect(try await RawHTTP.request(port: harness.publicPort, method: "GET", path: "/webhooks/plaid").status == 405)
+            let unknown = try await harness.post("/webhooks/unknown", body: notJSON)
+            #expect(unknown.status == 404 && Self.errorCode(unknown) == "not_found")
+            let wrongMethod = try await RawHTTP.request(port: harness.publicPort, method: "GET", path: "/webhooks/plaid")
+            #expect(wrongMethod.status == 405 && Self.errorCode(wrongMethod) == "method_not_allowed")
             #expect(try await RawHTTP.request(port: harness.publicPort, method: "PUT", path: "/webhooks/plaid").header("Allow") == "POST")
             // The admin endpoints are not on the public listener.
             #expect(try await RawHTTP.request(port: harness.publicPort, method: "GET", path: "/healthz").status == 404)
             let malformedHTTP = try await RawHTTP.raw(port: harness.publicPort, bytes: Array("THIS IS NOT HTTP\r\n\r\n".utf8))
-            #expect(malformedHTTP.status == 400)
+            #expect(malformedHTTP.status == 400 && Self.errorCode(malformedHTTP) == "bad_request")
+            #expect(malformedHTTP.header("Content-Type") == "application/json" && malformedHTTP.header("Connection") == "close")
         }
     }
 
