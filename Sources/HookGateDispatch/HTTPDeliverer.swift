@@ -32,7 +32,7 @@ public struct HTTPDeliverer: Deliverer {
     private let secure: Bool
 
     /// - Parameter secret: `whsec_` + base64 key bytes, or `nil` for no signature.
-    init(url: URL, timeout: Double, secret: String?, pool: HTTPConnectionPool, client: BoundedHTTPClient) {
+    package init(url: URL, timeout: Double, secret: String?, pool: HTTPConnectionPool, client: BoundedHTTPClient) {
         self.url = url
         self.timeout = timeout
         self.pool = pool

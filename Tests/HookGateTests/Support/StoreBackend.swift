@@ -13,16 +13,17 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { name }
 
-    /// A fresh, empty database, opened the way the composition root opens it.
+    /// A fresh, empty database, opened the way the composition root opens it, and running
+    /// until `stopRunning()`.
     func open() async throws -> any GateStore {
-        try await Gate.openStore(try await settings(), logger: .init(label: "hookgate-contract"))
+        try await Gate.openStore(try await settings(), logger: .init(label: "hookgate-contract")).startRunning()
     }
 
     /// `count` stores on one fresh database.
     func openShared(_ count: Int) async throws -> [any GateStore] {
         let database = try await settings()
         var stores: [any GateStore] = []
-        for _ in 0..<count { stores.append(try await Gate.openStore(database, logger: .init(label: "hookgate-contract"))) }
+        for _ in 0..<count { stores.append(try await Gate.openStore(database, logger: .init(label: "hookgate-contract")).startRunning()) }
         return stores
     }
 
