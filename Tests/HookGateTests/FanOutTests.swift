@@ -66,8 +66,12 @@ import Testing
         #expect(try await Self.send(harness, ledger, provider: "ledgersync").status == 200)
         #expect(try await Self.send(harness, transactions).text.contains("duplicate"))
         #expect(await eventually { sink.received.count == 2 && other.received.count == 1 })
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(sink.received.count == 2)  // the duplicate was not fanned out again
+        // The duplicate was not fanned out again: it wrote no outbox row, and each of the
+        // three deliveries was made once (no second attempt can reach a sink later).
+        #expect(await eventually { (try? await harness.gate.store.deliveryCounts().delivered) == 3 })
+        let made = try await harness.gate.store.deliveries(limit: 10)
+        #expect(made.count == 3 && made.allSatisfy { $0.status == .delivered && $0.attempts == 1 })
+        #expect(sink.received.count == 2)
         #expect(other.received.count == 1)
 
         let first = try #require(sink.received.first { $0.header("hookgate-provider") == "plaid" })
@@ -111,7 +115,12 @@ import Testing
                     """))
         let bodies = (0..<30).map { Signer.plaidBody(1000 + $0) }
         for body in bodies { #expect(try await Self.send(harness, body).status == 200) }
-        try await Task.sleep(for: .milliseconds(400))  // several failed attempts each
+        // Every delivery has failed at least once against the stopped sink before it starts.
+        #expect(
+            await eventually {
+                let waiting = (try? await harness.gate.store.deliveries(limit: 100)) ?? []
+                return waiting.count == 30 && waiting.allSatisfy { $0.attempts >= 1 }
+            })
         try await sink.start(port: port)
         #expect(await eventually { Set(sink.received.map(\.body)).count == 30 })
         #expect(Set(sink.received.map(\.body)) == Set(bodies))
@@ -133,6 +142,7 @@ import Testing
     @Test func anAttemptLongerThanTheLeaseKeepsItsClaim() async throws {
         let sink = try await HTTPSink()
         sink.answerAfter(.seconds(5))
+        let clock = SkippingClock()
         let harness = try await GateHarness(
             yaml: Self.yaml(
                 handlers: """
@@ -141,12 +151,20 @@ import Testing
                         http:
                           url: \(sink.url)
                           timeout: 10
-                    """, delivery: "initial_backoff: 0.05\n  max_backoff: 0.2\n  give_up_after: 60\n  lease: 2"))
+                    """, delivery: "initial_backoff: 0.05\n  max_backoff: 0.2\n  give_up_after: 60\n  lease: 2"), clock: clock)
         let first = Signer.plaidBody(7001)
         let second = Signer.plaidBody(7002)
         #expect(try await Self.send(harness, first).status == 200)
         #expect(await eventually { sink.received.count == 1 })
-        try await Task.sleep(for: .milliseconds(3_000))  // past the 2 s lease of the first claim
+        // Past the 2 s lease of the first claim, in two steps of 1.5 s: after each, the lease
+        // keeper (it waits a third of the lease between renewals) has renewed and waits
+        // again. A renewal made just before a step still holds after it (1.5 s < 2 s).
+        let keeperPause = Duration.milliseconds(2000 / 3)
+        for _ in 0..<2 {
+            let passes = clock.waitsBegun(lasting: keeperPause)
+            clock.advance(by: .milliseconds(1500))
+            #expect(await eventually { clock.waitsBegun(lasting: keeperPause) > passes })
+        }
         #expect(try await Self.send(harness, second).status == 200)
         #expect(await eventually(seconds: 15) { (try? await harness.gate.store.deliveryCounts().delivered) == 2 })
         #expect(sink.received.filter { $0.body == first }.count == 1)
@@ -219,14 +237,20 @@ import Testing
     @Test func retryAfterFromTheHandlerIsHonoured() async throws {
         let sink = try await HTTPSink()
         sink.setStatus(429, retryAfter: "1")
+        let clock = SkippingClock()
         let harness = try await GateHarness(
             yaml: Self.yaml(
-                handlers: Self.backend(sink), delivery: "initial_backoff: 0.02\n  max_backoff: 5\n  give_up_after: 60"))
+                handlers: Self.backend(sink), delivery: "initial_backoff: 0.02\n  max_backoff: 5\n  give_up_after: 60"), clock: clock)
         #expect(try await Self.send(harness, Signer.plaidBody()).status == 200)
         #expect(await eventually { sink.received.count == 1 })
-        try await Task.sleep(for: .milliseconds(600))
-        #expect(sink.received.count == 1)  // without Retry-After it would have retried ~20 times by now
+        // The retry is scheduled 1 s after the attempt (the Retry-After), not 20 ms later (the backoff).
+        #expect(await eventually { (try? await harness.gate.store.deliveries(limit: 1).first?.status) == .retrying })
+        let delivery = try #require(try await harness.gate.store.deliveries(limit: 1).first)
+        let attempt = try #require(try await harness.gate.store.attempts(deliveryID: delivery.id).first)
+        #expect(delivery.nextAttemptAt - attempt.startedAt >= 1000, "retry due \(delivery.nextAttemptAt - attempt.startedAt) ms after the attempt")
+        #expect(sink.received.count == 1)  // without Retry-After it would have retried ~20 times in 600 ms
         sink.setStatus(200)
+        clock.advance(by: .seconds(1))
         #expect(await eventually(seconds: 5) { (try? await harness.gate.store.deliveryCounts().delivered) == 1 })
         try await harness.stop()
         await sink.stop()
@@ -246,7 +270,8 @@ import Testing
         let attempt = try #require(try await harness.gate.store.attempts(deliveryID: delivery.id).first)
         #expect(attempt.succeeded == false && attempt.statusCode == 307)
         #expect(attempt.excerpt?.hasPrefix("HTTP 307") == true)
-        try await Task.sleep(for: .milliseconds(200))
+        // The attempt is recorded once its exchange has ended: a followed redirect would
+        // have reached `elsewhere` before.
         #expect(sink.received.count == 1)
         #expect(elsewhere.received.isEmpty)  // the Location was not followed
         try await harness.stop()
