@@ -51,13 +51,23 @@ public final class Gate: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
-        let store = try await Gate.openStore(configuration.database, logger: logger)
+        // PostgreSQL is migrated in the same run that loads the saved keys: one pair of
+        // pools before the group's own, not two.
+        let store: any GateStore
+        let prepare: @Sendable () async throws -> Void
+        if let url = configuration.database.url {
+            let postgres = PostgresEventStore.unopened(url: url, durability: configuration.database.durability, logger: logger)
+            (store, prepare) = (postgres, { try await postgres.prepare() })
+        } else {
+            (store, prepare) = (try await Gate.openStore(configuration.database, logger: logger), {})
+        }
         self.store = store
         let metrics = GateMetrics(providers: configuration.providers.map(\.provider))
         let keys = KeyCacheBuilder(
             configuration: configuration, keyStore: store, metrics: metrics.figures, logger: logger, precomputeTables: true, clock: clock)
-        // Saved keys are read before the service group starts, in a run of the store of its own.
+        // Migrations and saved keys before the service group starts, in a run of the store of its own.
         let (verifiers, caches) = try await store.withRunning {
+            try await prepare()
             var caches: [Provider: KeyCache] = [:]
             var verifiers: [Provider: WebhookVerifier] = [:]
             for settings in configuration.providers {

@@ -129,22 +129,38 @@ public final class PostgresEventStore: GateStore, Service, Sendable {
         url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int = 8192, connectTimeout: Double = 15, existing: Bool = false,
         readOnly: Bool = false, logger: Logger = Logger(label: "hookgate.store")
     ) async throws -> PostgresEventStore {
-        let store = PostgresEventStore(url: url, durability: durability, maxQueued: maxQueued, readOnly: readOnly, logger: logger)
+        let store = unopened(url: url, durability: durability, maxQueued: maxQueued, readOnly: readOnly, logger: logger)
+        try await store.withRunning { try await store.prepare(connectTimeout: connectTimeout, existing: existing, readOnly: readOnly) }
+        return store
+    }
+
+    /// A store on `url` that is neither running nor migrated: run it, then ``prepare(connectTimeout:existing:readOnly:)``
+    /// in that run. How a caller that keeps one run from the start (tests) saves the pools
+    /// of the run ``open(url:durability:maxQueued:connectTimeout:existing:readOnly:logger:)`` migrates in.
+    package static func unopened(
+        url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int = 8192, readOnly: Bool = false,
+        logger: Logger = Logger(label: "hookgate.store")
+    ) -> PostgresEventStore {
+        PostgresEventStore(url: url, durability: durability, maxQueued: maxQueued, readOnly: readOnly, logger: logger)
+    }
+
+    /// Checks the database and migrates it, on the running store (see ``open(url:durability:maxQueued:connectTimeout:existing:readOnly:logger:)``).
+    /// - Throws: ``PostgresStoreError`` when the database cannot be reached within
+    ///   `connectTimeout` seconds, a migration fails, or `existing` is set and it has no HookGate tables.
+    package func prepare(connectTimeout: Double = 15, existing: Bool = false, readOnly: Bool = false) async throws {
+        let logger = self.logger
         do {
-            try await store.withRunning {
-                try await Deadline.run(connectTimeout, "connecting to \(url) and migrating") {
-                    if existing || readOnly, try await !PostgresSchema.isHookGateDatabase(store.durable, logger: logger) {
-                        throw PostgresStoreError("no HookGate database at \(url): it has no hookgate_migrations table")
-                    }
-                    if !readOnly { try await PostgresSchema.migrate(store.durable, logger: logger) }
+            try await Deadline.run(connectTimeout, "connecting to \(url) and migrating") { [self] in
+                if existing || readOnly, try await !PostgresSchema.isHookGateDatabase(durable, logger: logger) {
+                    throw PostgresStoreError("no HookGate database at \(url): it has no hookgate_migrations table")
                 }
+                if !readOnly { try await PostgresSchema.migrate(durable, logger: logger) }
             }
         } catch let error as PostgresStoreError {
             throw error
         } catch {
             throw PostgresStoreError("cannot open \(url): \(PostgresEventStore.describe(error))")
         }
-        return store
     }
 
     private init(url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int, readOnly: Bool, logger: Logger) {
