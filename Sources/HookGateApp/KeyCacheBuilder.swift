@@ -14,14 +14,18 @@ package struct KeyCacheBuilder: Sendable {
     let metrics: any MetricsFactory
     let logger: Logger
     let precomputeTables: Bool
+    /// The fetched keys' cooldowns, negative cache and fetch budget.
+    let clock: any GateClock
 
     /// A builder; without `keyStore`, fetched keys are neither loaded at start nor saved.
     /// The caches emit their figures into `metrics` (the gate's pipeline). With
     /// `precomputeTables` (the running gate), every cached key gets a fixed-key ES256 table.
+    /// Fetched keys' caches keep their time on `clock`.
     package init(
         configuration: GateConfiguration, keyStore: (any KeyStore)?, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger,
-        precomputeTables: Bool = false
+        precomputeTables: Bool = false, clock: any GateClock = WallClock()
     ) {
+        self.clock = clock
         self.configuration = configuration
         self.keyStore = keyStore
         self.metrics = metrics
@@ -50,7 +54,8 @@ package struct KeyCacheBuilder: Sendable {
             let saved = try await keyStore?.savedKeys(provider: provider) ?? []
             return KeyCache(
                 provider: provider, source: source, initialKeys: saved, persistence: keyStore, cooldown: Double(configuration.keyCooldown),
-                maxFetchesPerMinute: configuration.maxKeyFetchesPerMinute, metrics: metrics, precomputeTables: precomputeTables, logger: logger)
+                maxFetchesPerMinute: configuration.maxKeyFetchesPerMinute, metrics: metrics, precomputeTables: precomputeTables, logger: logger,
+                clock: { [clock] in Double(clock.nowMilliseconds()) / 1000 })
         }
     }
 

@@ -12,11 +12,14 @@ struct RetentionService: Service {
     /// `quarantine.retention`, seconds.
     let quarantineRetention: Int
     let interval: Double
+    /// The cutoffs and the wait between passes.
+    let clock: any GateClock
     let logger: Logger
 
     func run() async throws {
+        await store.waitUntilRunning()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let cutoff = Int64((Date().timeIntervalSince1970 - Double(retention)) * 1000)
+            let cutoff = clock.nowMilliseconds() - Int64(retention) * 1000
             do {
                 let deleted = try await store.prune(receivedBefore: cutoff)
                 if deleted > 0 { logger.info("retention pruned events", metadata: ["deleted": .stringConvertible(deleted)]) }
@@ -24,14 +27,14 @@ struct RetentionService: Service {
                 logger.error("retention pruning failed", metadata: ["error": "\(error)"])
             }
             do {
-                let cutoff = Int64((Date().timeIntervalSince1970 - Double(quarantineRetention)) * 1000)
+                let cutoff = clock.nowMilliseconds() - Int64(quarantineRetention) * 1000
                 let deleted = try await store.pruneRejected(receivedBefore: cutoff)
                 if deleted > 0 { logger.info("retention pruned refused requests", metadata: ["deleted": .stringConvertible(deleted)]) }
             } catch {
                 logger.error("quarantine pruning failed", metadata: ["error": "\(error)"])
             }
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+                try await cancelWhenGracefulShutdown { [clock, interval] in try await clock.sleep(for: .seconds(interval)) }
             } catch {
                 return
             }

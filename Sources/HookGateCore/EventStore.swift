@@ -2,7 +2,7 @@
 ///
 /// Implementations: `SQLiteEventStore` in HookGateStore, `PostgresEventStore` in HookGatePostgres. Every promise here is stated by
 /// the store contract suite (`Tests/HookGateTests/StoreContractTests.swift`).
-public protocol EventStore: Sendable {
+public protocol EventStore: RunnableStore {
     /// Stores `event` and, when it is new, one outbox row (a `pending` delivery, due at
     /// `event.receivedAt`) per planned delivery, in one transaction.
     ///
@@ -33,9 +33,6 @@ public protocol EventStore: Sendable {
 
     /// Why the store cannot take events now (for `/readyz`), or `nil` when it can.
     func writeProblem() async -> String?
-
-    /// Closes the store's connections; nothing may be called afterwards. Call once, last.
-    func close() async
 }
 
 /// What storing an event did.

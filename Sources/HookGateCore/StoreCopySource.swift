@@ -4,7 +4,7 @@
 /// and may be in use by a running gate.
 ///
 /// Implementations: `SQLiteEventStore` in HookGateStore, `PostgresEventStore` in HookGatePostgres.
-public protocol StoreCopySource: Sendable {
+public protocol StoreCopySource: RunnableStore {
     /// The store's identity for the target's ``CopyMarker``: backend and location, never a password.
     var copyIdentity: String { get }
 
@@ -40,6 +40,4 @@ public protocol StoreCopySource: Sendable {
     func copyRejected(afterID: Int64, limit: Int) async throws -> [RejectedRequest]
     /// How many rejected requests have ids up to `throughID`.
     func copyRejectedCount(throughID: Int64) async throws -> Int
-    /// Closes the store's connections; nothing may be called afterwards.
-    func close() async
 }

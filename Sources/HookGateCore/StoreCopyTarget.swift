@@ -3,7 +3,7 @@
 /// killed at any point leaves a target the next run continues from.
 ///
 /// Implementations: `SQLiteEventStore` in HookGateStore, `PostgresEventStore` in HookGatePostgres.
-public protocol StoreCopyTarget: Sendable {
+public protocol StoreCopyTarget: RunnableStore {
     /// The marker an earlier run of a copy left, or `nil` when no copy wrote here.
     func copyMarker() async throws -> CopyMarker?
 
@@ -32,6 +32,4 @@ public protocol StoreCopyTarget: Sendable {
     func importRejected(_ requests: [RejectedRequest]) async throws
     /// How many rejected requests have ids up to `throughID`.
     func copyRejectedCount(throughID: Int64) async throws -> Int
-    /// Closes the store's connections; nothing may be called afterwards.
-    func close() async
 }

@@ -1,7 +1,6 @@
 import CoreMetrics
 import Foundation
 import HookGateCore
-import HookGateHTTPClient
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -10,6 +9,8 @@ import Synchronization
 /// per-handler and overall concurrency limits, records every attempt, and schedules
 /// retries (``RetrySchedule``) until a delivery succeeds or is dead.
 ///
+/// Its handlers come built (``DeliveryHandler``), with their clients in ``HandlerClients``;
+/// its times (due times, leases, the waits between them) come from a ``GateClock``.
 /// It resumes, on start, whatever a stopped process left in flight (at-least-once).
 /// Each claim holds its delivery under a lease (`delivery.lease`) that a keeper task
 /// renews every third of the lease while the attempt runs, so a slow handler keeps its
@@ -56,9 +57,11 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
     let globalLimit: Int
     /// How long a claim holds its delivery, in milliseconds.
     let leaseMilliseconds: Int64
+    /// Due times, leases and waits.
+    let clock: any GateClock
+    /// Returns once the store runs: the first claim waits for it.
+    let storeRunning: @Sendable () async -> Void
     let logger: Logger
-    /// HTTP handlers' client (shut down when ``run()`` ends).
-    let client: OutboundHTTPClient
     private let wakeup = WakeupSignal()
     private let slots = Mutex(Slots())
     /// The claims this dispatcher holds now (attempts running or waiting to be recorded).
@@ -68,34 +71,27 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
     /// flight and are retried after a restart.
     private let completions: GroupCommitter<AttemptResult, Void>
 
-    /// Builds the deliverers of `configuration.handlers`, working the queue of `store`;
-    /// attempts are counted through `metrics` (`hookgate_delivery_attempts_total` and
-    /// `hookgate_delivery_attempt_duration_seconds`, by handler).
+    /// Works the queue of `store` for `handlers` (built by the composition root), under the
+    /// retry schedule, overall concurrency and lease of `delivery`, on `clock`; attempts are
+    /// counted through `metrics` (`hookgate_delivery_attempts_total` and
+    /// `hookgate_delivery_attempt_duration_seconds`, by handler). `storeRunning` returns once
+    /// the store's run has started (``RunnableStore/waitUntilRunning()``): ``run()`` waits for
+    /// it before its first query.
     package init(
-        configuration: GateConfiguration, store: any DeliveryQueue, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
+        delivery: GateConfiguration.Delivery, handlers: [DeliveryHandler], store: any DeliveryQueue, clock: any GateClock = WallClock(),
+        storeRunning: @escaping @Sendable () async -> Void = {}, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
     ) {
         self.store = store
+        self.storeRunning = storeRunning
         self.logger = logger
-        schedule = RetrySchedule(configuration.delivery)
-        globalLimit = configuration.delivery.concurrency
-        leaseMilliseconds = Int64(configuration.delivery.lease) * 1000
-        // As many connections per host as attempts can run at once, so none waits for a
-        // connection; refused connections fail the attempt at once (retries are ours).
-        let connections = max(globalLimit, configuration.handlers.map(\.concurrency).max() ?? 1)
-        let client = OutboundHTTPClient(connectionsPerHost: connections, idleTimeout: 3, retryConnecting: false)
-        self.client = client
-        runtimes = configuration.handlers.map { handler in
-            let deliverer: any Deliverer
-            switch handler.kind {
-            case .http(let url, let timeout, let secret):
-                deliverer = HTTPDeliverer(url: URL(string: url)!, timeout: timeout, secret: secret, client: client)
-            case .exec(let command, let timeout):
-                deliverer = ExecDeliverer(command: command, timeout: timeout)
-            case .file(let path, let durability):
-                deliverer = FileDeliverer(path: path, durability: durability)
-            }
-            return Runtime(
-                name: handler.name, deliverer: deliverer, concurrency: handler.concurrency, meters: Meters(handler: handler.name, factory: metrics))
+        self.clock = clock
+        schedule = RetrySchedule(delivery)
+        globalLimit = delivery.concurrency
+        leaseMilliseconds = Int64(delivery.lease) * 1000
+        runtimes = handlers.map { handler in
+            Runtime(
+                name: handler.name, deliverer: handler.deliverer, concurrency: handler.concurrency,
+                meters: Meters(handler: handler.name, factory: metrics))
         }
         completions = GroupCommitter(maxBatch: 512) { results in
             do {
@@ -118,7 +114,8 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
             try? await gracefulShutdown()
             return
         }
-        let resumed = try await store.resumeInFlight(now: Dispatcher.nowMilliseconds())
+        await storeRunning()
+        let resumed = try await store.resumeInFlight(now: clock.nowMilliseconds())
         if resumed > 0 { logger.notice("resuming deliveries left in flight", metadata: ["count": .stringConvertible(resumed)]) }
         // The lease keeper runs beside the claim loop until every attempt has finished (the
         // discarding group waits for them), then is cancelled.
@@ -129,7 +126,6 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
         }
         await completions.flush()
         held.withLock { $0.removeAll() }
-        await client.shutdown()
     }
 
     /// Claims due deliveries and runs their attempts until graceful shutdown; returns once
@@ -149,7 +145,7 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
                     }
                     let jobs: [DeliveryJob]
                     do {
-                        let now = Dispatcher.nowMilliseconds()
+                        let now = clock.nowMilliseconds()
                         jobs = try await store.claimDue(handler: runtime.name, now: now, leaseUntil: now + leaseMilliseconds, limit: free)
                         held.withLock { claims in
                             for job in jobs { claims.insert(DeliveryClaim(deliveryID: job.deliveryID, claim: job.claim)) }
@@ -167,7 +163,7 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
                 if claimed == 0 || atCapacity() {
                     let timeout = await nextWait()
                     await withGracefulShutdownHandler {
-                        await wakeup.wait(timeout: timeout)
+                        await wakeup.wait(timeout: timeout, clock: clock)
                     } onGracefulShutdown: { [wakeup] in
                         wakeup.signal()
                     }
@@ -182,12 +178,12 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
     private func keepLeases() async {
         let interval = Duration.milliseconds(leaseMilliseconds / 3)
         while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            try? await clock.sleep(for: interval)
             guard !Task.isCancelled else { return }
             let claims = Array(held.withLock { $0 })
             guard !claims.isEmpty else { continue }
             do {
-                let renewed = try await store.renewLeases(claims, until: Dispatcher.nowMilliseconds() + leaseMilliseconds)
+                let renewed = try await store.renewLeases(claims, until: clock.nowMilliseconds() + leaseMilliseconds)
                 if renewed < claims.count {
                     logger.debug(
                         "some claims were no longer held",
@@ -201,7 +197,7 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
 
     private func nextWait() async -> Duration {
         guard let due = try? await store.nextDueTime() else { return .seconds(1) }
-        let wait = due - Dispatcher.nowMilliseconds()
+        let wait = due - clock.nowMilliseconds()
         return .milliseconds(min(max(wait, 5), 1000))
     }
 
@@ -234,17 +230,18 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
     }
 
     private func attempt(_ job: DeliveryJob, _ runtime: Runtime) async {
-        let started = Dispatcher.nowMilliseconds()
-        let clock = ContinuousClock.now
+        let started = clock.nowMilliseconds()
+        // The attempt's duration is measured, not the gate's time: a real process or socket took it.
+        let began = ContinuousClock.now
         let outcome = await runtime.deliverer.deliver(job)
-        let elapsed = ContinuousClock.now - clock
+        let elapsed = ContinuousClock.now - began
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let next: AttemptResult.Next
         if outcome.succeeded {
             next = .delivered
         } else {
             switch schedule.next(
-                afterAttempt: job.attempt, createdAt: job.createdAt, now: Dispatcher.nowMilliseconds(), retryAfter: outcome.retryAfter)
+                afterAttempt: job.attempt, createdAt: job.createdAt, now: clock.nowMilliseconds(), retryAfter: outcome.retryAfter)
             {
             case .retry(let at): next = .retry(at: at)
             case .dead: next = .dead
@@ -280,7 +277,4 @@ package final class Dispatcher: DeliveryWaker, Service, Sendable {
         wakeup.signal()
     }
 
-    static func nowMilliseconds() -> Int64 {
-        Int64(Date().timeIntervalSince1970 * 1000)
-    }
 }

@@ -26,7 +26,7 @@ package struct ExecDeliverer: Deliverer {
     let command: [String]
     let timeout: Double
 
-    init(command: [String], timeout: Double) {
+    package init(command: [String], timeout: Double) {
         self.command = command
         self.timeout = timeout
     }

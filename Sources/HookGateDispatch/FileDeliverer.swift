@@ -20,7 +20,7 @@ package final class FileDeliverer: Deliverer {
     private let descriptor = Mutex<Int32>(-1)
     private let queue = DispatchQueue(label: "hookgate.file-handler")
 
-    init(path: String, durability: GateConfiguration.Durability) {
+    package init(path: String, durability: GateConfiguration.Durability) {
         self.path = path
         self.durability = durability
     }

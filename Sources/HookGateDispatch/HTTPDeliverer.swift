@@ -25,7 +25,7 @@ package struct HTTPDeliverer: Deliverer {
     private let target: String
 
     /// - Parameter secret: `whsec_` + base64 key bytes, or `nil` for no signature.
-    init(url: URL, timeout: Double, secret: String?, client: OutboundHTTPClient) {
+    package init(url: URL, timeout: Double, secret: String?, client: OutboundHTTPClient) {
         self.url = url
         self.timeout = timeout
         self.client = client

@@ -1,3 +1,4 @@
+import HookGateCore
 import Synchronization
 
 /// Wakes one waiting task early: the dispatcher sleeps until the next due delivery
@@ -24,8 +25,8 @@ final class WakeupSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns when signalled or after `timeout`.
-    func wait(timeout: Duration) async {
+    /// Returns when signalled or after `timeout` of `clock`'s time.
+    func wait(timeout: Duration, clock: any GateClock) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let generation = state.withLock { state -> Int? in
                 if state.pending {
@@ -41,7 +42,7 @@ final class WakeupSignal: Sendable {
                 return
             }
             Task {
-                try? await Task.sleep(for: timeout)
+                try? await clock.sleep(for: timeout)
                 let expired = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
                     guard state.generation == generation, let waiter = state.waiter else { return nil }
                     state.waiter = nil

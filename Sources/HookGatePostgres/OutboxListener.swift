@@ -16,6 +16,9 @@ final class OutboxListener: Sendable {
     /// Marks the listener as stopping: the connection closing then is not a loss worth a warning.
     func stop() { stopping.withLock { $0 = true } }
 
+    /// Clears the stop mark of an earlier run.
+    func start() { stopping.withLock { $0 = false } }
+
     /// Replaces the callback.
     func set(_ wake: @escaping @Sendable () -> Void) { callback.withLock { $0 = wake } }
 

@@ -4,6 +4,7 @@ import JOSE
 import Logging
 import NIOSSL
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
 /// The PostgreSQL backend of the store contract (postgres-nio): any number of gates share
@@ -28,10 +29,11 @@ import Synchronization
 /// of the database server means a repeated delivery (at-least-once), never a lost event.
 /// The WAL is sequential, so the next durable commit makes them durable too.
 ///
-/// The store runs its connection pools and the listener on a task of its own, started by
-/// ``open(url:durability:maxQueued:logger:)`` and ended by ``close()``: it must work before
-/// the gate's service group starts (migrations, saved keys) and in commands that have none.
-package final class PostgresEventStore: GateStore, Sendable {
+/// The connection pools and the listener run in ``run()``: the first service of the gate's
+/// group (stopped last), or a scope of ``RunnableStore/withRunning(_:)`` (migrations when
+/// opening, saved keys before the group starts, commands). Each run ends by closing every
+/// connection; the next one starts on new pools, and queries made between runs wait for it.
+package final class PostgresEventStore: GateStore, Service, Sendable {
     /// The most events committed in one statement (10 binds each, plus 6 per outbox row;
     /// PostgreSQL takes at most 65,535 binds per statement, larger batches are split).
     package static let maxBatch = 256
@@ -49,51 +51,116 @@ package final class PostgresEventStore: GateStore, Sendable {
     /// the outbox notifications its commits send (it has woken its own dispatcher already).
     let gate: String
     /// Event commits, redeliveries, saved keys, retention: `synchronous_commit` per durability.
-    let durable: PostgresClient
+    var durable: PostgresClient { pools.current.withLock { $0.durable } }
     /// Claims, lease renewals, attempt results and reads: `synchronous_commit = off`.
-    let relaxed: PostgresClient
+    var relaxed: PostgresClient { pools.current.withLock { $0.relaxed } }
     let logger: Logger
     private let committer: GroupCommitter<IncomingEvent, StoreOutcome>
     private let listener: OutboxListener
     private let lastCommitFailure: CommitHealth
-    private let runner: Mutex<Task<Void, Never>?>
-    /// How many of the two pools' `run()` have been entered (leasing before that only waits, with a warning).
-    private let poolsRunning = PoolsRunning()
+    private let pools: Pools
 
-    final class PoolsRunning: Sendable {
-        let count = Mutex(0)
+    /// The two pools of the next or current run; shared with the committer's closure.
+    final class Pools: Sendable {
+        struct Pair: Sendable {
+            let durable: PostgresClient
+            let relaxed: PostgresClient
+        }
+        /// How many of the current pair's `run()` have been entered, and who waits for both.
+        struct Start {
+            var entered = 0
+            var waiters: [CheckedContinuation<Void, Never>] = []
+        }
+        let make: @Sendable () -> Pair
+        let current: Mutex<Pair>
+        let start = Mutex(Start())
+
+        init(_ make: @escaping @Sendable () -> Pair) {
+            self.make = make
+            current = Mutex(make())
+        }
+
+        /// Called as each pool of the current pair enters its `run()`.
+        func entered() {
+            let waiters = start.withLock { start -> [CheckedContinuation<Void, Never>] in
+                start.entered += 1
+                guard start.entered == 2 else { return [] }
+                defer { start.waiters = [] }
+                return start.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+
+        /// Returns once both pools of the current pair run.
+        func waitUntilRunning() async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = start.withLock { start -> Bool in
+                    if start.entered >= 2 { return true }
+                    start.waiters.append(continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        }
+
+        /// The pools the run starting now runs (one run at a time: a pool runs once).
+        func takeForRun() -> Pair {
+            current.withLock { $0 }
+        }
+
+        /// After a run has closed `pair`: queries made from now on wait for the next run.
+        func replace(_ pair: Pair) {
+            let next = make()
+            current.withLock { if $0.durable === pair.durable { $0 = next } }
+            start.withLock { $0.entered = 0 }
+        }
     }
 
-    /// Opens the database at `url`: starts the connection pools and the listener, and
-    /// migrates the schema (under an advisory lock, once across gates starting together).
+    /// Opens the database at `url` and migrates the schema (under an advisory lock, once
+    /// across gates starting together), in a run of its own; the store returned is not
+    /// running: run it (``run()``, ``RunnableStore/withRunning(_:)``) to use it.
     /// - Parameter existing: refuse a database without HookGate's tables instead of
     ///   creating them (for tools that read a gate's database, like `hookgate events`).
     /// - Parameter readOnly: every session reads only (`default_transaction_read_only`), and
     ///   nothing is migrated: how `hookgate store copy` opens its source (implies `existing`).
     /// - Throws: when the database cannot be reached within `connectTimeout` seconds, a
-    ///   migration fails, or `existing` is set and the database has no HookGate tables;
-    ///   the store is closed again then.
+    ///   migration fails, or `existing` is set and the database has no HookGate tables.
     package static func open(
         url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int = 8192, connectTimeout: Double = 15, existing: Bool = false,
         readOnly: Bool = false, logger: Logger = Logger(label: "hookgate.store")
     ) async throws -> PostgresEventStore {
-        let store = PostgresEventStore(url: url, durability: durability, maxQueued: maxQueued, readOnly: readOnly, logger: logger)
-        await store.start()
+        let store = unopened(url: url, durability: durability, maxQueued: maxQueued, readOnly: readOnly, logger: logger)
+        try await store.withRunning { try await store.prepare(connectTimeout: connectTimeout, existing: existing, readOnly: readOnly) }
+        return store
+    }
+
+    /// A store on `url` that is neither running nor migrated: run it, then ``prepare(connectTimeout:existing:readOnly:)``
+    /// in that run. How a caller that keeps one run from the start (tests) saves the pools
+    /// of the run ``open(url:durability:maxQueued:connectTimeout:existing:readOnly:logger:)`` migrates in.
+    package static func unopened(
+        url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int = 8192, readOnly: Bool = false,
+        logger: Logger = Logger(label: "hookgate.store")
+    ) -> PostgresEventStore {
+        PostgresEventStore(url: url, durability: durability, maxQueued: maxQueued, readOnly: readOnly, logger: logger)
+    }
+
+    /// Checks the database and migrates it, on the running store (see ``open(url:durability:maxQueued:connectTimeout:existing:readOnly:logger:)``).
+    /// - Throws: ``PostgresStoreError`` when the database cannot be reached within
+    ///   `connectTimeout` seconds, a migration fails, or `existing` is set and it has no HookGate tables.
+    package func prepare(connectTimeout: Double = 15, existing: Bool = false, readOnly: Bool = false) async throws {
+        let logger = self.logger
         do {
-            try await Deadline.run(connectTimeout, "connecting to \(url) and migrating") {
-                if existing || readOnly, try await !PostgresSchema.isHookGateDatabase(store.durable, logger: logger) {
+            try await Deadline.run(connectTimeout, "connecting to \(url) and migrating") { [self] in
+                if existing || readOnly, try await !PostgresSchema.isHookGateDatabase(durable, logger: logger) {
                     throw PostgresStoreError("no HookGate database at \(url): it has no hookgate_migrations table")
                 }
-                if !readOnly { try await PostgresSchema.migrate(store.durable, logger: logger) }
+                if !readOnly { try await PostgresSchema.migrate(durable, logger: logger) }
             }
         } catch let error as PostgresStoreError {
-            await store.close()
             throw error
         } catch {
-            await store.close()
             throw PostgresStoreError("cannot open \(url): \(PostgresEventStore.describe(error))")
         }
-        return store
     }
 
     private init(url: DatabaseURL, durability: GateConfiguration.Durability, maxQueued: Int, readOnly: Bool, logger: Logger) {
@@ -102,25 +169,27 @@ package final class PostgresEventStore: GateStore, Sendable {
         self.logger = logger
         let gate = UUID().uuidString
         self.gate = gate
-        durable = PostgresClient(
-            configuration: PostgresEventStore.configuration(
-                url, gate: gate, synchronousCommit: durability == .full, connections: 8, readOnly: readOnly),
-            backgroundLogger: logger)
-        relaxed = PostgresClient(
-            configuration: PostgresEventStore.configuration(url, gate: gate, synchronousCommit: false, connections: 8, readOnly: readOnly),
-            backgroundLogger: logger)
+        let pools = Pools {
+            Pools.Pair(
+                durable: PostgresClient(
+                    configuration: PostgresEventStore.configuration(
+                        url, gate: gate, synchronousCommit: durability == .full, connections: 8, readOnly: readOnly),
+                    backgroundLogger: logger),
+                relaxed: PostgresClient(
+                    configuration: PostgresEventStore.configuration(url, gate: gate, synchronousCommit: false, connections: 8, readOnly: readOnly),
+                    backgroundLogger: logger))
+        }
+        self.pools = pools
         let listener = OutboxListener()
         self.listener = listener
         let failure = CommitHealth()
         lastCommitFailure = failure
-        runner = Mutex(nil)
-        let client = durable
         committer = GroupCommitter(maxBatch: PostgresEventStore.maxBatch, maxQueued: maxQueued) { [logger] batch in
             do {
                 let failing = failure.reason.withLock { $0 != nil }
                 let deadline = failing ? PostgresEventStore.commitDeadlineWhileFailing : PostgresEventStore.commitDeadline
                 let outcomes = try await Deadline.run(deadline, "the event commit") {
-                    try await PostgresEventStore.insert(batch, into: client, logger: logger)
+                    try await PostgresEventStore.insert(batch, into: pools.current.withLock { $0.durable }, logger: logger)
                 }
                 failure.reason.withLock { if $0 != nil { $0 = nil } }
                 if batch.contains(where: { !$0.deliveries.isEmpty }) { listener.fire() }
@@ -167,41 +236,36 @@ package final class PostgresEventStore: GateStore, Sendable {
         return configuration
     }
 
-    /// Runs both pools and the listener until ``close()``; returns once both pools run.
-    private func start() async {
-        let durable = self.durable
-        let relaxed = self.relaxed
+    /// Runs both pools and the outbox listener until a graceful shutdown or cancellation,
+    /// then stops the listener and closes every connection (queries under way fail).
+    package func run() async throws {
+        let pair = pools.takeForRun()
         let listener = self.listener
         let logger = self.logger
         let gate = self.gate
-        let running = poolsRunning
-        runner.withLock {
-            $0 = Task {
-                await withDiscardingTaskGroup { group in
-                    for client in [durable, relaxed] {
-                        group.addTask {
-                            running.count.withLock { $0 += 1 }
-                            await client.run()
-                        }
-                    }
-                    group.addTask { await listener.listen(durable, channel: PostgresSchema.outboxChannel, ignoring: gate, logger: logger) }
-                }
+        listener.start()
+        await withDiscardingTaskGroup { group in
+            // Marked entered just before each `run()` is called: queries leased after that
+            // do not warn that the client is not running (`waitUntilRunning()`).
+            group.addTask { [pools] in
+                pools.entered()
+                await pair.durable.run()
             }
+            group.addTask { [pools] in
+                pools.entered()
+                await pair.relaxed.run()
+            }
+            group.addTask { await listener.listen(pair.durable, channel: PostgresSchema.outboxChannel, ignoring: gate, logger: logger) }
+            try? await gracefulShutdown()
+            listener.stop()
+            group.cancelAll()
         }
-        while running.count.withLock({ $0 }) < 2 { try? await Task.sleep(for: .milliseconds(1)) }
+        pools.replace(pair)
     }
 
-    /// Stops the listener and closes every connection.
-    package func close() async {
-        guard
-            let task = runner.withLock({ value -> Task<Void, Never>? in
-                defer { value = nil }
-                return value
-            })
-        else { return }
-        listener.stop()
-        task.cancel()
-        await task.value
+    /// Returns once both pools of the run under way (or of the next one) have started.
+    package func waitUntilRunning() async {
+        await pools.waitUntilRunning()
     }
 
     /// Calls `listener` after outbox writes and redeliveries, of this gate and of the others.

@@ -33,7 +33,7 @@ package final class SQLiteEventStore: GateStore, Sendable {
     private let committer: GroupCommitter<Prepared, StoreOutcome>
     private let outboxListener: OutboxListener
     private let lastCommitFailure: CommitHealth
-    private let checkpointer: WALCheckpointer?
+    let checkpointer: WALCheckpointer?
 
     /// Why the last event commit failed (cleared by the next one that succeeds).
     struct CommitFailure: Sendable {
@@ -275,13 +275,13 @@ package final class SQLiteEventStore: GateStore, Sendable {
         )
     }
 
-    /// The number of stored events and the database's size on disk (main file, WAL and shared memory), in bytes.
     /// The quarantine's database beside the events' one: `PATH.quarantine` (with its own
     /// `-wal` and `-shm`).
     package static func quarantinePath(for path: String) -> String {
         path + ".quarantine"
     }
 
+    /// The number of stored events and the database's size on disk (main file, WAL and shared memory), in bytes.
     package func size() async throws -> (events: Int, bytes: Int64) {
         let count = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
         var bytes: Int64 = 0
@@ -314,11 +314,6 @@ package final class SQLiteEventStore: GateStore, Sendable {
             total += deleted
             if deleted < chunk { return total }
         }
-    }
-
-    /// Stops the WAL checkpointer; GRDB closes the file's connections when the store is released.
-    package func close() async {
-        await checkpointer?.stop()
     }
 
     /// `PRAGMA integrity_check`; `"ok"` when the file is sound.

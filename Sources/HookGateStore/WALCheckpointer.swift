@@ -1,5 +1,6 @@
 import GRDB
 import Logging
+import Synchronization
 
 /// Copies committed WAL frames into the database file beside the writer, a few at a time,
 /// so that the writer's own checkpoints find little left to copy.
@@ -24,54 +25,61 @@ import Logging
 /// that fails (a full disk) is tried again after the next commit; the first failure and
 /// the recovery are logged. One that finds the writer checkpointing (`SQLITE_BUSY`) is
 /// simply skipped.
+///
+/// The checkpoints run in ``run()``, which the store's own run runs: a commit while no run
+/// is under way is remembered (the latest one) and checkpointed when the next run starts.
 final class WALCheckpointer: Sendable {
-    private let commits: AsyncStream<Void>.Continuation
-    private let task: Task<Void, Never>
+    private let connection: DatabaseQueue
+    private let interval: Duration
+    private let logger: Logger
+    /// The commits of the run under way; a new stream for each run.
+    private let commits: Mutex<(stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)>
 
     /// Opens a second connection to the database at `path`; checkpoints after commits
-    /// (``committed()``), at most once per `interval`, until ``stop()``.
+    /// (``committed()``), at most once per `interval`, while ``run()`` runs.
     /// - Throws: when the connection cannot be opened.
     init(path: String, interval: Duration, logger: Logger) throws {
         var configuration = Configuration()
         configuration.label = "hookgate.checkpointer"
-        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        connection = try DatabaseQueue(path: path, configuration: configuration)
         try connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        commits = continuation
-        task = Task.detached {
-            var failing = false
-            for await _ in stream {
-                do {
-                    _ = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-                    if failing {
-                        failing = false
-                        logger.notice("WAL checkpoints succeed again")
-                    }
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                    // The writer is checkpointing itself.
-                } catch {
-                    if !failing {
-                        failing = true
-                        logger.warning("WAL checkpoint failed; retrying after the next commit", metadata: ["error": "\(error)"])
-                    }
-                }
-                try? await Task.sleep(for: interval)
-            }
-        }
+        self.interval = interval
+        self.logger = logger
+        commits = Mutex(AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1)))
     }
 
     deinit {
-        commits.finish()
+        commits.withLock { $0.continuation.finish() }
     }
 
     /// Tells the checkpointer that a transaction committed. Cheap; never blocks.
     func committed() {
-        commits.yield()
+        commits.withLock { $0.continuation.yield() }
     }
 
-    /// Stops checkpointing; returns once the checkpoint under way, if any, has finished.
-    func stop() async {
-        commits.finish()
-        await task.value
+    /// Checkpoints after commits until the task is cancelled (a checkpoint under way is
+    /// interrupted: harmless, the next one copies its frames). Then a new run may start.
+    func run() async {
+        let stream = commits.withLock { $0.stream }
+        defer { commits.withLock { $0 = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1)) } }
+        var failing = false
+        for await _ in stream {
+            do {
+                _ = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                if failing {
+                    failing = false
+                    logger.notice("WAL checkpoints succeed again")
+                }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                // The writer is checkpointing itself.
+            } catch {
+                if Task.isCancelled { return }
+                if !failing {
+                    failing = true
+                    logger.warning("WAL checkpoint failed; retrying after the next commit", metadata: ["error": "\(error)"])
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
     }
 }

@@ -82,8 +82,8 @@ struct EventsCommand: AsyncParsableCommand {
             return resolved
         }
 
-        /// Opens the database, runs `body` on it, and closes it.
-        func withStore<T>(_ body: (any GateStore) async throws -> T) async throws -> T {
+        /// Opens the database, runs `body` on it while the store runs, and closes it.
+        func withStore<T: Sendable>(_ body: (any GateStore) async throws -> T) async throws -> T {
             let settings = try databaseSettings()
             let store: any GateStore
             do {
@@ -92,14 +92,7 @@ struct EventsCommand: AsyncParsableCommand {
                 let name = settings.url.map { "\($0)" } ?? settings.path
                 throw CommandFailure("cannot open the database \(name): \(error); check that it is reachable and holds HookGate's tables")
             }
-            do {
-                let result = try await body(store)
-                await store.close()
-                return result
-            } catch {
-                await store.close()
-                throw error
-            }
+            return try await store.withRunning { try await body(store) }
         }
     }
 }

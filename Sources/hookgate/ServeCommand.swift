@@ -93,16 +93,12 @@ struct ServeCommand: AsyncParsableCommand {
                     "es256_verify": "\(FixedKeyVerifier.isAvailable ? "fixed-key tables" : "EVP (no fixed-key tables on this OpenSSL)")",
                 ])
         }
+        // The store is the group's first service: it closes when the group has stopped.
         do {
             try await group.run()
         } catch let error as ListenerError {
-            await gate.store.close()
             throw CommandFailure(error.description)
-        } catch {
-            await gate.store.close()
-            throw error
         }
-        await gate.store.close()
         logger.notice("hookgate stopped")
     }
 }

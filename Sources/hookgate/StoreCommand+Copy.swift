@@ -62,30 +62,24 @@ extension StoreCommand {
             var logger = Logger(label: "hookgate.store")
             logger.logLevel = .warning
             let source = try await Gate.openCopySource(sides.0, logger: logger)
-            let target: any StoreCopyTarget
-            do {
-                target = try await Gate.openCopyTarget(sides.1, logger: logger)
-            } catch {
-                await source.close()
-                throw error
-            }
+            let target = try await Gate.openCopyTarget(sides.1, logger: logger)
             let terminal = isatty(STDERR_FILENO) == 1
             let copy = StoreCopy(batchSize: batchSize, sinceLast: sinceLast, stopAfterBatches: stopAfterBatches)
             let report: StoreCopyReport
             do {
-                report = try await copy.run(from: source, to: target) { progress in
-                    if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K\(progress.line)".utf8)) }
+                report = try await source.withRunning {
+                    try await target.withRunning {
+                        try await copy.run(from: source, to: target) { progress in
+                            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K\(progress.line)".utf8)) }
+                        }
+                    }
                 }
                 if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             } catch {
                 if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-                await source.close()
-                await target.close()
                 FileHandle.standardError.write(Data("hookgate store copy: \(error)\n".utf8))
                 throw ExitCode(1)
             }
-            await source.close()
-            await target.close()
             print("copy of \(report.source)")
             print(report.text)
             if !report.differences.isEmpty { throw ExitCode(1) }

@@ -76,8 +76,14 @@ import Testing
         }
         gate.stop()
         #expect(allDone, "not every event reached the handler; log: \(gate.log.path)")
-        // Let handlers that outlived the first gate finish writing.
-        try await Task.sleep(for: .milliseconds(600))
+        // Let handlers that outlived the first gate finish writing: every run that read a
+        // body marks itself done (a run is never killed, the gate's death included).
+        #expect(
+            await eventually(seconds: 20) {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
+                let done = Set(names.filter { $0.hasSuffix(".done") }.map { $0.dropLast(".done".count) })
+                return names.filter { $0.hasSuffix(".body") }.allSatisfy { done.contains($0.dropLast(".body".count)) }
+            })
         let bodies = try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { $0.hasSuffix(".body") }
         #expect(startedBeforeKill >= 1)
         #expect(bodies.count >= expected.count)

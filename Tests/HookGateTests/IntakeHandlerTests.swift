@@ -34,7 +34,8 @@ import Testing
         }
         func prune(receivedBefore cutoff: Int64) async throws -> Int { 0 }
         func writeProblem() async -> String? { nil }
-        func close() async {}
+        func run() async throws {}
+        func waitUntilRunning() async {}
     }
 
     struct Connection {

@@ -179,7 +179,7 @@ import Testing
                     for byte in Array("POST /webhooks/plaid HTTP/1.1\r\nHost: gate\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8) {
                         let sent = withUnsafePointer(to: byte) { send(fd, $0, 1, Int32(MSG_NOSIGNAL)) }
                         if sent <= 0 { return true }
-                        usleep(300_000)
+                        usleep(300_000)  // timeout under test
                     }
                     var chunk = [UInt8](repeating: 0, count: 16)
                     return recv(fd, &chunk, 16, 0) == 0
@@ -198,7 +198,7 @@ import Testing
             yaml: TestConfig.pinned().replacingOccurrences(of: "read_timeout: 3", with: "read_timeout: 3\n  max_connections: 16")) { harness in
             let port = harness.publicPort
             let held = try await RawHTTP.onThread { try (0..<16).map { _ in try RawHTTP.connect(port: port) } }  // the minimum max_connections
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(300))  // timeout under test
             let body = Signer.plaidBody()
             let request = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body))])
             let answered = Flag()
@@ -212,7 +212,7 @@ import Testing
                     return answer
                 }
             }
-            try await Task.sleep(for: .seconds(1))
+            try await Task.sleep(for: .seconds(1))  // timeout under test
             #expect(!answered.isSet, "a 17th connection was served while 16 were open")
             close(held[0])
             let answer = try await seventeenth.value
@@ -232,9 +232,9 @@ import Testing
             // Half the body is sent, then shutdown begins, then the rest: the request is answered and its connection closed.
             let fd = try await RawHTTP.onThread { try RawHTTP.connect(port: port) }
             try await RawHTTP.onThread { try RawHTTP.sendAll(fd, Array(request[..<half])) }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(200))  // timeout under test
             let stopping = Task { try await harness.stop() }
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(500))  // timeout under test
             #expect(harness.gate.server.readiness.isShuttingDown)
             let (answer, closedAfter) = try await RawHTTP.onThread { () -> (RawHTTP.Response, Bool) in
                 defer { close(fd) }
@@ -410,7 +410,7 @@ import Testing
                 var head = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)])
                 head.removeLast(body.count / 2)
                 try RawHTTP.sendAll(fd, head)
-                usleep(200_000)
+                usleep(200_000)  // timeout under test
                 // SO_LINGER 0: close() sends a reset instead of a FIN.
                 var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
                 setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))

@@ -134,14 +134,15 @@ import Testing
         let old = try P256PrivateKey.generate()
         let new = try P256PrivateKey.generate()
         stub.publish(old.publicJWK(keyID: "old"))
-        try await withGate(yaml: Self.yaml(stub, cooldown: 1), environment: Self.environment) { harness in
+        let clock = SkippingClock()
+        try await withGate(yaml: Self.yaml(stub, cooldown: 1), environment: Self.environment, clock: clock) { harness in
             #expect(try await Self.send(harness, key: old, kid: "old").status == 200)
             // The sender rotates: a new key, and the old one gets expired_at.
             var expired = old.publicJWK(keyID: "old")
             expired.expiredAt = Int64(Date().timeIntervalSince1970)
             stub.publish(expired)
             stub.publish(new.publicJWK(keyID: "new"))
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(by: .milliseconds(1100))  // past the 1 s cooldown
             #expect(try await Self.send(harness, key: new, kid: "new").status == 200)
             var answer = ""
             for _ in 0..<50 {

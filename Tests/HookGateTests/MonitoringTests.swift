@@ -249,7 +249,7 @@ import Testing
                     return try RawHTTP.readResponse(fd).status
                 }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(100))  // timeout under test
             await harness.group.triggerGracefulShutdown()
             #expect(await eventually(seconds: 3) { (try? await harness.admin("/readyz"))?.status == 503 })
             let unready = try await harness.admin("/readyz")

@@ -31,7 +31,7 @@ import Testing
                     provider: provider, eventID: id, eventType: "t", body: Array("{}".utf8), receivedAt: 1_700_000_000_000, headers: [],
                     clientIP: nil, requestID: "r", claims: nil, deliveries: []))
         }
-        await store.close()
+        await store.stopRunning()
         return settings.path
     }
 

@@ -39,7 +39,7 @@ import Testing
         #expect(try await store.quarantineRequest(id: 999_999) == nil)
         let usage = try await store.quarantineUsage()
         #expect(usage.requests == 3 && usage.bytes == Int64(requests.reduce(0) { $0 + $1.keptBytes }))
-        await store.close()
+        await store.stopRunning()
     }
 
     @Test(arguments: StoreBackend.all)
@@ -58,7 +58,7 @@ import Testing
         #expect(try await store.pruneRejected(receivedBefore: Self.t0 + 90) == 15)
         #expect(try await store.quarantineUsage().requests == 10)
         #expect(try await store.quarantineUsage().bytes == one * 10)
-        await store.close()
+        await store.stopRunning()
     }
 
     @Test(arguments: StoreBackend.all)
@@ -81,6 +81,6 @@ import Testing
         try await store.markRecovered(second)
         #expect(try await store.event(provider: .plaid, eventID: "retried-2")?.recovered == nil)
         #expect(try await store.quarantineRequest(id: second.id)?.recovery?.outcome == .duplicate)
-        await store.close()
+        await store.stopRunning()
     }
 }

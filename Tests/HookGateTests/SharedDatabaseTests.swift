@@ -23,7 +23,7 @@ import Testing
             #expect(outcomes.filter { $0 == .accepted }.count == 1, "round \(round): \(outcomes)")
         }
         #expect(try await gates[0].deliveries(limit: 1000).count == 20)
-        for gate in gates { await gate.close() }
+        for gate in gates { await gate.stopRunning() }
     }
 
     @Test(arguments: shared)
@@ -49,7 +49,7 @@ import Testing
         let all = claimed.flatMap { $0 }
         #expect(all.count == 300 && Set(all).count == 300)
         #expect(claimed.filter { !$0.isEmpty }.count >= 2, "the claims spread over the gates: \(claimed.map(\.count))")
-        for gate in gates { await gate.close() }
+        for gate in gates { await gate.stopRunning() }
     }
 
     @Test(arguments: shared)
@@ -72,7 +72,7 @@ import Testing
             turn += 1
         }
         #expect(seen == (0..<12).map { "o-\($0)" })
-        for gate in gates { await gate.close() }
+        for gate in gates { await gate.stopRunning() }
     }
 
     @Test(arguments: StoreBackend.all)
@@ -94,7 +94,7 @@ import Testing
         #expect(entry.jwk == key.publicJWK(keyID: "shared-kid"))
         #expect(stub.requests(for: "shared-kid") == 1)
         await stub.stop()
-        for gate in gates { await gate.close() }
+        for gate in gates { await gate.stopRunning() }
     }
 
     /// `hookgate events … --database-url` reads a gate's database; pointed at one without
@@ -111,7 +111,7 @@ import Testing
         }
         var database = GateConfiguration.Database()
         database.url = url
-        await (try await Gate.openStore(database, logger: .init(label: "hookgate-test"))).close()
+        _ = try await Gate.openStore(database, logger: .init(label: "hookgate-test"))
         let listed = try await CommandLineTests.run(arguments)
         #expect(listed.status == 0, "\(listed.error)")
     }

@@ -66,7 +66,7 @@ import Testing
         #expect(try await store.events(provider: stripeEU, since: nil, limit: 10).map(\.provider) == [stripeEU])
         #expect(try await store.eventSummaries(provider: stripe).map(\.eventID) == ["evt_1"])
         #expect(try await store.resolveEvents("evt_1").count == 2)
-        await store.close()
+        await store.stopRunning()
     }
 
     @Test(arguments: StoreBackend.all)
@@ -85,7 +85,7 @@ import Testing
         #expect(try await store.events(eventIDPrefix: "a_", provider: nil, limit: 10).isEmpty)
         #expect(try await store.events(eventIDPrefix: "SHA256:AB", provider: nil, limit: 10).isEmpty)
         #expect(try await store.events(eventIDPrefix: "sha256:ab12x", provider: nil, limit: 10).isEmpty)
-        await store.close()
+        await store.stopRunning()
     }
 
     @Test(arguments: StoreBackend.all)

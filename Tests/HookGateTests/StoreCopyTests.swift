@@ -41,7 +41,7 @@ import Testing
         func open() async throws -> any GateStore & StoreCopySource & StoreCopyTarget {
             switch self {
             case .sqlite(let path): return try SQLiteEventStore(path: path, durability: .normal, checkpointInterval: nil)
-            case .postgres(let url): return try await PostgresEventStore.open(url: url, durability: .normal)
+            case .postgres(let url): return try await PostgresEventStore.open(url: url, durability: .normal).startRunning()
             }
         }
 
@@ -186,8 +186,8 @@ import Testing
         #expect(plain.count == 30 + 2 && Set(plain.map(\.eventID)).isSuperset(of: ["e-8", "e-9"]), "\(plain.map(\.eventID))")
         let ordered = try await copied.claimDue(handler: "ordered", now: Self.now, leaseUntil: Self.later, limit: 100)
         #expect(Set(ordered.map(\.eventID)) == ["e-2", "e-3", "e-4", "e-5"], "\(ordered.map(\.eventID))")
-        await copied.close()
-        await store.close()
+        await copied.stopRunning()
+        await store.stopRunning()
     }
 
     @Test(arguments: [false, true])
@@ -221,8 +221,8 @@ import Testing
         let copied = try await target.open()
         #expect(try await Self.dump(copied) == Self.dump(store))
         #expect(try await copied.copyCensus(throughRow: nil).eventTotal == 55)
-        await copied.close()
-        await store.close()
+        await copied.stopRunning()
+        await store.stopRunning()
     }
 
     @Test(arguments: [false, true])
@@ -250,9 +250,9 @@ import Testing
         #expect(otherSource.status == 1 && otherSource.error.contains("other_source"), "\(otherSource.error)")
         let sinceWithout = try await Self.copy(source, try await Side.fresh(postgres: postgres), ["--since-last"])
         #expect(sinceWithout.status == 1 && sinceWithout.error.contains("no_earlier_copy"), "\(sinceWithout.error)")
-        await second.close()
-        await other.close()
-        await store.close()
+        await second.stopRunning()
+        await other.stopRunning()
+        await store.stopRunning()
     }
 
     /// The check compares the target with the source: a target that changed since (here: a gate
@@ -273,8 +273,8 @@ import Testing
         #expect(checked.output.contains("check FAILED: ledgersync events: source 20, target 21"), "\(checked.output)")
         let onto = try await Self.copy(source, source)
         #expect(onto.status == 1 && onto.error.contains("same_store"), "\(onto.error)")
-        await copied.close()
-        await store.close()
+        await copied.stopRunning()
+        await store.stopRunning()
     }
 
     /// Stopped after two batches (as `--stop-after-batches` simulates) or killed with SIGKILL
@@ -315,9 +315,9 @@ import Testing
         let resumed = try await Self.copy(source, killed, ["--batch-size", "10"])
         #expect(resumed.status == 0, "\(resumed.output)\(resumed.error)")
         #expect(try await Self.dump(killedStore) == expected)
-        await killedStore.close()
-        await stoppedStore.close()
-        await store.close()
+        await killedStore.stopRunning()
+        await stoppedStore.stopRunning()
+        await store.stopRunning()
     }
 
     // MARK: PostgreSQL
@@ -344,9 +344,9 @@ import Testing
         #expect(try await Self.dump(onPostgres) == original)
         #expect(try await Self.dump(roundTrip) == original)
         #expect(try await roundTrip.copyCensus(throughRow: nil) == store.copyCensus(throughRow: nil))
-        await roundTrip.close()
-        await onPostgres.close()
-        await store.close()
+        await roundTrip.stopRunning()
+        await onPostgres.stopRunning()
+        await store.stopRunning()
     }
 
     /// A gate's YAML: LedgerSync unverified, Plaid verified with keys fetched from `keyURL`, and
@@ -415,7 +415,7 @@ import Testing
         let seeded = try SQLiteEventStore(path: path, durability: .normal, checkpointInterval: nil)
         try await Self.seed(seeded)
         let keys = try await seeded.savedKeys(provider: .ledgersync)
-        await seeded.close()
+        await seeded.stopRunning()
         let keyEndpoint = try await KeyEndpointStub()
         let plaidKey = try P256PrivateKey.generate()
         keyEndpoint.publish(try plaidKey.publicJWK(keyID: "kid-plaid"))
@@ -438,16 +438,16 @@ import Testing
         #expect(keyEndpoint.requestCount == 1)
         let reader = try SQLiteEventStore(path: path, durability: .normal, checkpointInterval: nil, readOnly: true)
         #expect(try await eventually(seconds: 10) { try await !reader.savedKeys(provider: .plaid).isEmpty })
-        await reader.close()
+        await reader.stopRunning()
         // The copy begins (it has written its first batch) while the gate takes 60 more webhooks.
         let url = try await TestPostgres.createDatabase()
         let copying = Task {
             try await CommandLineTests.run(
                 ["store", "copy", "--from", path, "--batch-size", "5"], environment: [StoreCopySide.toVariable: TestPostgres.text(url)])
         }
-        let watcher = try await PostgresEventStore.open(url: url, durability: .normal)
+        let watcher = try await PostgresEventStore.open(url: url, durability: .normal).startRunning()
         #expect(await eventually(seconds: 30) { (try? await watcher.copyMarker()) != nil })
-        await watcher.close()
+        await watcher.stopRunning()
         try await send(60..<120)
         let first = try await copying.value
         #expect(first.status == 0, "\(first.output)\(first.error)")
@@ -465,10 +465,10 @@ import Testing
         #expect(expected.eventTotal == 161)
         var database = GateConfiguration.Database()
         database.url = url
-        let target = try #require(try await Gate.openStore(database, logger: .init(label: "copy-test")) as? PostgresEventStore)
+        let target = try #require(try await Gate.openStore(database, logger: .init(label: "copy-test")).startRunning() as? PostgresEventStore)
         #expect(try await target.copyCensus(throughRow: nil) == expected)
         #expect(try await Self.dump(target) == Self.dump(source))
-        await source.close()
+        await source.stopRunning()
         #expect(try await target.savedKeys(provider: .ledgersync) == keys)
         #expect(try await target.savedKeys(provider: .plaid).map(\.keyID) == ["kid-plaid"])
 
@@ -567,7 +567,7 @@ import Testing
         await orderedSink.stop()
         await plainSink.stop()
         await keyEndpoint.stop()
-        await target.close()
+        await target.stopRunning()
     }
 
     // MARK: Rate
@@ -589,6 +589,6 @@ import Testing
         let run = try await Self.copy(source, target, ["--batch-size", ProcessInfo.processInfo.environment["HOOKGATE_COPY_BENCH_BATCH"] ?? "500"])
         print("store copy of \(count) events, SQLite to PostgreSQL:\n\(run.output)")
         #expect(run.status == 0, "\(run.output)\(run.error)")
-        await store.close()
+        await store.stopRunning()
     }
 }

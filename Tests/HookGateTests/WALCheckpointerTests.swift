@@ -39,7 +39,7 @@ import Testing
     @Test func committedPagesReachTheDatabaseFileBeforeTheWritersThreshold() async throws {
         for interval in [Duration.milliseconds(10), nil] {
             let path = try Self.temporaryPath()
-            let store = try SQLiteEventStore(path: path, durability: .full, checkpointInterval: interval)
+            let store = try await SQLiteEventStore(path: path, durability: .full, checkpointInterval: interval).startRunning()
             let before = Self.fileSize(path)
             for n in 0..<60 { #expect(try await store.store(Self.event(n, bytes: 3000)) == .accepted) }
             let grown = { Self.fileSize(path) >= before + 60 * 3000 }
@@ -50,7 +50,7 @@ import Testing
                 #expect(!grown(), "without the checkpointer the pages stay in the WAL until its 1,000th frame")
                 #expect(Self.fileSize(path) == before)
             }
-            await store.close()
+            await store.stopRunning()
             #expect(try await store.size().events == 60)
         }
     }
@@ -60,7 +60,7 @@ import Testing
     /// commit.
     @Test func theWALStartsOverUnderSustainedCommits() async throws {
         let path = try Self.temporaryPath()
-        let store = try SQLiteEventStore(path: path, durability: .normal, checkpointInterval: .milliseconds(10))
+        let store = try await SQLiteEventStore(path: path, durability: .normal, checkpointInterval: .milliseconds(10)).startRunning()
         var largest: Int64 = 0
         // 200 stores in flight at every moment, so the writer never waits for work and the
         // checkpointer never finds the WAL idle.
@@ -86,6 +86,6 @@ import Testing
         #expect(largest <= 8 << 20, "the WAL grew to \(largest) bytes")
         #expect(Self.fileSize(path) >= 8000 * 1000, "the events' pages reached the database file")
         #expect(try await store.integrityCheck() == "ok")
-        await store.close()
+        await store.stopRunning()
     }
 }

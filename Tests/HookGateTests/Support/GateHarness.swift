@@ -19,7 +19,8 @@ final class GateHarness: Sendable {
     /// Writes `yaml` (with `DIR` replaced by the temp folder) and starts a gate on it.
     /// The `server`/`admin` ports are forced to 0 and the database into the temp folder
     /// unless the YAML sets `database:` itself.
-    init(yaml: String, directory: URL? = nil, environment: [String: String] = [:]) async throws {
+    /// `clock` is the dispatcher's and retention's time (a ``SkippingClock`` to skip their waits).
+    init(yaml: String, directory: URL? = nil, environment: [String: String] = [:], clock: any GateClock = WallClock()) async throws {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("hookgate-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         self.directory = dir
@@ -31,7 +32,7 @@ final class GateHarness: Sendable {
         if !text.contains("database:") { configuration.database.path = dir.appendingPathComponent("hookgate.sqlite").path }
         var logger = Logger(label: "hookgate-test")
         logger.logLevel = ProcessInfo.processInfo.environment["HOOKGATE_TEST_LOG"] == nil ? .critical : .debug
-        gate = try await Gate(configuration: configuration, logger: logger)
+        gate = try await Gate(configuration: configuration, logger: logger, clock: clock)
         let (stream, continuation) = AsyncStream.makeStream(of: (Int, Int).self)
         group = gate.makeServiceGroup(gracefulShutdownSignals: []) { publicPort, adminPort in
             continuation.yield((publicPort, adminPort))

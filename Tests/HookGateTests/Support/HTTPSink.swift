@@ -68,7 +68,7 @@ final class HTTPSink: Sendable {
                 }
                 return (state.status, state.retryAfter, state.location, state.delay)
             }
-            if delay > .zero { try await Task.sleep(for: delay) }
+            if delay > .zero { try await Task.sleep(for: delay) }  // timeout under test
             var responseHeaders: HTTPFields = [:]
             if let retryAfter { responseHeaders[.retryAfter] = retryAfter }
             if let location { responseHeaders[.location] = location }

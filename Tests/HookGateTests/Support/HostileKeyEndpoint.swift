@@ -99,7 +99,7 @@ final class HostileKeyEndpoint: Sendable {
             guard send(fd, Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)) else { return }
             for byte in body where Date() < deadline {
                 guard send(fd, [byte]) else { return }
-                usleep(500_000)
+                usleep(500_000)  // timeout under test
             }
         case .huge:
             guard send(fd, Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n".utf8)) else { return }

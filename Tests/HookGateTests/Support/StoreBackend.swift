@@ -1,6 +1,7 @@
 import Foundation
 import HookGateApp
 import HookGateCore
+import HookGatePostgres
 import Testing
 
 /// A backend the store contract suite runs against: each ``open()`` gives a fresh, empty
@@ -13,16 +14,31 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { name }
 
-    /// A fresh, empty database, opened the way the composition root opens it.
+    /// A fresh, empty database, opened the way the composition root opens it, and running
+    /// until `stopRunning()`.
     func open() async throws -> any GateStore {
-        try await Gate.openStore(try await settings(), logger: .init(label: "hookgate-contract"))
+        try await Self.openRunning(try await settings())
+    }
+
+    /// Opens `database` the way the composition root does, and runs it; PostgreSQL is
+    /// migrated in that run (one pair of pools per store, as in the gate).
+    static func openRunning(_ database: GateConfiguration.Database) async throws -> any GateStore {
+        guard let url = database.url else { return try await Gate.openStore(database, logger: .init(label: "hookgate-contract")).startRunning() }
+        let store = await PostgresEventStore.unopened(url: url, durability: database.durability, logger: .init(label: "hookgate-contract")).startRunning()
+        do {
+            try await store.prepare()
+        } catch {
+            await store.stopRunning()
+            throw error
+        }
+        return store
     }
 
     /// `count` stores on one fresh database.
     func openShared(_ count: Int) async throws -> [any GateStore] {
         let database = try await settings()
         var stores: [any GateStore] = []
-        for _ in 0..<count { stores.append(try await Gate.openStore(database, logger: .init(label: "hookgate-contract"))) }
+        for _ in 0..<count { stores.append(try await Self.openRunning(database)) }
         return stores
     }
 

@@ -18,7 +18,13 @@ enum TestPostgres {
     static func createDatabase() async throws -> DatabaseURL {
         guard let maintenanceURL else { throw Unavailable(description: "HOOKGATE_TEST_DATABASE_URL is not set (run bash Tests/run.sh)") }
         let name = "hg_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        try psql(maintenanceURL, "CREATE DATABASE \(name)")
+        // psql is waited for on a thread of its own: blocking one of the few threads of the
+        // cooperative pool for as long as CREATE DATABASE takes starved the suites running beside.
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                done.resume(with: Result { try psql(maintenanceURL, "CREATE DATABASE \(name)") })
+            }
+        }
         var url = try DatabaseURL(maintenanceURL)
         url.database = String(name)
         return url
