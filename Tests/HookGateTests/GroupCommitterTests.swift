@@ -8,6 +8,12 @@ import Testing
 /// each test both ways a committer runs its batches (on a task, or in steps on a serial
 /// executor, as the SQLite store's writer queue runs them).
 @Suite struct GroupCommitterTests {
+    /// How long a poll waits for the committer's tasks to get there. Each poll asks for a state the
+    /// latch holds still (a batch started, items queued behind it), so waiting longer changes no
+    /// outcome; it only leaves room for a full parallel test run that starves the task pool for
+    /// seconds on a 2-core machine (5 s was not enough there).
+    static let patience = 30.0
+
     enum Mode: CaseIterable, Sendable {
         /// ``GroupCommitter/init(maxBatch:maxQueued:commit:)``: awaiting each commit on a task.
         case task
@@ -105,9 +111,9 @@ import Testing
         await withTaskGroup(of: (Int, Result<Int, GroupCommitter<Int, Int>.Failure>).self) { group in
             defer { latch.open() }  // never leave a test hanging on the latch
             group.addTask { (0, await Self.result(committer, 0)) }
-            #expect(await eventually(seconds: 5) { log.started == 1 })
+            #expect(await eventually(seconds: Self.patience) { log.started == 1 })
             for item in items where item != 0 { group.addTask { (item, await Self.result(committer, item)) } }
-            #expect(await eventually(seconds: 5) { committer.queuedCount == items.count - 1 })
+            #expect(await eventually(seconds: Self.patience) { committer.queuedCount == items.count - 1 })
             latch.open()
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
@@ -147,7 +153,7 @@ import Testing
         let awaited = await withTaskGroup(of: (Int, Result<Int, GroupCommitter<Int, Int>.Failure>).self) { group in
             defer { latch.open() }
             group.addTask { (0, await Self.result(committer, 0)) }
-            #expect(await eventually(seconds: 5) { log.started == 1 })
+            #expect(await eventually(seconds: Self.patience) { log.started == 1 })
             // Odd items by completion, even ones awaited, all queued behind the held first batch.
             for item in 1..<10 {
                 if item % 2 == 1 {
@@ -156,12 +162,12 @@ import Testing
                     group.addTask { (item, await Self.result(committer, item)) }
                 }
             }
-            #expect(await eventually(seconds: 5) { committer.queuedCount == 9 })
+            #expect(await eventually(seconds: Self.patience) { committer.queuedCount == 9 })
             #expect(completions.all.isEmpty, "no completion before its commit")
             latch.open()
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
-        #expect(await eventually(seconds: 5) { completions.all.count == 5 })
+        #expect(await eventually(seconds: Self.patience) { completions.all.count == 5 })
         #expect(log.all.count == 2 && Set(log.all.last ?? []) == Set(1..<10), "one batch for both kinds")
         // Item 7 failed its batch (1...9): every item in it fails, however it was submitted, and each completion ran once.
         for item in [1, 3, 5, 7, 9] {
@@ -182,7 +188,7 @@ import Testing
         // A completion for an item of a good batch gets its outcome.
         let done = Completions()
         committer.submit(21) { done.record(21, $0) }
-        #expect(await eventually(seconds: 5) { done.all[21]?.count == 1 })
+        #expect(await eventually(seconds: Self.patience) { done.all[21]?.count == 1 })
         #expect((try? done.all[21]?.first?.get()) == 42)
     }
 
@@ -225,9 +231,9 @@ import Testing
         try await withThrowingTaskGroup(of: Int.self) { group in
             defer { latch.open() }
             group.addTask { try await committer.submit(0) }  // taken by the drainer, held by the latch
-            #expect(await eventually(seconds: 5) { log.started == 1 })
+            #expect(await eventually(seconds: Self.patience) { log.started == 1 })
             for item in 1...3 { group.addTask { try await committer.submit(item) } }
-            #expect(await eventually(seconds: 5) { committer.queuedCount == 3 })
+            #expect(await eventually(seconds: Self.patience) { committer.queuedCount == 3 })
             let refused = await Self.result(committer, 4)
             guard case .failure(.full(let limit)) = refused else {
                 Issue.record("expected .full, got \(refused)")
@@ -257,9 +263,9 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             defer { latch.open() }
             group.addTask { _ = try await committer.submit(0) }
-            #expect(await eventually(seconds: 5) { log.started == 1 })
+            #expect(await eventually(seconds: Self.patience) { log.started == 1 })
             for item in 1..<5 { group.addTask { _ = try await committer.submit(item) } }
-            #expect(await eventually(seconds: 5) { committer.queuedCount == 4 })
+            #expect(await eventually(seconds: Self.patience) { committer.queuedCount == 4 })
             group.addTask {
                 await committer.flush()
                 flushed.set()

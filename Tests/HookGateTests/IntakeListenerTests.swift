@@ -417,10 +417,9 @@ import Testing
                 close(fd)
             }
             let figures = harness.gate.server.metrics.figures
-            var counted: Int64 = 0
-            for _ in 0..<50 where counted == 0 {
-                try await Task.sleep(for: .milliseconds(100))
-                counted = figures.counter("hookgate_webhooks_total", [("provider", "plaid"), ("outcome", "malformed_body")])
+            let counted = await eventuallyValue(seconds: 5) { () -> Int64? in
+                let counted = figures.counter("hookgate_webhooks_total", [("provider", "plaid"), ("outcome", "malformed_body")])
+                return counted == 0 ? nil : counted
             }
             #expect(counted == 1)
             #expect(try await harness.gate.store.size().events == 0)

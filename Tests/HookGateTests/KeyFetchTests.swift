@@ -144,11 +144,9 @@ import Testing
             stub.publish(new.publicJWK(keyID: "new"))
             clock.advance(by: .milliseconds(1100))  // past the 1 s cooldown
             #expect(try await Self.send(harness, key: new, kid: "new").status == 200)
-            var answer = ""
-            for _ in 0..<50 {
-                answer = try await Self.send(harness, key: old, kid: "old").text
-                if answer.contains("expired_key") { break }
-                try await Task.sleep(for: .milliseconds(50))
+            let answer = try await eventuallyValue(seconds: 3) { () -> String? in
+                let answer = try await Self.send(harness, key: old, kid: "old").text
+                return answer.contains("expired_key") ? answer : nil
             }
             #expect(answer == #"{"error":"expired_key"}"#)
             #expect(stub.requests(for: "old") == 2)

@@ -17,13 +17,15 @@ import Testing
 
     /// The rejected requests once the writer has written `count` of them (it writes off the intake's path).
     static func waitForRejected(_ harness: GateHarness, count: Int) async throws -> [[String: Any]] {
-        for _ in 0..<200 {
-            let list = try json(try await harness.admin("/rejected")) ["rejected"] as? [[String: Any]] ?? []
-            if list.count >= count { return list }
-            try await Task.sleep(for: .milliseconds(25))
+        let found = try await eventuallyValue { () -> [[String: Any]]? in
+            let list = try json(try await harness.admin("/rejected"))["rejected"] as? [[String: Any]] ?? []
+            return list.count >= count ? list : nil
         }
-        Issue.record("the quarantine did not reach \(count) requests")
-        return []
+        guard let found else {
+            Issue.record("the quarantine did not reach \(count) requests")
+            return []
+        }
+        return found
     }
 
     @Test func aStaleWebhookIsKeptThenRecoveredOnceWithIgnoreAgeKeepingItsReceiptTime() async throws {

@@ -87,9 +87,8 @@ import Testing
         _ = try await first.key(for: "shared-kid")
         #expect(stub.requests(for: "shared-kid") == 1)
         // The first cache saves in the background.
-        for _ in 0..<100 where try await gates[0].savedKey(provider: .plaid, keyID: "shared-kid") == nil {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let saver = gates[0]
+        #expect(try await eventually(seconds: 2) { try await saver.savedKey(provider: .plaid, keyID: "shared-kid") != nil })
         let entry = try await second.key(for: "shared-kid")
         #expect(entry.jwk == key.publicJWK(keyID: "shared-kid"))
         #expect(stub.requests(for: "shared-kid") == 1)

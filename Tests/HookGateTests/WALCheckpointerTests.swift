@@ -24,16 +24,6 @@ import Testing
             headers: [("Content-Type", "application/json")], clientIP: nil, requestID: "r\(n)", claims: nil, deliveries: [])
     }
 
-    /// Polls `condition` every 20 ms for at most `seconds`.
-    static func eventually(within seconds: Double, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
-
     /// Far fewer frames than SQLite's own checkpoint threshold (1,000): without the
     /// checkpointer the database file does not grow at all; with it, the pages arrive.
     @Test func committedPagesReachTheDatabaseFileBeforeTheWritersThreshold() async throws {
@@ -42,9 +32,9 @@ import Testing
             let store = try await SQLiteEventStore(path: path, durability: .full, checkpointInterval: interval).startRunning()
             let before = Self.fileSize(path)
             for n in 0..<60 { #expect(try await store.store(Self.event(n, bytes: 3000)) == .accepted) }
-            let grown = { Self.fileSize(path) >= before + 60 * 3000 }
+            let grown: @Sendable () -> Bool = { Self.fileSize(path) >= before + 60 * 3000 }
             if interval != nil {
-                #expect(try await Self.eventually(within: 5, grown), "database file \(Self.fileSize(path)) bytes, was \(before)")
+                #expect(await eventually(seconds: 5) { grown() }, "database file \(Self.fileSize(path)) bytes, was \(before)")
             } else {
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(!grown(), "without the checkpointer the pages stay in the WAL until its 1,000th frame")

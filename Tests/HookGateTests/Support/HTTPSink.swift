@@ -99,13 +99,3 @@ final class HTTPSink: Sendable {
         _ = try? await task.value
     }
 }
-
-/// Polls until `condition` holds or `seconds` pass.
-func eventually(seconds: Double = 10, _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(25))
-    }
-    return try await condition()
-}

@@ -32,6 +32,26 @@ struct RawHTTP {
         }
     }
 
+    /// A listening socket on 127.0.0.1 at a port the OS chooses: (its descriptor, the port).
+    /// The caller accepts on it and closes it.
+    static func listen(backlog: Int32) throws -> (fd: Int32, port: Int) {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        guard withUnsafePointer(to: &address, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }) == 0,
+            Glibc.listen(listener, backlog) == 0
+        else {
+            close(listener)
+            throw Failure(description: "cannot listen")
+        }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        return (listener, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     /// Opens a TCP connection to 127.0.0.1:`port`.
     static func connect(port: Int, timeout: Double = 10) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
