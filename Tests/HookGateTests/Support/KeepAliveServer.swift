@@ -100,7 +100,7 @@ final class KeepAliveServer: Sendable {
                 }
                 return
             }
-            if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
+            if delay > 0 { usleep(UInt32(delay * 1_000_000)) }  // timeout under test: the client's deadline against a slow answer
             counts.withLock { $0.answered += 1 }
             let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok".utf8)
             guard answer.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == answer.count else { return }
