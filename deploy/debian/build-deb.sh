@@ -40,7 +40,7 @@ done
 
 step() { echo "== build-deb: $*"; }
 
-version="$(sed -n 's/^ *public static let version = "\([^"]*\)".*/\1/p' Sources/HookGateServer/GateServer.swift)"
+version="$(sed -n 's/^ *\(public\|package\) static let version = "\([^"]*\)".*/\2/p' Sources/HookGateServer/GateServer.swift)"
 [ -n "$version" ] || { echo "build-deb: cannot read GateServer.version" >&2; exit 1; }
 upstream="$version$suffix"
 debversion="$upstream-1"
