@@ -141,7 +141,9 @@ import Testing
     /// claim would take the first delivery again and the sink would see it twice.
     @Test func anAttemptLongerThanTheLeaseKeepsItsClaim() async throws {
         let sink = try await HTTPSink()
-        sink.answerAfter(.seconds(5))
+        let answers = Latch()
+        defer { answers.open() }
+        sink.holdAnswers(until: answers)
         let clock = SkippingClock()
         try await withGate(
             yaml: Self.yaml(
@@ -166,6 +168,9 @@ import Testing
                 #expect(await eventually { clock.waitsBegun(lasting: keeperPause) > passes })
             }
             #expect(try await Self.send(harness, second).status == 200)
+            // The claim that takes the second delivery would have taken a lapsed first one with it.
+            #expect(await eventually { sink.received.count >= 2 })
+            answers.open()
             #expect(await eventually(seconds: 15) { (try? await harness.gate.store.deliveryCounts().delivered) == 2 })
             #expect(sink.received.filter { $0.body == first }.count == 1)
             #expect(sink.received.filter { $0.body == second }.count == 1)

@@ -21,38 +21,6 @@ import Testing
         case steps
     }
 
-    /// Holds commits back until opened, so a test can let a queue build up.
-    final class Latch: Sendable {
-        private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-        func wait() async {
-            await withCheckedContinuation { waiter in
-                let open = state.withLock { state -> Bool in
-                    if !state.open { state.waiters.append(waiter) }
-                    return state.open
-                }
-                if open { waiter.resume() }
-            }
-        }
-
-        /// For a commit that runs synchronously: blocks its thread until ``open()``.
-        func waitBlocking() {
-            gate.wait()
-            gate.signal()  // and lets the next one through
-        }
-
-        private let gate = DispatchSemaphore(value: 0)
-
-        func open() {
-            gate.signal()
-            for waiter in state.withLock({ state -> [CheckedContinuation<Void, Never>] in
-                state.open = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }) { waiter.resume() }
-        }
-    }
-
     /// What the commit closure saw: how many calls started, and the batches committed.
     final class Log: Sendable {
         private let state = Mutex<(started: Int, batches: [[Int]])>((0, []))
@@ -66,13 +34,6 @@ import Testing
         func record(_ batch: [Int]) { state.withLock { $0.batches.append(batch) } }
         var started: Int { state.withLock { $0.started } }
         var all: [[Int]] { state.withLock { $0.batches } }
-    }
-
-    /// A flag one task sets and another reads.
-    final class Flag: Sendable {
-        private let value = Mutex(false)
-        func set() { value.withLock { $0 = true } }
-        var isSet: Bool { value.withLock { $0 } }
     }
 
     struct Refused: Error {}
@@ -259,23 +220,27 @@ import Testing
         let latch = Latch()
         let committer = Self.committer(mode, log, latch)
         await committer.flush()  // idle: returns at once
-        let flushed = Flag()
+        let calling = Flag()
+        var flushing: Task<(committed: Int, queued: Int), Never>?
         try await withThrowingTaskGroup(of: Void.self) { group in
             defer { latch.open() }
             group.addTask { _ = try await committer.submit(0) }
             #expect(await eventually(seconds: Self.patience) { log.started == 1 })
             for item in 1..<5 { group.addTask { _ = try await committer.submit(item) } }
             #expect(await eventually(seconds: Self.patience) { committer.queuedCount == 4 })
-            group.addTask {
+            // Flush is called while the first batch is held; what its caller sees when it
+            // returns must be every item committed and nothing queued.
+            flushing = Task {
+                calling.set()
                 await committer.flush()
-                flushed.set()
+                return (log.all.joined().count, committer.queuedCount)
             }
-            try await Task.sleep(for: .milliseconds(50))
-            #expect(!flushed.isSet, "flush returned while a batch was held back")
+            #expect(await eventually(seconds: Self.patience) { calling.isSet })
             latch.open()
             try await group.waitForAll()
         }
-        #expect(flushed.isSet)
+        let seen = await flushing?.value
+        #expect(seen?.committed == 5 && seen?.queued == 0, "flush returned having seen \(String(describing: seen))")
         #expect(log.all.joined().count == 5)
     }
 }

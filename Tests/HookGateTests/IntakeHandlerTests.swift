@@ -84,17 +84,21 @@ import Testing
 
         /// Waits until the intake task has handed `count` events to the store.
         func waitForCommits(_ count: Int) async throws {
-            for _ in 0..<500 where store.waiting < count { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(await eventually { store.waiting >= count })
             try #require(store.waiting == count)
         }
 
-        /// Commits what waits, then runs the event loop until the answers are written.
-        func commit() async throws {
+        /// Commits what waits, then runs the event loop until `count` answers are written,
+        /// and returns them.
+        func commit(answers count: Int) async throws -> [(status: UInt, id: String, connection: String?)] {
             store.commitAll()
-            for _ in 0..<10 {
+            var written: [(status: UInt, id: String, connection: String?)] = []
+            _ = try await eventually {
                 channel.embeddedEventLoop.run()
-                try await Task.sleep(for: .milliseconds(5))
+                written += try answers()
+                return written.count >= count
             }
+            return written
         }
     }
 
@@ -117,12 +121,11 @@ import Testing
         #expect(try connection.answers().isEmpty)
         // The first is answered, then the 404; the second webhook is being stored and
         // nothing waits behind it any more: the held read goes through.
-        try await connection.commit()
+        let answered = try await connection.commit(answers: 2)
         try await connection.waitForCommits(1)
-        #expect(try connection.answers().map(\.id) == ["first", "missing"])
+        #expect(answered.map(\.id) == ["first", "missing"])
         #expect(connection.reads.reads == 3)
-        try await connection.commit()
-        let last = try connection.answers()
+        let last = try await connection.commit(answers: 1)
         #expect(last.map(\.status) == [200])
         #expect(last.map(\.id) == ["second"])
         #expect(connection.reads.reads == 3)
@@ -146,8 +149,7 @@ import Testing
         try connection.send("/nowhere", method: .GET, id: "pipelined")
         connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         #expect(connection.channel.isActive)
-        try await connection.commit()
-        let answers = try connection.answers()
+        let answers = try await connection.commit(answers: 1)
         #expect(answers.map(\.id) == ["under-way"])
         #expect(answers.first?.connection == "close")
         #expect(!connection.channel.isActive)

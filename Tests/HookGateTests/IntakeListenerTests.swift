@@ -12,13 +12,6 @@ import Testing
 /// channel handlers): request ids, routes, keep-alive, pipelining, half-close, limits
 /// and the connection deadlines.
 @Suite(.serialized) struct IntakeListenerTests {
-    /// Set once, from any thread.
-    final class Flag: Sendable {
-        private let state = Mutex(false)
-        func set() { state.withLock { $0 = true } }
-        var isSet: Bool { state.withLock { $0 } }
-    }
-
     /// Sends `bytes`, half-closes, and reads until the gate closes: every answer it wrote.
     static func exchange(port: Int, _ bytes: [UInt8], halfClose: Bool = true, timeout: Double = 10) async throws -> (
         answers: [RawHTTP.Response], closed: Bool
@@ -198,21 +191,24 @@ import Testing
             yaml: TestConfig.pinned().replacingOccurrences(of: "read_timeout: 3", with: "read_timeout: 3\n  max_connections: 16")) { harness in
             let port = harness.publicPort
             let held = try await RawHTTP.onThread { try (0..<16).map { _ in try RawHTTP.connect(port: port) } }  // the minimum max_connections
-            try await Task.sleep(for: .milliseconds(300))  // timeout under test
+            // The gate has accepted all 16: the kernel's backlog is empty.
+            #expect(await eventually { KernelSockets.backlog(port: port) == 0 })
             let body = Signer.plaidBody()
             let request = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", try Signer.token(body: body))])
             let answered = Flag()
+            let fd = try await RawHTTP.onThread { try RawHTTP.connect(port: port) }
+            try await RawHTTP.onThread { try RawHTTP.sendAll(fd, request) }
             let seventeenth = Task {
                 try await RawHTTP.onThread { () -> RawHTTP.Response in
-                    let fd = try RawHTTP.connect(port: port)  // the kernel's backlog takes it; the gate does not accept it yet
                     defer { close(fd) }
-                    try RawHTTP.sendAll(fd, request)
                     let answer = try RawHTTP.readResponse(fd)
                     answered.set()
                     return answer
                 }
             }
-            try await Task.sleep(for: .seconds(1))  // timeout under test
+            // The 17th stays in the kernel's backlog, its request unread, while 16 are open.
+            #expect(await eventually { KernelSockets.backlog(port: port) == 1 })
+            #expect(KernelSockets.unread(serverPort: port, client: fd) == request.count)
             #expect(!answered.isSet, "a 17th connection was served while 16 were open")
             close(held[0])
             let answer = try await seventeenth.value
@@ -232,9 +228,10 @@ import Testing
             // Half the body is sent, then shutdown begins, then the rest: the request is answered and its connection closed.
             let fd = try await RawHTTP.onThread { try RawHTTP.connect(port: port) }
             try await RawHTTP.onThread { try RawHTTP.sendAll(fd, Array(request[..<half])) }
-            try await Task.sleep(for: .milliseconds(200))  // timeout under test
+            #expect(await eventually { KernelSockets.unread(serverPort: port, client: fd) == 0 }, "the gate read the first half")
             let stopping = Task { try await harness.stop() }
-            try await Task.sleep(for: .milliseconds(500))  // timeout under test
+            // The public listener has begun its shutdown: it no longer listens.
+            #expect(await eventually { KernelSockets.backlog(port: port) == nil })
             #expect(harness.gate.server.readiness.isShuttingDown)
             let (answer, closedAfter) = try await RawHTTP.onThread { () -> (RawHTTP.Response, Bool) in
                 defer { close(fd) }
@@ -405,12 +402,17 @@ import Testing
             let port = harness.publicPort
             let body = Signer.plaidBody()
             let token = try Signer.token(body: body)
-            try await RawHTTP.onThread {
+            var head = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)])
+            head.removeLast(body.count / 2)
+            let sent = head
+            let fd = try await RawHTTP.onThread {
                 let fd = try RawHTTP.connect(port: port, timeout: 5)
-                var head = Self.post("/webhooks/plaid", body, headers: [("Plaid-Verification", token)])
-                head.removeLast(body.count / 2)
-                try RawHTTP.sendAll(fd, head)
-                usleep(200_000)  // timeout under test
+                try RawHTTP.sendAll(fd, sent)
+                return fd
+            }
+            // The reset comes once the gate has read what was sent.
+            #expect(await eventually { KernelSockets.unread(serverPort: port, client: fd) == 0 })
+            try await RawHTTP.onThread {
                 // SO_LINGER 0: close() sends a reset instead of a FIN.
                 var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
                 setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))

@@ -57,4 +57,29 @@ import Testing
         let dependencies = manifest[tools...].prefix { $0 != "]" }
         #expect(!dependencies.contains("HookGateDispatch"))
     }
+
+    /// Issue 24: the Swift tests do not wait for time to pass. A test that needs the gate's
+    /// time to pass advances a ``SkippingClock``; one that waits for the code under test polls
+    /// through ``eventually(seconds:_:)`` or holds it with a ``Latch``. The only sleeps left
+    /// stand in for a peer whose slowness is what a real socket's deadline is tested against,
+    /// each marked `// timeout under test`; the poller and the test clock are the two others.
+    @Test func testsSleepOnlyWhereASocketTimeoutIsUnderTest() throws {
+        let tests = Signer.repositoryRoot.appendingPathComponent("Tests")
+        let names = FileManager.default.enumerator(atPath: tests.path)?.compactMap { $0 as? String } ?? []
+        var marked: [String] = []
+        for name in names where name.hasSuffix(".swift") && name != "HookGateTests/LayoutTests.swift" {
+            let lines = try String(contentsOf: tests.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
+            for (index, line) in lines.enumerated()
+            where ["Task.sleep(", "usleep(", "Thread.sleep(", "sleep(for:", " sleep("].contains(where: line.contains) {
+                let place = "\(name):\(index + 1)"
+                if line.contains("// timeout under test") {
+                    marked.append(place)
+                } else {
+                    let allowed = ["HookGateTests/Support/Eventually.swift", "HookGateTests/Support/SkippingClock.swift"]
+                    #expect(allowed.contains(name), "an unmarked sleep at \(place): \(line.trimmingCharacters(in: .whitespaces))")
+                }
+            }
+        }
+        #expect(marked.count <= 5, "\(marked)")
+    }
 }

@@ -241,15 +241,18 @@ import Testing
             #expect(try await Self.readyGauge(harness) == 1, "hookgate_ready is /readyz's answer")
             // Hold a request open so the public listener's shutdown waits on it.
             let port = harness.publicPort
+            let fd = try await RawHTTP.onThread { () -> Int32 in
+                let fd = try RawHTTP.connect(port: port)
+                try RawHTTP.sendAll(fd, Array("POST /webhooks/plaid HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{".utf8))
+                return fd
+            }
             let slow = Task {
                 try await RawHTTP.onThread { () -> Int in
-                    let fd = try RawHTTP.connect(port: port)
                     defer { close(fd) }
-                    try RawHTTP.sendAll(fd, Array("POST /webhooks/plaid HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{".utf8))
                     return try RawHTTP.readResponse(fd).status
                 }
             }
-            try await Task.sleep(for: .milliseconds(100))  // timeout under test
+            #expect(await eventually { KernelSockets.unread(serverPort: port, client: fd) == 0 }, "the gate read the request's head")
             await harness.group.triggerGracefulShutdown()
             #expect(await eventually(seconds: 3) { (try? await harness.admin("/readyz"))?.status == 503 })
             let unready = try await harness.admin("/readyz")

@@ -7,15 +7,21 @@ import Testing
 /// once more only when a kept-alive connection was dropped before any byte of answer.
 @Suite struct OutboundHTTPClientTests {
     @Test func concurrentRequestsNeverOpenMoreConnectionsThanTheCap() async throws {
-        let server = try KeepAliveServer(delay: 0.2)
+        let answers = Latch()
+        let server = try KeepAliveServer(hold: answers)
         defer { server.stop() }
         let client = OutboundHTTPClient(connectionsPerHost: 2)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            defer { answers.open() }
             for index in 0..<8 {
                 group.addTask {
                     try await client.send(.POST, url: server.url, headers: [], body: Array("request \(index)".utf8), limit: 1024, timeout: 20).status
                 }
             }
+            // With the answers held, two requests reach the server and six wait for a connection.
+            #expect(await eventually { server.figures.requests == 2 })
+            #expect(server.figures.open == 2)
+            answers.open()
             return try await group.reduce(into: []) { $0.append($1) }
         }
         await client.shutdown()
@@ -27,14 +33,20 @@ import Testing
     }
 
     @Test func aRequestWaitingForAConnectionGivesUpAtItsDeadline() async throws {
-        let server = try KeepAliveServer(delay: 1.5)
+        let answers = Latch()
+        let server = try KeepAliveServer(hold: answers)
         defer { server.stop() }
         let client = OutboundHTTPClient(connectionsPerHost: 1)
         async let first = client.send(.POST, url: server.url, headers: [], body: [], limit: 1024, timeout: 10)
-        try await Task.sleep(for: .milliseconds(200))
+        // The first request holds the only connection, unanswered, while the second waits.
+        #expect(await eventually { server.figures.requests == 1 })
+        let started = ContinuousClock.now
         await #expect(throws: OutboundHTTPClient.Failure.self) {
             _ = try await client.send(.POST, url: server.url, headers: [], body: [], limit: 1024, timeout: 0.5)
         }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(450) && waited < .seconds(5), "gave up after \(waited)")
+        answers.open()
         #expect(try await first.status == 200)
         await client.shutdown()
         #expect(server.figures.accepted == 1)

@@ -10,26 +10,21 @@ import Testing
 /// never waits and is bounded, the writer paces itself while refusals keep coming, and
 /// `/stats` warns from the last hour's answers only.
 @Suite struct QuarantineWriterTests {
-    /// A quarantine that records its batches and holds each write until told.
+    /// A quarantine that records its batches; with a latch, each write waits until it opens.
     final class SlowQuarantine: Quarantine, Sendable {
         struct State {
             var batches: [[RejectedRequest]] = []
-            var writeDurations: [Duration] = []
         }
         let state = Mutex(State())
-        let delay: Duration
+        let hold: Latch?
 
-        init(delay: Duration) {
-            self.delay = delay
+        init(hold: Latch? = nil) {
+            self.hold = hold
         }
 
         func quarantine(_ requests: [RejectedRequest], maxBytes: Int64) async throws -> Int {
-            let started = ContinuousClock.now
-            if delay > .zero { try await Task.sleep(for: delay) }
-            state.withLock {
-                $0.batches.append(requests)
-                $0.writeDurations.append(ContinuousClock.now - started)
-            }
+            await hold?.wait()
+            state.withLock { $0.batches.append(requests) }
             return 0
         }
         func rejected(_ filter: RejectedFilter) async throws -> [RejectedRequest] { [] }
@@ -47,7 +42,9 @@ import Testing
 
     @Test func submittingNeverWaitsAndAFullBufferDropsAndCounts() async throws {
         let metrics = GateMetrics(providers: [.plaid])
-        let store = SlowQuarantine(delay: .seconds(30))
+        let writes = Latch()
+        defer { writes.open() }
+        let store = SlowQuarantine(hold: writes)
         let writer = QuarantineWriter(store: store, maxBytes: 1 << 30, metrics: metrics, logger: Logger(label: "test"), bufferRequests: 10)
         let clock = ContinuousClock()
         let started = clock.now
@@ -67,7 +64,7 @@ import Testing
         #expect(QuarantineWriter.pause(after: .seconds(3)) == QuarantineWriter.maxPause)
         // Batches of at most 512, every request counted, the last flush (graceful shutdown) at once.
         let metrics = GateMetrics(providers: [.plaid])
-        let store = SlowQuarantine(delay: .zero)
+        let store = SlowQuarantine()
         let writer = QuarantineWriter(store: store, maxBytes: 1 << 30, metrics: metrics, logger: Logger(label: "test"))
         for n in 0..<(3 * QuarantineWriter.maxBatch) { writer.submit(Self.request(n)) }
         await writer.flush()

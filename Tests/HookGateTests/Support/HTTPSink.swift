@@ -22,7 +22,7 @@ final class HTTPSink: Sendable {
             var failFirst: [String: Int] = [:]
             var retryAfter: String?
             var location: String?
-            var delay: Duration = .zero
+            var hold: Latch?
         }
 
         let mutex = Mutex(State())
@@ -42,8 +42,8 @@ final class HTTPSink: Sendable {
             $0.location = location
         }
     }
-    /// Answer every request only `delay` after it arrived (it is recorded at once).
-    func answerAfter(_ delay: Duration) { shared.withLock { $0.delay = delay } }
+    /// Answer every request only once `latch` opens (each is recorded at once).
+    func holdAnswers(until latch: Latch) { shared.withLock { $0.hold = latch } }
 
     /// Answer 500 to the first `count` requests whose body contains `marker`.
     func failFirst(_ count: Int, containing marker: String) { shared.withLock { $0.failFirst[marker] = count } }
@@ -59,16 +59,16 @@ final class HTTPSink: Sendable {
             let body = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let (status, retryAfter, location, delay) = shared.withLock { state -> (Int, String?, String?, Duration) in
+            let (status, retryAfter, location, hold) = shared.withLock { state -> (Int, String?, String?, Latch?) in
                 state.received.append(Received(headers: headers, body: body))
                 let text = String(decoding: body, as: UTF8.self)
                 for (marker, remaining) in state.failFirst where remaining > 0 && text.contains(marker) {
                     state.failFirst[marker] = remaining - 1
-                    return (500, nil, nil, state.delay)
+                    return (500, nil, nil, state.hold)
                 }
-                return (state.status, state.retryAfter, state.location, state.delay)
+                return (state.status, state.retryAfter, state.location, state.hold)
             }
-            if delay > .zero { try await Task.sleep(for: delay) }  // timeout under test
+            await hold?.wait()
             var responseHeaders: HTTPFields = [:]
             if let retryAfter { responseHeaders[.retryAfter] = retryAfter }
             if let location { responseHeaders[.location] = location }

@@ -7,8 +7,8 @@ import Synchronization
 
 /// A loopback HTTP/1.1 server on blocking sockets (a thread per connection) that keeps
 /// connections alive and counts what the client did: connections accepted, the most open
-/// at once, requests answered. It can answer slowly, or betray a kept-alive connection on
-/// its second request: close it unanswered (the idle close that crossed the request on the
+/// at once, requests read and answered. It can hold its answers until a ``Latch`` opens, or
+/// betray a kept-alive connection on its second request: close it unanswered (the idle close that crossed the request on the
 /// wire) or after half an answer.
 final class KeepAliveServer: Sendable {
     enum SecondRequest: Sendable {
@@ -24,21 +24,24 @@ final class KeepAliveServer: Sendable {
         var accepted = 0
         var open = 0
         var mostOpen = 0
+        /// Requests read in full (answered or not yet).
+        var requests = 0
         var answered = 0
         var dropped = 0
     }
 
     let port: Int
     private let listener: Int32
-    private let delay: Double
+    private let hold: Latch?
     private let second: SecondRequest
     private let counts = Mutex(Counts())
 
     var figures: Counts { counts.withLock { $0 } }
     var url: String { "http://127.0.0.1:\(port)/hooks" }
 
-    init(delay: Double = 0, second: SecondRequest = .answer) throws {
-        self.delay = delay
+    /// - Parameter hold: when given, every answer waits until it opens.
+    init(hold: Latch? = nil, second: SecondRequest = .answer) throws {
+        self.hold = hold
         self.second = second
         (listener, port) = try RawHTTP.listen(backlog: 64)
         Thread { [self] in acceptLoop() }.start()
@@ -91,6 +94,7 @@ final class KeepAliveServer: Sendable {
                 pending += buffer[0..<count]
             }
             pending.removeFirst(total)
+            counts.withLock { $0.requests += 1 }
             served += 1
             if served == 2 && second != .answer {
                 counts.withLock { $0.dropped += 1 }
@@ -100,7 +104,7 @@ final class KeepAliveServer: Sendable {
                 }
                 return
             }
-            if delay > 0 { usleep(UInt32(delay * 1_000_000)) }  // timeout under test: the client's deadline against a slow answer
+            hold?.waitBlocking()
             counts.withLock { $0.answered += 1 }
             let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok".utf8)
             guard answer.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == answer.count else { return }
