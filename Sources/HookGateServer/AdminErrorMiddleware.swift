@@ -7,8 +7,9 @@ import Logging
 ///
 /// A ``HookGateError`` keeps its code (`store_unavailable` stays 503 with `Retry-After`); the
 /// framework's own errors (no such route, wrong method, a body it cannot decode) get the
-/// code of their status; a ``StoreFailure`` (the database driver's error) is
-/// `503 {"error":"store_unavailable"}` with `Retry-After`; anything else is logged with its cause and answered
+/// code of their status; a ``StoreFailure`` that means the database cannot be used now is
+/// `503 {"error":"store_unavailable"}` with `Retry-After`; anything else (a store error that
+/// is the gate's own fault included) is logged with its cause and answered
 /// `500 {"error":"internal"}`, the cause staying in the log.
 package struct AdminErrorMiddleware: RouterMiddleware {
     package typealias Context = GateRequestContext
@@ -32,7 +33,7 @@ package struct AdminErrorMiddleware: RouterMiddleware {
             throw AdminError(error)
         } catch let error as any HTTPResponseError {
             throw AdminErrorMiddleware.translate(error)
-        } catch let error as any StoreFailure {
+        } catch let error as any StoreFailure where error.isUnavailability {
             logger.error("admin request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             throw AdminError(.storeUnavailable, "the store could not be read or written; the cause is in the gate's log")
         } catch {

@@ -13,7 +13,22 @@ package struct SQLiteStoreError: Error, CustomStringConvertible, Sendable {
     package var description: String { reason }
 }
 
-extension SQLiteStoreError: StoreFailure {}
+/// A file that is not a HookGate database cannot be used: unavailable.
+extension SQLiteStoreError: StoreFailure {
+    package var isUnavailability: Bool { true }
+}
 
-/// SQLite's own errors are the store's: answered `store_unavailable` by the admin listener.
-extension DatabaseError: StoreFailure {}
+/// SQLite's own errors: the ones about the file, the disk, locks and memory mean the
+/// database cannot be used now (`store_unavailable`); the rest (a constraint, an SQL
+/// error, a misuse) are the gate's fault (`internal`).
+extension DatabaseError: StoreFailure {
+    package var isUnavailability: Bool {
+        switch resultCode.primaryResultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_NOMEM, .SQLITE_READONLY, .SQLITE_INTERRUPT, .SQLITE_IOERR, .SQLITE_CORRUPT,
+            .SQLITE_FULL, .SQLITE_CANTOPEN, .SQLITE_PROTOCOL, .SQLITE_NOTADB, .SQLITE_PERM, .SQLITE_AUTH:
+            true
+        default:
+            false
+        }
+    }
+}

@@ -22,6 +22,9 @@ import Testing
         router.get("/unexpected") { _, _ -> Response in throw Unexpected() }
         router.get("/sqlite-error") { _, _ -> Response in throw DatabaseError(resultCode: .SQLITE_IOERR, message: "disk I/O error") }
         router.get("/store-error") { _, _ -> Response in throw SQLiteStoreError("not a HookGate database") }
+        router.get("/constraint-error") { _, _ -> Response in
+            throw DatabaseError(resultCode: .SQLITE_CONSTRAINT_UNIQUE, message: "UNIQUE constraint failed: events.id")
+        }
         router.post("/conflict") { _, _ -> Response in throw AdminError.refused(.staleToken) }
         router.get("/unauthorized") { _, _ -> Response in throw AdminError.unauthorized }
         return Application(router: router)
@@ -62,8 +65,9 @@ import Testing
         }
     }
 
-    /// On the admin listener a store failure typed `store_unavailable` keeps its 503 and
-    /// `Retry-After`; anything unexpected is a 500 `internal`, its cause only in the log.
+    /// On the admin listener a store failure typed `store_unavailable`, or a driver error that
+    /// means the database cannot be used, keeps its 503 and `Retry-After`; anything
+    /// unexpected is a 500 `internal`, its cause only in the log.
     @Test func adminStoreFailuresStay503AndUnexpectedErrorsAre500() async throws {
         try await Self.app().test(.router) { client in
             try await client.execute(uri: "/gate-error", method: .get) { response in
@@ -77,7 +81,7 @@ import Testing
                 #expect(members["error"] == "internal")
                 #expect(members["message"]?.contains("Unexpected") == false)
             }
-            // The database driver's errors are the store's (StoreFailure): 503, never 500, the cause only in the log.
+            // The database driver's unavailability errors (StoreFailure): 503, never 500, the cause only in the log.
             for path in ["/sqlite-error", "/store-error"] {
                 try await client.execute(uri: path, method: .get) { response in
                     #expect(response.status == .serviceUnavailable, "\(path)")
@@ -86,6 +90,14 @@ import Testing
                     #expect(members["message"]?.contains("disk I/O") == false && members["message"]?.contains("HookGate database") == false)
                     #expect(response.headers[.retryAfter] != nil, "\(path)")
                 }
+            }
+            // A driver error that is the gate's own fault (a constraint) is not the database being down.
+            try await client.execute(uri: "/constraint-error", method: .get) { response in
+                #expect(response.status == .internalServerError)
+                let members = Self.members(response)
+                #expect(members["error"] == "internal")
+                #expect(members["message"]?.contains("UNIQUE") == false)
+                #expect(response.headers[.retryAfter] == nil)
             }
         }
     }
