@@ -241,7 +241,7 @@ max throughput : wrk -t$THREADS -c$CONNS -d${DURATION}s, unique pre-signed Plaid
   latency      : p50 $max_p50_ms ms, p90 $max_p90_ms ms, p99 $max_p99_ms ms, max $max_max_ms ms (saturated, closed loop)
   CPU          : gate $max_gate_cpu_pct% of one core ($max_gate_cpu_us_per_req us per request), machine $max_machine_cpu_pct% busy (gate + wrk)
   other load   : ${max_foreign_pct}% of one core used by other processes during the run (${max_foreign_top})
-fixed rate     : open loop (python client), $RATE_CONNS connections, ${RATE_DURATION}s measured; latency from each request's scheduled send time
+fixed rate     : open loop (${FIXEDRATE_CLIENT:-c} client), $RATE_CONNS connections, ${RATE_DURATION}s measured; latency from each request's scheduled send time
 $(fr_lines "$RATE" main)
   p99 at $RATE/s : $fr_main_p99_ms ms (target <= 5 ms: $(verdict "$fr_main_p99_ms" '<=' 5)); gate's own /stats p99 over its window: $gate_p99_window ms
 $(for extra in $EXTRA_RATES; do fr_lines "$extra" "r$extra"; done)

@@ -14,6 +14,12 @@
 # over the requests it answered). Then `openssl speed ecdsap256` (one core) for the cost
 # of one ES256 verify, and the ratios the performance issue sets as goals. Prints the
 # best and median run of each. Exits non-zero only when something broke.
+#
+# PROFILE=FILE also records the gate with `perf record -g` (1999 Hz) during each of its
+# runs, the last one kept in FILE (the recording costs the gate some CPU: read the
+# shares, not the rates, of such a run), for example:
+#   PROFILE=/tmp/gate.perf ROUNDS=1 Benchmarks/versus-node.sh
+#   perf report -i /tmp/gate.perf --no-children --sort comm,dso -g none
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +48,7 @@ cleanup() {
 trap cleanup EXIT
 
 need wrk node openssl python3 curl
+[ -n "${PROFILE:-}" ] && need perf
 for port in "$PORT" "$ADMIN_PORT" "$NODE_PORT" "$KEY_PORT"; do
     port_free "$port" || die "port $port is in use (a peer or key server left from an earlier run?)"
 done
@@ -93,8 +100,14 @@ run() {
     local before_cpu before_ok out after_cpu answered ok
     before_cpu=$(tree_cpu "$pid")
     [ "$name" = hookgate ] && before_ok=$(accepted_total)
+    local recorder=""
+    if [ "$name" = hookgate ] && [ -n "${PROFILE:-}" ]; then
+        perf record -F 1999 -g -p "$pid" -o "$PROFILE" -- sleep "$((DURATION - 1))" >/dev/null 2>&1 &
+        recorder=$!
+    fi
     out=$(HOOKS="$WORK/h-$name-$n.rec" WRK_THREADS=$THREADS wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" -s "$PEERS/signed.lua" "http://127.0.0.1:$port/webhooks/plaid" 2>&1)
     after_cpu=$(tree_cpu "$pid")
+    [ -n "$recorder" ] && { wait "$recorder" || true; }
     answered=$(printf '%s\n' "$out" | awk '/requests in/ { print $1 }')
     if [ "$name" = hookgate ]; then
         ok=$(( $(accepted_total) - before_ok ))
