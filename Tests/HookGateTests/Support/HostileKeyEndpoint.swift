@@ -35,22 +35,7 @@ final class HostileKeyEndpoint: Sendable {
     init(_ mode: Mode) throws {
         self.mode = mode
         (listener, port) = try RawHTTP.listen(backlog: 16)
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
-    }
-
-    private func acceptLoop() {
-        while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 {
-                // Shut down by stop(). Closed here, not there: a number closed while this thread
-                // could still call accept() may already be another test server's listener.
-                close(listener)
-                return
-            }
-            served.withLock { $0 += 1 }
-            Thread { [self] in serve(client) }.start()
-        }
+        RawHTTP.serveOnThreads(listener, accepted: { [self] in served.withLock { $0 += 1 } }) { [self] in serve($0) }
     }
 
     private func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {

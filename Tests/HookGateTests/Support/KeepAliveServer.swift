@@ -44,25 +44,13 @@ final class KeepAliveServer: Sendable {
         self.hold = hold
         self.second = second
         (listener, port) = try RawHTTP.listen(backlog: 64)
-        Thread { [self] in acceptLoop() }.start()
-    }
-
-    private func acceptLoop() {
-        while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 {
-                // Shut down by stop(). Closed here, not there: a number closed while this thread
-                // could still call accept() may already be another test server's listener.
-                close(listener)
-                return
-            }
+        RawHTTP.serveOnThreads(listener, accepted: { [self] in
             counts.withLock {
                 $0.accepted += 1
                 $0.open += 1
                 $0.mostOpen = max($0.mostOpen, $0.open)
             }
-            Thread { [self] in serve(client) }.start()
-        }
+        }) { [self] in serve($0) }
     }
 
     private func serve(_ fd: Int32) {

@@ -52,6 +52,26 @@ struct RawHTTP {
         return (listener, Int(UInt16(bigEndian: address.sin_port)))
     }
 
+    /// Accepts connections on `listener` on a thread of its own and serves each on a new
+    /// thread, calling `accepted` on the accepting thread first; until `shutdown(listener)`,
+    /// after which it closes the listener itself (closed by the caller instead, the number
+    /// could already be another test server's listener when this thread calls accept()).
+    static func serveOnThreads(
+        _ listener: Int32, accepted: @escaping @Sendable () -> Void = {}, serve: @escaping @Sendable (Int32) -> Void
+    ) {
+        Thread {
+            while true {
+                let client = accept(listener, nil, nil)
+                if client < 0 {
+                    close(listener)
+                    return
+                }
+                accepted()
+                Thread { serve(client) }.start()
+            }
+        }.start()
+    }
+
     /// Opens a TCP connection to 127.0.0.1:`port`.
     static func connect(port: Int, timeout: Double = 10) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
