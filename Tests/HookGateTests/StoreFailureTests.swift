@@ -19,14 +19,17 @@ import Testing
     }
 
     /// The same rule for a real server's errors: a statement's own error (division by zero,
-    /// a unique violation, a syntax error) is a fault; a server that shuts the session down
-    /// and a port nothing listens on are unavailability.
-    @Test(.enabled(if: TestPostgres.available)) func postgresStatementErrorsAreFaultsAndLostServersAreUnavailability() async throws {
+    /// a missing table, a syntax error, a unique violation) is a fault; a statement the
+    /// server cancels at its `statement_timeout` (57014) and a server that closes the
+    /// connection at once are unavailability.
+    @Test(.enabled(if: TestPostgres.available), .timeLimit(.minutes(1)))
+    func postgresStatementErrorsAreFaultsAndLostServersAreUnavailability() async throws {
         let url = try DatabaseURL(try #require(TestPostgres.maintenanceURL))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let configuration = PostgresConnection.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: url.host ?? "127.0.0.1", port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         _ = try await connection.query("CREATE TEMP TABLE t (id int UNIQUE)", logger: logger).collect()
         for statement in ["SELECT 1/0", "SELECT * FROM no_such_table", "SELEC 1", "INSERT INTO t VALUES (1), (1)"] {
@@ -35,22 +38,22 @@ import Testing
             }
             #expect(error?.isUnavailability == false, "\(statement): \(String(reflecting: error))")
         }
-        // The server ends this session (57P01, admin shutdown), then the connection is gone.
-        let ended = await #expect(throws: PSQLError.self) {
-            _ = try await connection.query("SELECT pg_terminate_backend(pg_backend_pid())", logger: logger).collect()
+        _ = try await connection.query("SET statement_timeout = 50", logger: logger).collect()
+        let cancelled = await #expect(throws: PSQLError.self) {
+            _ = try await connection.query("SELECT pg_sleep(5)", logger: logger).collect()
         }
-        #expect(ended?.isUnavailability == true, "\(String(reflecting: ended))")
-        let closed = await #expect(throws: PSQLError.self) { _ = try await connection.query("SELECT 1", logger: logger).collect() }
+        #expect(cancelled?.serverInfo?[.sqlState] == "57014", "\(String(reflecting: cancelled))")
+        #expect(cancelled?.isUnavailability == true, "\(String(reflecting: cancelled))")
+        try await connection.close()
+        // A "server" that closes every connection as soon as it has accepted it.
+        let (listener, port) = try RawHTTP.listen(backlog: 4)
+        defer { shutdown(listener, Int32(SHUT_RDWR)) }
+        RawHTTP.serveOnThreads(listener) { close($0) }
+        var closing = PostgresConnection.Configuration(host: "127.0.0.1", port: port, username: "nobody", password: nil, database: "none", tls: .disable)
+        closing.options.connectTimeout = .seconds(10)
+        let closed = await #expect(throws: PSQLError.self) {
+            _ = try await PostgresConnection.connect(configuration: closing, id: 2, logger: logger)
+        }
         #expect(closed?.isUnavailability == true, "\(String(reflecting: closed))")
-        try? await connection.close()
-        // Nothing listens on the port: the connection itself fails.
-        let (listener, port) = try RawHTTP.listen(backlog: 1)
-        close(listener)
-        let refused = await #expect(throws: PSQLError.self) {
-            _ = try await PostgresConnection.connect(
-                configuration: .init(host: "127.0.0.1", port: port, username: "nobody", password: nil, database: "none", tls: .disable),
-                id: 2, logger: logger)
-        }
-        #expect(refused?.isUnavailability == true, "\(String(reflecting: refused))")
     }
 }
