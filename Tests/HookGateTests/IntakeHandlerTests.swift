@@ -8,7 +8,8 @@ import Testing
 
 @testable import HookGateServer
 
-/// ``IntakeHandler`` on an `EmbeddedChannel`, with a store that commits only when the
+/// ``IntakeHandler`` on a `NIOAsyncTestingChannel` (its event loop is a queue of its own,
+/// so the store's completions may come from any thread, as in the gate), with a store that commits only when the
 /// test says so: what arrives while a webhook is stored waits, in order, and holds the
 /// connection's reads; a connection keeps reading while its client waits for the answer;
 /// graceful shutdown closes idle connections at once and busy ones after their answer.
@@ -39,12 +40,12 @@ import Testing
     }
 
     struct Connection {
-        let channel: EmbeddedChannel
+        let channel: NIOAsyncTestingChannel
         let store: HeldStore
         let reads: ReadCounter
 
-        init() throws {
-            store = HeldStore()
+        init() async throws {
+            let store = HeldStore()
             let settings = GateConfiguration.ProviderSettings(provider: .ledgersync, path: "/webhooks/ledgersync", verification: .none)
             let intake = WebhookIntake(
                 settings: settings, verifier: WebhookVerifier(provider: .ledgersync, scheme: .none), store: store, maxBodyBytes: 65536,
@@ -52,29 +53,44 @@ import Testing
             let routes = IntakeRoutes([(path: "/webhooks/ledgersync", intake: intake)], resolver: ClientAddressResolver(trustedProxies: []))
             var logger = Logger(label: "test")
             logger.logLevel = .critical
-            channel = EmbeddedChannel()
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
-            reads = ReadCounter()
-            try channel.pipeline.syncOperations.addHandler(reads)
-            try channel.pipeline.syncOperations.addHandler(
-                IntakeHandler(routes: routes, log: IntakeLog(metrics: GateMetrics(), logger: logger), readTimeout: 10))
+            let log = IntakeLog(metrics: GateMetrics(), logger: logger)
+            let channel = NIOAsyncTestingChannel()
+            try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).get()
+            let reads = ReadCounter()
+            try await channel.testingEventLoop.executeInContext {
+                try channel.pipeline.syncOperations.addHandler(reads)
+                try channel.pipeline.syncOperations.addHandler(IntakeHandler(routes: routes, log: log, readTimeout: 10))
+            }
+            (self.channel, self.store, self.reads) = (channel, store, reads)
+        }
+
+        /// Asks the channel to read, on its event loop; returns once the handlers have seen it.
+        func read() async throws {
+            let channel = channel
+            try await channel.testingEventLoop.executeInContext { channel.read() }
+        }
+
+        /// Graceful shutdown's event, on the channel's event loop.
+        func quiesce() async throws {
+            let channel = channel
+            try await channel.testingEventLoop.executeInContext { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
         }
 
         /// Hands in one request, as NIO's decoder would.
-        func send(_ uri: String, method: HTTPMethod = .POST, body: String? = nil, id: String, close: Bool = false) throws {
+        func send(_ uri: String, method: HTTPMethod = .POST, body: String? = nil, id: String, close: Bool = false) async throws {
             var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
             head.headers.add(name: "X-Request-Id", value: id)
             if let body { head.headers.add(name: "Content-Length", value: String(body.utf8.count)) }
             if close { head.headers.add(name: "Connection", value: "close") }
-            try channel.writeInbound(HTTPServerRequestPart.head(head))
-            if let body { try channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: body))) }
-            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+            try await channel.writeInbound(HTTPServerRequestPart.head(head))
+            if let body { try await channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: body))) }
+            try await channel.writeInbound(HTTPServerRequestPart.end(nil))
         }
 
         /// The answers written so far: status and request id of each.
-        func answers() throws -> [(status: UInt, id: String, connection: String?)] {
+        func answers() async throws -> [(status: UInt, id: String, connection: String?)] {
             var answers: [(UInt, String, String?)] = []
-            while let part = try channel.readOutbound(as: HTTPServerResponsePart.self) {
+            while let part = try await channel.readOutbound(as: HTTPServerResponsePart.self) {
                 if case .head(let head) = part {
                     answers.append((head.status.code, head.headers.first(name: "X-Request-Id") ?? "", head.headers.first(name: "Connection")))
                 }
@@ -94,8 +110,8 @@ import Testing
             store.commitAll()
             var written: [(status: UInt, id: String, connection: String?)] = []
             _ = try await eventually {
-                channel.embeddedEventLoop.run()
-                written += try answers()
+                await channel.testingEventLoop.run()
+                written += try await answers()
                 return written.count >= count
             }
             return written
@@ -105,20 +121,20 @@ import Testing
     static let event = #"{"eventId":"e-1","eventType":"invoice.paid"}"#
 
     @Test func requestsBehindAStoredWebhookWaitInOrderAndHoldReads() async throws {
-        let connection = try Connection()
-        connection.channel.read()
+        let connection = try await Connection()
+        try await connection.read()
         #expect(connection.reads.reads == 1)
-        try connection.send("/webhooks/ledgersync", body: Self.event, id: "first")
+        try await connection.send("/webhooks/ledgersync", body: Self.event, id: "first")
         try await connection.waitForCommits(1)
         // While it is stored, the client waits: reading goes on, nothing is held.
-        connection.channel.read()
+        try await connection.read()
         #expect(connection.reads.reads == 2)
         // Pipelined behind it: a 404 and a second webhook wait; so does the next read.
-        try connection.send("/nowhere", method: .GET, id: "missing")
-        try connection.send("/webhooks/ledgersync", body: Self.event, id: "second")
-        connection.channel.read()
+        try await connection.send("/nowhere", method: .GET, id: "missing")
+        try await connection.send("/webhooks/ledgersync", body: Self.event, id: "second")
+        try await connection.read()
         #expect(connection.reads.reads == 2)
-        #expect(try connection.answers().isEmpty)
+        #expect(try await connection.answers().isEmpty)
         // The first is answered, then the 404; the second webhook is being stored and
         // nothing waits behind it any more: the held read goes through.
         let answered = try await connection.commit(answers: 2)
@@ -130,24 +146,24 @@ import Testing
         #expect(last.map(\.id) == ["second"])
         #expect(connection.reads.reads == 3)
         #expect(connection.channel.isActive)
-        _ = try connection.channel.finish()
+        _ = try await connection.channel.finish()
     }
 
-    @Test func gracefulShutdownClosesAnIdleConnectionAtOnce() throws {
-        let connection = try Connection()
-        try connection.send("/nowhere", method: .GET, id: "before")
-        #expect(try connection.answers().map(\.status) == [404])
+    @Test func gracefulShutdownClosesAnIdleConnectionAtOnce() async throws {
+        let connection = try await Connection()
+        try await connection.send("/nowhere", method: .GET, id: "before")
+        #expect(try await connection.answers().map(\.status) == [404])
         #expect(connection.channel.isActive)
-        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try await connection.quiesce()
         #expect(!connection.channel.isActive)
     }
 
     @Test func gracefulShutdownClosesABusyConnectionAfterItsAnswerAndDropsWhatFollows() async throws {
-        let connection = try Connection()
-        try connection.send("/webhooks/ledgersync", body: Self.event, id: "under-way")
+        let connection = try await Connection()
+        try await connection.send("/webhooks/ledgersync", body: Self.event, id: "under-way")
         try await connection.waitForCommits(1)
-        try connection.send("/nowhere", method: .GET, id: "pipelined")
-        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try await connection.send("/nowhere", method: .GET, id: "pipelined")
+        try await connection.quiesce()
         #expect(connection.channel.isActive)
         let answers = try await connection.commit(answers: 1)
         #expect(answers.map(\.id) == ["under-way"])

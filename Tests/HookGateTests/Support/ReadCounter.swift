@@ -1,13 +1,17 @@
 import NIOCore
+import Synchronization
 
 /// Counts the reads that get past the handlers after it, toward the socket: placed
-/// nearest the socket on an `EmbeddedChannel`, it shows whether a handler held a read.
-final class ReadCounter: ChannelOutboundHandler {
+/// nearest the socket on a test channel, it shows whether a handler held a read.
+/// Sendable (an atomic count), so a test can read it off the channel's event loop.
+final class ReadCounter: ChannelOutboundHandler, Sendable {
     typealias OutboundIn = NIOAny
-    var reads = 0
+    private let count = Atomic<Int>(0)
+
+    var reads: Int { count.load(ordering: .sequentiallyConsistent) }
 
     func read(context: ChannelHandlerContext) {
-        reads += 1
+        count.add(1, ordering: .sequentiallyConsistent)
         context.read()
     }
 }
