@@ -28,7 +28,7 @@
 #
 # Knobs (environment): DURATION=10 THREADS=1 CONNS=64 RATE=5000 EXTRA_RATES="2500 1000"
 #   (latency also at these rates, informational) RATE_DURATION=10 RATE_CONNS=32 INFO_RUN=0 (1: the max run again at info) LOG_LEVEL=info
-#   DEDUP_SMALL=10000 DEDUP_LARGE=1000000 DEDUP_ROUNDS=2 DEDUP_SAMPLE=10000 PORT=18080
+#   DEDUP_SMALL=10000 DEDUP_LARGE=1000000 DEDUP_ROUNDS=2 (0 skips the dedup scaling) DEDUP_SAMPLE=10000 PORT=18080
 #   ADMIN_PORT=19091 WAIT_IDLE=1 WAIT_IDLE_MAX=120 SKIP_BUILD=0 HOOKGATE_BIN= (measure that binary instead of building) KEEP=0 (keep temp dir)
 set -euo pipefail
 
@@ -186,6 +186,7 @@ prepare_db() { # DIR COUNT
     log "seeding $count events into $dir/hookgate.sqlite"
     python3 "$BENCH_PY" seed --db "$dir/hookgate.sqlite" --tag bdup --count "$count"
 }
+if [ "$DEDUP_ROUNDS" -gt 0 ]; then   # DEDUP_ROUNDS=0 skips the dedup scaling
 log "dedup scaling: preparing stores with $DEDUP_SMALL and $DEDUP_LARGE events"
 prepare_db "$WORK/small" "$DEDUP_SMALL"
 prepare_db "$WORK/large" "$DEDUP_LARGE"
@@ -220,6 +221,7 @@ log "dedup SQL alone (INSERT .. ON CONFLICT DO NOTHING of stored ids, rolled bac
 sql_small=$(python3 "$BENCH_PY" dedupsql --db "$WORK/small/hookgate.sqlite" --tag bdup --of "$DEDUP_SMALL" --sample "$DEDUP_SAMPLE")
 sql_large=$(python3 "$BENCH_PY" dedupsql --db "$WORK/large/hookgate.sqlite" --tag bdup --of "$DEDUP_LARGE" --sample "$DEDUP_SAMPLE")
 sql_slowdown=$(awk -v a="$sql_small" -v b="$sql_large" 'BEGIN { printf "%.1f", (a - b) / a * 100 }')
+fi
 
 # ---------------------------------------------------------------- summary
 ratio_ver=$(ratio "$max_accepted_per_s" "$verify_per_s")
@@ -228,6 +230,19 @@ for round in $(seq 1 "$DEDUP_ROUNDS"); do
     v=dedup_small_$round; rounds_small+=" $(printf '%.0f' "${!v}")"
     v=dedup_large_$round; rounds_large+=" $(printf '%.0f' "${!v}")"
 done
+dedup_lines() {
+    if [ "$DEDUP_ROUNDS" -le 0 ]; then
+        echo "dedup scaling  : skipped (DEDUP_ROUNDS=0)"
+        return
+    fi
+    cat <<DEDUP
+dedup scaling  : duplicate answers/s, wrk -t$THREADS -c$CONNS -d${DURATION}s re-sending $DEDUP_SAMPLE stored bodies (random sample), best of $DEDUP_ROUNDS
+  $(printf '%-12s' "$DEDUP_SMALL stored") : $(printf '%.0f' "$best_small")/s (rounds:$rounds_small), file ${small_db_mb} MB
+  $(printf '%-12s' "$DEDUP_LARGE stored") : $(printf '%.0f' "$best_large")/s (rounds:$rounds_large), file ${large_db_mb} MB
+  slowdown     : $dedup_slowdown% (target <= 10%: $(verdict "$dedup_slowdown" '<=' 10)); other processes used up to ${dedup_foreign_max}% of a core in these runs
+  SQL alone    : $sql_small vs $sql_large dedup inserts/s (slowdown $sql_slowdown%), INSERT .. ON CONFLICT DO NOTHING, one transaction
+DEDUP
+}
 cat <<SUMMARY
 
 ==================== HookGate intake benchmark ====================
@@ -249,10 +264,6 @@ peak RSS       : $peak_rss MB VmHWM after max + fixed-rate runs, $main_events ev
 info logging   : $info_line
 openssl speed  : $(printf '%.0f' "$verify_per_s") ecdsap256 verify/s (single thread, per user-CPU second, gate stopped)
   ratio        : accepted/s / verify/s = $ratio_ver
-dedup scaling  : duplicate answers/s, wrk -t$THREADS -c$CONNS -d${DURATION}s re-sending $DEDUP_SAMPLE stored bodies (random sample), best of $DEDUP_ROUNDS
-  $(printf '%-12s' "$DEDUP_SMALL stored") : $(printf '%.0f' "$best_small")/s (rounds:$rounds_small), file ${small_db_mb} MB
-  $(printf '%-12s' "$DEDUP_LARGE stored") : $(printf '%.0f' "$best_large")/s (rounds:$rounds_large), file ${large_db_mb} MB
-  slowdown     : $dedup_slowdown% (target <= 10%: $(verdict "$dedup_slowdown" '<=' 10)); other processes used up to ${dedup_foreign_max}% of a core in these runs
-  SQL alone    : $sql_small vs $sql_large dedup inserts/s (slowdown $sql_slowdown%), INSERT .. ON CONFLICT DO NOTHING, one transaction
+$(dedup_lines)
 ====================================================================
 SUMMARY
