@@ -314,7 +314,7 @@ class Run:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             deliveries = admin_request(self.gate, "GET", "/stats")[1]["deliveries"]
-            if deliveries["pending"] + deliveries["retrying"] + deliveries.get("in_flight", deliveries.get("inFlight", 0)) == 0:
+            if deliveries["pending"] + deliveries["retrying"] + deliveries["in_flight"] == 0:
                 break
             time.sleep(0.5)
         else:
